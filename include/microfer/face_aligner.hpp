@@ -1,0 +1,50 @@
+// Alignment: warps a detected face upright into the classifier's canonical crop.
+#pragma once
+
+#include <opencv2/core.hpp>
+
+#include "microfer/types.hpp"
+
+namespace microfer {
+
+/// Where the eyes land in the canonical crop. The defaults reproduce the framing of the
+/// FER2013 crops the model is trained on (whole face, forehead to chin, 48 x 48 gray):
+/// the eye centres sit at 32 % and 68 % of the width and at 40 % of the height
+/// (measured with MTCNN on upscaled FER2013 images; see README "Crop geometry").
+struct CropGeometry {
+  int size = 48;  ///< square crop side, pixels
+  float leftEyeX = 0.32f;  ///< eye on the image's left, as a fraction of `size`
+  float rightEyeX = 0.68f;  ///< eye on the image's right
+  float eyeY = 0.40f;  ///< both eyes, fraction of `size`
+  /// Box-only faces (no eyes found): the box is scaled by this factor about its centre
+  /// (then squared) before resizing, to match the framing of eye-aligned crops.
+  float boxScale = 1.0f;
+  /// Box-only faces: the box centre is shifted down by this fraction of its height.
+  float boxShiftY = 0.0f;
+};
+
+/// FaceAligner: maps a detected face to an upright crop of fixed geometry.
+///
+/// Requires: an 8-bit image with 1, 3 (BGR) or 4 (BGRA) channels.
+/// Guarantees: the crop is CV_8UC1 of size geometry.size; when the detection has eye
+/// landmarks, the eye centres land on (leftEyeX*size, eyeY*size) and
+/// (rightEyeX*size, eyeY*size) exactly (a similarity transform: rotation, uniform scale,
+/// translation); otherwise the box is used without rotation. Pixels outside the image are
+/// filled by border replication. `transform` maps image pixels to crop pixels.
+/// Thread-safety: const and stateless apart from the geometry; safe to share.
+class FaceAligner {
+ public:
+  explicit FaceAligner(const CropGeometry& geometry = {}) : geometry_(geometry) {}
+  AlignedFace align(const cv::Mat& image, const FaceDetection& face) const;
+  /// The same, on an image already converted to 8-bit gray (saves a conversion per face).
+  AlignedFace alignGray(const cv::Mat& gray, const FaceDetection& face) const;
+  const CropGeometry& geometry() const { return geometry_; }
+
+ private:
+  CropGeometry geometry_;
+};
+
+/// Converts any supported 8-bit image (1, 3 or 4 channels) to 8-bit gray.
+cv::Mat toGray(const cv::Mat& image);
+
+}  // namespace microfer

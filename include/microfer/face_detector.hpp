@@ -1,0 +1,70 @@
+// Face detection: an abstract interface, a config, and a factory (Haar or MTCNN).
+#pragma once
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+#include "microfer/types.hpp"
+
+namespace microfer {
+
+/// Thrown when a detector cannot be created (missing cascade or MTCNN weights); the
+/// message says what is missing and where it was looked for.
+class DetectorSetupError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+enum class DetectorKind { Haar, Mtcnn };
+
+/// Parses "haar" / "mtcnn"; throws std::invalid_argument otherwise.
+DetectorKind parseDetectorKind(const std::string& name);
+std::string toString(DetectorKind kind);
+
+struct DetectorConfig {
+  DetectorKind kind = DetectorKind::Haar;
+  int minFaceSize = 40;  ///< smallest face side to find, pixels of the input image
+  /// Haar: the frame is downscaled so that its longer side is at most this before
+  /// detection (boxes are mapped back); 0 = never downscale.
+  int maxDetectSide = 640;
+  /// Haar: folder of OpenCV's cascades; empty = search the usual places
+  /// (/usr/share/opencv4/haarcascades, ...).
+  std::string haarDir;
+  /// Haar: also find eyes inside each face (for alignment).
+  bool haarEyes = true;
+  /// MTCNN: folder with det1/det2/det3 .prototxt + .caffemodel; empty = search
+  /// $MICROFER_MTCNN_DIR, <source>/models/mtcnn, <install>/share/microfer/models/mtcnn,
+  /// ../shared/models/mtcnn.
+  std::string mtcnnDir;
+  float mtcnnThresholds[3] = {0.6f, 0.7f, 0.7f};  ///< P-, R-, O-Net score thresholds
+  float mtcnnPyramidFactor = 0.709f;
+};
+
+/// A face detector. Implementations load their models once at construction; detect() may
+/// be called repeatedly. Not thread-safe: use one instance per thread.
+class FaceDetector {
+ public:
+  virtual ~FaceDetector() = default;
+  /// Finds every face in an 8-bit BGR, BGRA or gray image. Returns faces sorted by
+  /// descending box area; boxes are clipped to the image. Empty image -> no faces.
+  virtual std::vector<FaceDetection> detect(const cv::Mat& image) = 0;
+  virtual DetectorKind kind() const = 0;
+};
+
+/// Creates the configured detector. Throws DetectorSetupError when its model files are
+/// missing (the message names the folders searched and how to get them).
+std::unique_ptr<FaceDetector> createFaceDetector(const DetectorConfig& config);
+
+/// The MTCNN weight folder that createFaceDetector would use, or "" if none is found.
+/// A non-empty `preferred` is the only folder tried (a wrong explicit setting is reported, not
+/// silently replaced by another copy); otherwise the order given at DetectorConfig::mtcnnDir.
+std::string findMtcnnDir(const std::string& preferred = "");
+
+/// Intersection over union of two boxes.
+float iou(const cv::Rect2f& a, const cv::Rect2f& b);
+
+}  // namespace microfer

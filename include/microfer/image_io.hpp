@@ -1,0 +1,48 @@
+// Reading images safely: clear errors, a size limit checked before decoding, EXIF.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+namespace microfer {
+
+/// Thrown for an input that cannot be used; the message names the file and the reason.
+class InputError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct ImageReadOptions {
+  /// Images whose header claims more pixels than this are refused before decoding.
+  long long maxPixels = 100LL * 1000 * 1000;
+};
+
+/// Reads an image as 8-bit BGR. Honours the EXIF orientation; converts 16-bit, gray,
+/// RGBA and CMYK inputs. Throws InputError ("cannot read image 'x.jpg': not an image
+/// file", "... empty file", "... 30000x30000 pixels exceeds the limit of ...").
+cv::Mat readImage(const std::string& path, const ImageReadOptions& options = {});
+
+/// Decodes an image held in memory (same rules; `name` is used in messages).
+cv::Mat decodeImage(const std::vector<unsigned char>& bytes, const std::string& name,
+                    const ImageReadOptions& options = {});
+
+/// Width and height from a PNG, JPEG, BMP or GIF header without decoding; {0,0} if the
+/// format is not recognised.
+cv::Size peekImageSize(const std::vector<unsigned char>& bytes);
+
+bool hasImageExtension(const std::string& path);
+bool hasVideoExtension(const std::string& path);
+
+/// Expands inputs: files are kept as given; folders are walked recursively (sorted,
+/// symlink loops are not followed twice), keeping images and videos. Everything else
+/// found in folders is returned in `skipped` with a reason.
+struct ExpandedInputs {
+  std::vector<std::string> files;
+  std::vector<std::pair<std::string, std::string>> skipped;  ///< path, reason
+};
+ExpandedInputs expandInputs(const std::vector<std::string>& paths);
+
+}  // namespace microfer

@@ -1,0 +1,55 @@
+// The MicroFER model file (.mfm): weights plus everything needed to rebuild and feed the
+// network, protected by a checksum that is verified before LibTorch parses anything.
+//
+// Layout (little-endian):
+//   8 bytes  magic "MICROFER"
+//   u32      format version (1)
+//   u64      header length H, then H bytes of UTF-8 JSON (ModelInfo)
+//   u64      payload length P, then P bytes: the LibTorch archive of the weights
+//   u64      FNV-1a 64 checksum over header bytes followed by payload bytes
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "microfer/face_aligner.hpp"
+#include "microfer/network.hpp"
+
+namespace microfer {
+
+/// Thrown for any problem with a model file; the message names the file.
+class ModelFileError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// Everything stored next to the weights.
+struct ModelInfo {
+  std::string name = "microfer-resnet10";
+  NetworkConfig network;
+  float mean = 0.5f, stdDev = 0.25f;  ///< input = (pixel/255 - mean) / stdDev
+  std::vector<std::string> classNames;  ///< in output order
+  CropGeometry crop;
+  std::string notes;  ///< free text: training data, protocol, measured accuracy
+};
+
+/// Writes `model` and `info` to `path` (via a temporary file renamed into place).
+void saveModel(const std::string& path, MicroAttentionResNet& model, const ModelInfo& info);
+
+/// Reads and verifies a model file, rebuilds the network, loads the weights and puts it in
+/// eval mode. Throws ModelFileError with a clear message (missing, truncated, checksum
+/// mismatch, foreign file, architecture mismatch).
+MicroAttentionResNet loadModel(const std::string& path, ModelInfo& info);
+
+/// Reads only the verified header.
+ModelInfo readModelInfo(const std::string& path);
+
+/// The default model shipped with MicroFER, searched in order: $MICROFER_MODEL, the
+/// source tree's models/, the installed data dir. Returns "" if none exists.
+std::string defaultModelPath();
+
+/// FNV-1a 64-bit hash.
+uint64_t fnv1a64(const void* data, size_t size, uint64_t seed = 1469598103934665603ULL);
+
+}  // namespace microfer

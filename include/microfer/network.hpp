@@ -1,0 +1,75 @@
+// The expression classifier network: a pre-activation ResNet in which every residual
+// block carries one micro-attention unit (Wang et al., "Micro-Attention for
+// Micro-Expression Recognition", Neurocomputing 2020).
+//
+// This header pulls in LibTorch; keep it out of Qt translation units.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <torch/torch.h>
+
+namespace microfer {
+
+/// Architecture of the network. Everything needed to rebuild it; stored in the model file.
+struct NetworkConfig {
+  std::vector<int> blocksPerStage = {1, 1, 1, 1};  ///< ResNet-10: one block in each of 4 stages
+  int width = 32;  ///< channels of the first stage; stage s has width * 2^s
+  int inputSize = 48;  ///< square gray input, pixels
+  int inChannels = 1;
+  int numClasses = 7;
+  bool attention = true;  ///< false builds the same ResNet without micro-attention units
+  double dropout = 0.2;  ///< before the classifier layer, training only
+};
+
+/// Micro-attention unit. Given the block's shortcut S, first-conv output A and second-conv
+/// output B (all C x H x W) and the residual sum T = S + B:
+///   M = sigmoid(reduce(embed(concat(S, A, B))))   (N x 1 x H x W, values in (0,1))
+///   out = T * (1 + M)
+/// `embed` is a 1x1 conv 3C -> C, `reduce` a 1x1 conv C -> 1 initialised to the channel
+/// mean (weights 1/C, bias 0), as in the paper.
+struct MicroAttentionImpl : torch::nn::Module {
+  explicit MicroAttentionImpl(int channels);
+  /// Returns the map M (N x 1 x H x W).
+  torch::Tensor map(const torch::Tensor& shortcut, const torch::Tensor& first,
+                    const torch::Tensor& second);
+  torch::nn::Conv2d embed{nullptr}, reduce{nullptr};
+};
+TORCH_MODULE(MicroAttention);
+
+/// Pre-activation residual block (BN-ReLU-conv3x3-BN-ReLU-conv3x3) with an optional
+/// micro-attention unit.
+struct ResidualBlockImpl : torch::nn::Module {
+  ResidualBlockImpl(int inChannels, int outChannels, int stride, bool attention);
+  /// If `attentionOut` is non-null and the block has attention, *attentionOut receives M.
+  torch::Tensor forward(const torch::Tensor& x, torch::Tensor* attentionOut = nullptr);
+  torch::nn::BatchNorm2d bn1{nullptr}, bn2{nullptr};
+  torch::nn::Conv2d conv1{nullptr}, conv2{nullptr}, projection{nullptr};
+  MicroAttention attention{nullptr};
+};
+TORCH_MODULE(ResidualBlock);
+
+/// The whole classifier: stem conv3x3, the residual stages (stride 1, 2, 2, 2, ...),
+/// BN-ReLU, global average pooling, dropout, linear layer -> logits.
+struct MicroAttentionResNetImpl : torch::nn::Module {
+  explicit MicroAttentionResNetImpl(const NetworkConfig& config);
+  /// x: N x inChannels x inputSize x inputSize, normalised. Returns logits N x numClasses.
+  torch::Tensor forward(const torch::Tensor& x);
+  /// As forward(); also returns the attention map of every block (in block order;
+  /// empty when the network has no attention).
+  torch::Tensor forwardWithAttention(const torch::Tensor& x, std::vector<torch::Tensor>& maps);
+  const NetworkConfig& config() const { return config_; }
+  int64_t parameterCount() const;
+
+ private:
+  NetworkConfig config_;
+  torch::nn::Conv2d stem{nullptr};
+  std::vector<ResidualBlock> blocks_;
+  torch::nn::BatchNorm2d finalBn{nullptr};
+  torch::nn::Dropout dropout{nullptr};
+  torch::nn::Linear fc{nullptr};
+};
+TORCH_MODULE(MicroAttentionResNet);
+
+}  // namespace microfer

@@ -1,0 +1,57 @@
+// The whole per-frame flow: detect -> align -> classify (with TTA). One Pipeline is used
+// by the CLI, the desktop application and the benchmark, so they cannot disagree.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "microfer/expression_classifier.hpp"
+#include "microfer/face_aligner.hpp"
+#include "microfer/face_detector.hpp"
+#include "microfer/types.hpp"
+
+namespace microfer {
+
+struct PipelineConfig {
+  DetectorConfig detector;
+  ClassifierConfig classifier;
+  bool withAttention = false;  ///< fill Prediction::attention
+  int maxFaces = 0;  ///< classify at most this many (largest) faces; 0 = all
+};
+
+/// Owns one detector, one aligner and one classifier, loaded once.
+/// Not thread-safe: one Pipeline per worker thread.
+class Pipeline {
+ public:
+  /// Throws DetectorSetupError or ModelFileError with a clear message.
+  explicit Pipeline(const PipelineConfig& config);
+  ~Pipeline();
+
+  /// Runs all stages on an 8-bit BGR (or gray/BGRA) image.
+  FrameResult process(const cv::Mat& image, const std::string& source = "",
+                      long long frameIndex = 0);
+
+  /// Changes the TTA mode without reloading the model.
+  void setTta(const TtaConfig& tta);
+  /// Replaces the detector (e.g. Haar -> MTCNN); throws DetectorSetupError and keeps the
+  /// old one if the new one cannot be created.
+  void setDetector(const DetectorConfig& config);
+  void setWithAttention(bool on) { config_.withAttention = on; }
+
+  const PipelineConfig& config() const { return config_; }
+  ExpressionClassifier& classifier() { return *classifier_; }
+  FaceDetector& detector() { return *detector_; }
+  const FaceAligner& aligner() const { return aligner_; }
+
+ private:
+  PipelineConfig config_;
+  std::unique_ptr<FaceDetector> detector_;
+  std::unique_ptr<ExpressionClassifier> classifier_;
+  FaceAligner aligner_;
+};
+
+/// Sets LibTorch / OpenCV thread counts and allocator options once at start-up so they do
+/// not oversubscribe small machines. threads <= 0 picks the number of cores.
+void configureRuntime(int threads);
+
+}  // namespace microfer

@@ -1,0 +1,28 @@
+// Small charts drawn with OpenCV (no Python): training curves and confusion matrices.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+#include "microfer/metrics.hpp"
+
+namespace microfer {
+
+struct Series {
+  std::string name;
+  std::vector<double> values;  ///< y for x = 1, 2, ...
+  cv::Scalar color;
+  bool rightAxis = false;  ///< plotted against the right axis (e.g. loss next to accuracy)
+};
+
+/// Draws the series as lines against epochs. Left axis 0..1, right axis 0..max.
+cv::Mat plotSeries(const std::string& title, const std::vector<Series>& series);
+/// Confusion matrix as a heat map, row-normalised, with counts in the cells.
+cv::Mat plotConfusion(const ConfusionMatrix& cm, const std::vector<std::string>& names,
+                      const std::string& title);
+/// Writes `image` to `path` through a temporary file; throws std::runtime_error on failure.
+void writeImageAtomically(const std::string& path, const cv::Mat& image);
+
+}  // namespace microfer

@@ -1,0 +1,69 @@
+// Training of the expression network on face crops (LibTorch; CPU, or CUDA when present).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "microfer/augment.hpp"
+#include "microfer/dataset.hpp"
+#include "microfer/model_file.hpp"
+
+namespace microfer {
+
+enum class ClassBalance {
+  None,  ///< plain cross-entropy
+  Sqrt,  ///< class weights proportional to 1/sqrt(class frequency), mean weight 1
+  Inverse  ///< class weights proportional to 1/frequency, mean weight 1
+};
+
+struct TrainConfig {
+  NetworkConfig network;
+  int epochs = 24;
+  int batchSize = 128;
+  double lr = 0.1;  ///< peak learning rate (SGD, Nesterov momentum)
+  double momentum = 0.9;
+  double weightDecay = 5e-4;
+  double labelSmoothing = 0.1;
+  double warmupEpochs = 1.0;  ///< linear warm-up, then cosine decay to 0
+  ClassBalance balance = ClassBalance::Sqrt;
+  AugmentConfig augment;
+  float mean = 0.5f, stdDev = 0.25f;
+  unsigned seed = 1;
+  std::string outDir = "runs/train";  ///< checkpoints, metrics.csv, curves.png, best.mfm
+  bool resume = false;  ///< continue from outDir's checkpoint if there is one
+  std::string initModel;  ///< fine-tune: start from this model file's weights
+  int maxBatchesPerEpoch = 0;  ///< >0 limits each epoch (smoke tests)
+  bool quiet = false;  ///< no progress output
+  std::string modelName = "microfer-resnet10";
+  std::string notes;  ///< stored in the model files
+};
+
+struct EpochMetrics {
+  int epoch = 0;  ///< 1-based
+  double trainLoss = 0, trainAccuracy = 0;
+  double valLoss = 0, valAccuracy = -1;  ///< -1 when there is no validation set
+  double lr = 0, seconds = 0, imagesPerSecond = 0;
+};
+
+struct TrainResult {
+  std::vector<EpochMetrics> history;
+  int bestEpoch = 0;  ///< epoch of the best validation accuracy (or the last epoch)
+  std::string bestModel, lastModel;  ///< paths of the written model files
+};
+
+/// Trains on `train`, validating on `val` after every epoch when it is non-null. Writes a
+/// checkpoint after every epoch (resumable, deterministic for a seed), metrics.csv,
+/// curves.png, last.mfm, and best.mfm (best validation accuracy; model selection never
+/// touches test data unless the caller passes it as `val`).
+TrainResult train(const Dataset& train, const Dataset* val, const TrainConfig& config);
+
+/// Plain forward pass (no TTA) over crops; returns N x classes probabilities.
+std::vector<std::vector<float>> predictCrops(MicroAttentionResNet& model,
+                                             const std::vector<cv::Mat>& crops, float mean,
+                                             float stdDev, int batchSize = 256);
+
+/// Sets the allocator and thread options that make LibTorch fast on small CPUs
+/// (keeps glibc from returning tensor buffers to the kernel after every step).
+void tuneRuntimeForTorch(int threads);
+
+}  // namespace microfer

@@ -1,0 +1,72 @@
+// Plain value types passed between the pipeline stages:
+// source -> detect -> align -> classify -> annotate / write.
+#pragma once
+
+#include <array>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+namespace microfer {
+
+/// Number of expression classes and their names, in FER2013's own order.
+constexpr int kNumEmotions = 7;
+/// 0 angry, 1 disgust, 2 fear, 3 happy, 4 sad, 5 surprise, 6 neutral.
+const std::array<std::string, kNumEmotions>& emotionNames();
+/// Index of `name` in emotionNames(), or -1 if it is not one of them.
+int emotionIndex(const std::string& name);
+
+/// The five facial landmarks produced by MTCNN, in image pixels.
+/// Order: [0] the eye on the image's left, [1] the eye on the image's right, [2] nose tip,
+/// [3] mouth corner on the image's left, [4] mouth corner on the image's right.
+using FiveLandmarks = std::array<cv::Point2f, 5>;
+
+/// One face found by a detector.
+struct FaceDetection {
+  cv::Rect2f box;  ///< face box in image pixels (x, y, width, height), clipped to the image
+  float score = 0.f;  ///< detector confidence in [0,1] (MTCNN O-Net probability; Haar: 1.0)
+  /// MTCNN: all five landmarks. Haar: only the two eye points ([0], [1]) when the eye
+  /// cascade found both eyes; nullopt otherwise. (Haar fills [2..4] with estimates placed
+  /// from the eyes by average face proportions; use them only where a guess is good enough.)
+  std::optional<FiveLandmarks> landmarks;
+  bool hasEyes() const { return landmarks.has_value(); }
+};
+
+/// A face warped to the classifier's canonical crop.
+struct AlignedFace {
+  cv::Mat crop;  ///< CV_8UC1, size = the aligner's crop size, upright face
+  /// 2x3 affine (CV_64F) that maps source-image pixels to crop pixels.
+  cv::Mat transform;
+  bool fromLandmarks = false;  ///< true: aligned on the eyes; false: box only (no rotation)
+};
+
+/// The classifier's answer for one face.
+struct Prediction {
+  int label = -1;  ///< argmax of probs, index into emotionNames()
+  float confidence = 0.f;  ///< probs[label]
+  std::array<float, kNumEmotions> probs{};  ///< averaged over the TTA views, sums to 1
+  /// Micro-attention map M (CV_32F in (0,1), crop-sized): the mean over all residual blocks
+  /// of the unaugmented view, when requested; empty otherwise.
+  cv::Mat attention;
+};
+
+/// Everything known about one face in one frame.
+struct FaceResult {
+  FaceDetection detection;
+  AlignedFace aligned;
+  Prediction prediction;
+  int trackId = -1;  ///< stable id across video frames when tracking is on, else -1
+};
+
+/// All faces in one image or video frame.
+struct FrameResult {
+  std::string source;  ///< file path, video path or "camera:N"
+  long long frameIndex = 0;  ///< 0 for still images
+  cv::Size imageSize;
+  std::vector<FaceResult> faces;
+  double detectMs = 0, alignMs = 0, classifyMs = 0;  ///< stage timings of this frame
+};
+
+}  // namespace microfer

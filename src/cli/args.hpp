@@ -1,0 +1,81 @@
+// A small command-line parser for microfer-cli: "--name value", "--flag", positionals.
+#pragma once
+
+#include <map>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace microfer::cli {
+
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+class Args {
+ public:
+  /// `flags` take no value; `options` take one value. Anything else starting with "--" is
+  /// a usage error.
+  Args(const std::vector<std::string>& argv, const std::set<std::string>& flags,
+       const std::set<std::string>& options) {
+    for (size_t i = 0; i < argv.size(); ++i) {
+      const std::string& a = argv[i];
+      if (a.rfind("--", 0) == 0 && a.size() > 2) {
+        std::string name = a.substr(2), value;
+        const auto eq = name.find('=');
+        if (eq != std::string::npos) {
+          value = name.substr(eq + 1);
+          name.resize(eq);
+        }
+        if (flags.count(name)) {
+          flags_.insert(name);
+        } else if (options.count(name)) {
+          if (eq == std::string::npos) {
+            if (i + 1 >= argv.size()) throw UsageError("option --" + name + " needs a value");
+            value = argv[++i];
+          }
+          values_[name] = value;
+        } else {
+          throw UsageError("unknown option --" + name);
+        }
+      } else {
+        positional_.push_back(a);
+      }
+    }
+  }
+  bool flag(const std::string& n) const { return flags_.count(n) > 0; }
+  bool has(const std::string& n) const { return values_.count(n) > 0; }
+  std::string get(const std::string& n, const std::string& def = "") const {
+    auto it = values_.find(n);
+    return it == values_.end() ? def : it->second;
+  }
+  int getInt(const std::string& n, int def) const {
+    if (!has(n)) return def;
+    try {
+      size_t used = 0;
+      const int v = std::stoi(get(n), &used);
+      if (used == get(n).size()) return v;
+    } catch (const std::exception&) {
+    }
+    throw UsageError("--" + n + " expects an integer, got '" + get(n) + "'");
+  }
+  double getDouble(const std::string& n, double def) const {
+    if (!has(n)) return def;
+    try {
+      size_t used = 0;
+      const double v = std::stod(get(n), &used);
+      if (used == get(n).size()) return v;
+    } catch (const std::exception&) {
+    }
+    throw UsageError("--" + n + " expects a number, got '" + get(n) + "'");
+  }
+  const std::vector<std::string>& positional() const { return positional_; }
+
+ private:
+  std::set<std::string> flags_;
+  std::map<std::string, std::string> values_;
+  std::vector<std::string> positional_;
+};
+
+}  // namespace microfer::cli

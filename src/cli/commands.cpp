@@ -1,0 +1,15 @@
+#include "commands.hpp"
+
+#include "args.hpp"
+
+namespace microfer::cli {
+
+int runCommand(const std::string& command, const std::vector<std::string>& args) {
+  if (command == "label") return runLabel(args);
+  if (command == "train") return runTrain(args);
+  if (command == "eval") return runEval(args);
+  if (command == "info") return runInfo(args);
+  throw UsageError("unknown command '" + command + "'");
+}
+
+}  // namespace microfer::cli

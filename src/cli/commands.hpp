@@ -1,0 +1,20 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace microfer::cli {
+
+/// Runs one sub-command; returns the process exit code. Throws UsageError for bad
+/// arguments and std::exception for set-up errors (main maps them to 2 and 3).
+int runCommand(const std::string& command, const std::vector<std::string>& args);
+
+int runTrain(const std::vector<std::string>& args);
+int runEval(const std::vector<std::string>& args);
+int runLabel(const std::vector<std::string>& args);
+int runBench(const std::vector<std::string>& args);
+int runCrossValidation(const std::vector<std::string>& args);
+int runBaseline(const std::vector<std::string>& args);
+int runInfo(const std::vector<std::string>& args);
+
+}  // namespace microfer::cli

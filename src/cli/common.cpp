@@ -1,0 +1,36 @@
+#include "common.hpp"
+
+#include <cstdio>
+
+namespace microfer::cli {
+
+PipelineConfig pipelineConfigFromArgs(const Args& a) {
+  PipelineConfig cfg;
+  try {
+    cfg.detector.kind = parseDetectorKind(a.get("detector", "haar"));
+    cfg.classifier.tta.mode = parseTtaMode(a.get("tta", "flip"));
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+  cfg.detector.minFaceSize = a.getInt("min-face", cfg.detector.minFaceSize);
+  if (cfg.detector.minFaceSize < 12) throw UsageError("--min-face must be at least 12");
+  cfg.classifier.modelPath = a.get("model");
+  cfg.classifier.threads = a.getInt("threads", 0);
+  cfg.withAttention = a.flag("attention");
+  cfg.maxFaces = a.getInt("max-faces", 0);
+  return cfg;
+}
+
+Shard parseShard(const std::string& text) {
+  Shard s;
+  if (text.empty()) return s;
+  int k = 0, n = 0;
+  char extra = 0;
+  if (std::sscanf(text.c_str(), "%d/%d%c", &k, &n, &extra) != 2 || n < 1 || k < 1 || k > n)
+    throw UsageError("--shard expects K/N with 1 <= K <= N, got '" + text + "'");
+  s.index = k;
+  s.count = n;
+  return s;
+}
+
+}  // namespace microfer::cli

@@ -1,0 +1,22 @@
+// Options shared by several microfer-cli commands.
+#pragma once
+
+#include <string>
+
+#include "args.hpp"
+#include "microfer/pipeline.hpp"
+
+namespace microfer::cli {
+
+/// --detector, --tta, --model, --min-face, --threads, --attention, --max-faces.
+PipelineConfig pipelineConfigFromArgs(const Args& a);
+
+/// --shard K/N: item i (0-based, in the sorted input order) belongs to shard K when
+/// i % N == K - 1.
+struct Shard {
+  int index = 1, count = 1;
+  bool contains(size_t i) const { return static_cast<int>(i % count) == index - 1; }
+};
+Shard parseShard(const std::string& text);
+
+}  // namespace microfer::cli

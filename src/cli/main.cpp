@@ -1,0 +1,51 @@
+// microfer-cli: label images, folders and videos; train; evaluate; benchmark.
+#include <cstdio>
+#include <iostream>
+
+#include <spdlog/spdlog.h>
+
+#include "args.hpp"
+#include "commands.hpp"
+
+namespace {
+const char* kHelp = R"(microfer-cli — facial-expression recognition (MicroFER)
+
+Usage: microfer-cli COMMAND [options]
+
+Commands:
+  label PATH...   detect, align and classify every face; write labelled images,
+                  results.csv and results.jsonl (see: microfer-cli label --help)
+  train           train the micro-attention network (see: microfer-cli train --help)
+  eval            accuracy of a model on a labelled folder of face crops
+  cv              subject-independent k-fold cross-validation (CK+)
+  baseline        LBP / Gabor + SVM baselines
+  bench           per-stage timings of the pipeline (see: microfer-cli bench --help)
+  info            show the installed model and detectors
+
+Common options: --verbose (detailed log), --help
+Exit codes: 0 all fine, 1 some inputs failed, 2 usage error, 3 model or set-up error.
+)";
+}  // namespace
+
+int main(int argc, char** argv) {
+  spdlog::set_level(spdlog::level::warn);
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    std::fputs(kHelp, stdout);
+    return args.empty() ? 2 : 0;
+  }
+  const std::string cmd = args[0];
+  args.erase(args.begin());
+  for (const auto& a : args)
+    if (a == "--verbose" || a == "-v") spdlog::set_level(spdlog::level::debug);
+  try {
+    return microfer::cli::runCommand(cmd, args);
+  } catch (const microfer::cli::UsageError& e) {
+    std::fprintf(stderr, "microfer-cli %s: %s (try: microfer-cli %s --help)\n", cmd.c_str(),
+                 e.what(), cmd.c_str());
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "microfer-cli %s: error: %s\n", cmd.c_str(), e.what());
+    return 3;
+  }
+}

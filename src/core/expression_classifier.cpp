@@ -1,0 +1,172 @@
+#include "microfer/expression_classifier.hpp"
+
+#include <numeric>
+#include <stdexcept>
+
+#include <opencv2/imgproc.hpp>
+#include <spdlog/spdlog.h>
+
+#include "microfer/augment.hpp"
+#include "microfer/model_file.hpp"
+
+namespace microfer {
+
+TtaMode parseTtaMode(const std::string& name) {
+  if (name == "off") return TtaMode::Off;
+  if (name == "flip") return TtaMode::Flip;
+  if (name == "full") return TtaMode::Full;
+  throw std::invalid_argument("unknown TTA mode '" + name + "' (expected off, flip or full)");
+}
+
+std::string toString(TtaMode mode) {
+  switch (mode) {
+    case TtaMode::Off: return "off";
+    case TtaMode::Flip: return "flip";
+    case TtaMode::Full: return "full";
+  }
+  return "?";
+}
+
+std::vector<TtaView> makeTtaViews(const TtaConfig& tta, int size) {
+  const double c = (size - 1) * 0.5;
+  const cv::Mat identity = (cv::Mat_<double>(2, 3) << 1, 0, 0, 0, 1, 0);
+  const auto mirrored = [&](const cv::Mat& a) {  // x' = (size-1) - x after `a`
+    cv::Mat m = a.clone();
+    m.row(0) *= -1;
+    m.at<double>(0, 2) += size - 1;
+    return m;
+  };
+  std::vector<TtaView> views;
+  const float centre = tta.mode == TtaMode::Full ? tta.centreWeight : 1.f;
+  views.push_back({identity, centre});
+  if (tta.mode == TtaMode::Off) return views;
+  views.push_back({mirrored(identity), centre});
+  if (tta.mode == TtaMode::Flip) return views;
+  for (float angle : tta.anglesDeg) {
+    const cv::Mat r = cv::getRotationMatrix2D(cv::Point2f(float(c), float(c)), angle, 1.0);
+    views.push_back({r, 1.f});
+    views.push_back({mirrored(r), 1.f});
+  }
+  for (const auto& s : tta.shifts) {
+    const cv::Mat t = (cv::Mat_<double>(2, 3) << 1, 0, s.x * size, 0, 1, s.y * size);
+    views.push_back({t, 1.f});
+    views.push_back({mirrored(t), 1.f});
+  }
+  return views;
+}
+
+struct ExpressionClassifier::Impl {
+  ClassifierConfig config;
+  ModelInfo info;
+  std::string path;
+  MicroAttentionResNet net{nullptr};
+  std::vector<TtaView> views;
+};
+
+ExpressionClassifier::ExpressionClassifier(const ClassifierConfig& config)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->config = config;
+  impl_->path = config.modelPath.empty() ? defaultModelPath() : config.modelPath;
+  if (impl_->path.empty())
+    throw ModelFileError(
+        "no trained model is installed: expected models/microfer-resnet10.mfm in the source "
+        "tree or the install's share/microfer/models/ (or set MICROFER_MODEL / --model); "
+        "train one with 'microfer-cli train'");
+  if (config.threads > 0) torch::set_num_threads(config.threads);
+  impl_->net = loadModel(impl_->path, impl_->info);
+  impl_->views = makeTtaViews(config.tta, impl_->info.crop.size);
+  spdlog::debug("loaded model '{}' from {} ({} parameters, TTA {} with {} views)",
+                impl_->info.name, impl_->path, impl_->net->parameterCount(),
+                toString(config.tta.mode), impl_->views.size());
+}
+
+ExpressionClassifier::~ExpressionClassifier() = default;
+
+void ExpressionClassifier::setTta(const TtaConfig& tta) {
+  impl_->config.tta = tta;
+  impl_->views = makeTtaViews(tta, impl_->info.crop.size);
+}
+const TtaConfig& ExpressionClassifier::tta() const { return impl_->config.tta; }
+const CropGeometry& ExpressionClassifier::cropGeometry() const { return impl_->info.crop; }
+const std::vector<std::string>& ExpressionClassifier::classNames() const {
+  return impl_->info.classNames;
+}
+const std::string& ExpressionClassifier::modelName() const { return impl_->info.name; }
+const std::string& ExpressionClassifier::modelPath() const { return impl_->path; }
+const std::string& ExpressionClassifier::modelNotes() const { return impl_->info.notes; }
+int64_t ExpressionClassifier::parameterCount() const { return impl_->net->parameterCount(); }
+
+Prediction ExpressionClassifier::classify(const cv::Mat& crop, bool withAttention) {
+  return classify(std::vector<cv::Mat>{crop}, withAttention).front();
+}
+
+std::vector<Prediction> ExpressionClassifier::classify(const std::vector<cv::Mat>& crops,
+                                                       bool withAttention) {
+  std::vector<Prediction> out(crops.size());
+  if (crops.empty()) return out;
+  c10::InferenceMode guard;  // thread-local: must live in the calling thread's frame
+  const int s = impl_->info.crop.size;
+  const auto& views = impl_->views;
+  const int64_t nv = static_cast<int64_t>(views.size());
+  const int64_t n = static_cast<int64_t>(crops.size());
+  torch::Tensor batch = torch::empty({n * nv, 1, s, s});
+  cv::Mat resized, warped;
+  for (int64_t i = 0; i < n; ++i) {
+    const cv::Mat* src = &crops[i];
+    if (src->empty()) throw std::invalid_argument("empty face crop");
+    if (src->type() != CV_8UC1 || src->rows != s || src->cols != s) {
+      cv::Mat g = src->channels() == 1 ? *src : toGray(*src);
+      if (g.depth() != CV_8U) g.convertTo(g, CV_8U);
+      cv::resize(g, resized, cv::Size(s, s), 0, 0, cv::INTER_AREA);
+      src = &resized;
+    }
+    for (int64_t v = 0; v < nv; ++v) {
+      cv::Mat dst(s, s, CV_32F, batch[i * nv + v].data_ptr<float>());
+      if (v == 0 && views[0].affine.at<double>(0, 0) == 1.0 &&
+          views[0].affine.at<double>(0, 2) == 0.0) {
+        normaliseCrop(*src, dst, impl_->info.mean, impl_->info.stdDev);
+      } else {
+        cv::warpAffine(*src, warped, views[v].affine, cv::Size(s, s), cv::INTER_LINEAR,
+                       cv::BORDER_REPLICATE);
+        normaliseCrop(warped, dst, impl_->info.mean, impl_->info.stdDev);
+      }
+    }
+  }
+  torch::Tensor logits;
+  std::vector<torch::Tensor> maps;
+  if (withAttention)
+    logits = impl_->net->forwardWithAttention(batch, maps);
+  else
+    logits = impl_->net->forward(batch);
+  const torch::Tensor probs = torch::softmax(logits, 1).contiguous();
+  const int64_t k = probs.size(1);
+  const float* p = probs.data_ptr<float>();
+  float wsum = 0;
+  for (const auto& v : views) wsum += v.weight;
+  for (int64_t i = 0; i < n; ++i) {
+    Prediction& pred = out[i];
+    for (int64_t c = 0; c < k && c < kNumEmotions; ++c) {
+      float acc = 0;
+      for (int64_t v = 0; v < nv; ++v) acc += views[v].weight * p[(i * nv + v) * k + c];
+      pred.probs[c] = acc / wsum;
+    }
+    pred.label = int(std::max_element(pred.probs.begin(), pred.probs.end()) - pred.probs.begin());
+    pred.confidence = pred.probs[pred.label];
+    if (withAttention && !maps.empty()) {
+      // Mean over all blocks of the unaugmented view's map, each upsampled to the crop.
+      pred.attention = cv::Mat::zeros(s, s, CV_32F);
+      cv::Mat up;
+      for (const auto& all : maps) {
+        const torch::Tensor m = all[i * nv][0].contiguous();
+        const cv::Mat small(int(m.size(0)), int(m.size(1)), CV_32F,
+                            const_cast<float*>(m.data_ptr<float>()));
+        cv::resize(small, up, cv::Size(s, s), 0, 0, cv::INTER_LINEAR);
+        pred.attention += up;
+      }
+      pred.attention /= double(maps.size());
+    }
+  }
+  return out;
+}
+
+}  // namespace microfer

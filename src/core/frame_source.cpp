@@ -1,0 +1,141 @@
+#include "microfer/frame_source.hpp"
+
+#include <opencv2/videoio.hpp>
+
+#include "microfer/image_io.hpp"
+
+namespace microfer {
+
+namespace {
+class CaptureProvider : public FrameProvider {
+ public:
+  CaptureProvider(cv::VideoCapture cap, std::string name, bool file)
+      : cap_(std::move(cap)), name_(std::move(name)), file_(file) {}
+  bool read(cv::Mat& frame) override { return cap_.read(frame) && !frame.empty(); }
+  bool isFile() const override { return file_; }
+  double fps() const override {
+    const double f = cap_.get(cv::CAP_PROP_FPS);
+    return f > 0 && f < 1000 ? f : 0;
+  }
+  std::string name() const override { return name_; }
+
+ private:
+  mutable cv::VideoCapture cap_;
+  std::string name_;
+  bool file_;
+};
+}  // namespace
+
+std::unique_ptr<FrameProvider> openCameraProvider(int index) {
+  cv::VideoCapture cap;
+  try {
+    cap.open(index);
+  } catch (const cv::Exception&) {
+  }
+  if (!cap.isOpened())
+    throw InputError("no camera at index " + std::to_string(index) +
+                     " (is one connected, and is it free and readable by this user?)");
+  return std::make_unique<CaptureProvider>(std::move(cap), "camera:" + std::to_string(index), false);
+}
+
+std::unique_ptr<FrameProvider> openVideoProvider(const std::string& path) {
+  cv::VideoCapture cap;
+  try {
+    cap.open(path);
+  } catch (const cv::Exception&) {
+  }
+  if (!cap.isOpened())
+    throw InputError("cannot open video '" + path + "': missing, unreadable or not a video");
+  return std::make_unique<CaptureProvider>(std::move(cap), path, true);
+}
+
+FrameSource::FrameSource(std::unique_ptr<FrameProvider> provider, const Options& options)
+    : provider_(std::move(provider)), options_(options) {
+  if (options_.queueSize == 0) options_.queueSize = 1;
+  thread_ = std::thread([this] { run(); });
+}
+
+FrameSource::~FrameSource() { stop(); }
+
+void FrameSource::stop() {
+  stopRequested_ = true;
+  changed_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+std::string FrameSource::error() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return error_;
+}
+
+bool FrameSource::next(Frame& frame, std::chrono::milliseconds timeout) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  changed_.wait_for(lock, timeout,
+                    [&] { return !queue_.empty() || state_.load() != State::Running; });
+  if (queue_.empty()) return false;
+  frame = std::move(queue_.front());
+  queue_.pop_front();
+  changed_.notify_all();
+  return true;
+}
+
+void FrameSource::run() {
+  using Clock = std::chrono::steady_clock;
+  const double fps = provider_->fps();
+  const auto period = std::chrono::duration<double>(fps > 0 ? 1.0 / fps : 1.0 / 30);
+  auto due = Clock::now();
+  long long index = 0;
+  int failures = 0;
+  while (!stopRequested_) {
+    cv::Mat image;
+    bool ok = false;
+    try {
+      ok = provider_->read(image);
+    } catch (const std::exception& e) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      error_ = provider_->name() + ": " + e.what();
+      state_ = State::Failed;
+      break;
+    }
+    if (!ok) {
+      if (provider_->isFile()) break;
+      if (++failures >= options_.maxConsecutiveFailures) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        error_ = provider_->name() + ": camera lost (no frame after " + std::to_string(failures) +
+                 " tries)";
+        state_ = State::Failed;
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      continue;
+    }
+    failures = 0;
+    if (options_.realTime && provider_->isFile()) {
+      due += std::chrono::duration_cast<Clock::duration>(period);
+      std::this_thread::sleep_until(due);
+    }
+    Frame f{std::move(image), index++, Clock::now()};
+    ++captured_;
+    std::unique_lock<std::mutex> lock(mutex_);
+    if (options_.dropOldest) {
+      while (queue_.size() >= options_.queueSize) {
+        queue_.pop_front();
+        ++dropped_;
+      }
+    } else {
+      changed_.wait(lock, [&] { return queue_.size() < options_.queueSize || stopRequested_; });
+      if (stopRequested_) break;
+    }
+    queue_.push_back(std::move(f));
+    lock.unlock();
+    changed_.notify_all();
+  }
+  {
+    // Under the lock, so that a waiting next() cannot miss the change.
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (state_ == State::Running) state_ = State::Finished;
+  }
+  changed_.notify_all();
+}
+
+}  // namespace microfer

@@ -1,0 +1,45 @@
+// MTCNN face detector (Zhang et al. 2016) on the original Caffe weights (private to the core).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <opencv2/dnn.hpp>
+
+#include "microfer/face_detector.hpp"
+
+namespace microfer {
+
+/// The three-stage MTCNN cascade: P-Net over an image pyramid, R-Net on 24x24 crops, O-Net
+/// on 48x48 crops with five landmarks, run through OpenCV's dnn module.
+///
+/// Requires: `modelDir` holds det1, det2, det3 .prototxt + .caffemodel (the MIT-licensed
+/// release of kpzhang93/MTCNN_face_detection_alignment). The constructor loads the three nets
+/// once and throws DetectorSetupError when a file is missing or cannot be parsed.
+/// Guarantees for detect(): score is the O-Net face probability (> config.mtcnnThresholds[2]);
+/// all five landmarks are set, in image pixels, in the order of FiveLandmarks.
+class MtcnnDetector : public FaceDetector {
+ public:
+  MtcnnDetector(const std::string& modelDir, const DetectorConfig& config);
+
+  std::vector<FaceDetection> detect(const cv::Mat& image) override;
+  DetectorKind kind() const override { return DetectorKind::Mtcnn; }
+
+  /// A candidate face between stages: a box in image pixels (corners, may extend past the
+  /// image), its score and, after O-Net, the landmarks.
+  struct Candidate {
+    float x1 = 0, y1 = 0, x2 = 0, y2 = 0;
+    float score = 0;
+    FiveLandmarks landmarks{};
+  };
+
+ private:
+  std::vector<Candidate> runPNet(const cv::Mat& bgr);
+  std::vector<Candidate> runRNet(const cv::Mat& bgr, const std::vector<Candidate>& boxes);
+  std::vector<Candidate> runONet(const cv::Mat& bgr, const std::vector<Candidate>& boxes);
+
+  DetectorConfig config_;
+  cv::dnn::Net pnet_, rnet_, onet_;
+};
+
+}  // namespace microfer

@@ -1,0 +1,322 @@
+#include "microfer/trainer.hpp"
+
+#include <malloc.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <numeric>
+
+#include <nlohmann/json.hpp>
+#include <opencv2/core.hpp>
+#include <spdlog/spdlog.h>
+
+#include "microfer/plot.hpp"
+#include "microfer/types.hpp"
+
+namespace microfer {
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+void tuneRuntimeForTorch(int threads) {
+  mallopt(M_MMAP_THRESHOLD, 1000000000);
+  mallopt(M_TRIM_THRESHOLD, 1000000000);
+  if (threads > 0) {
+    torch::set_num_threads(threads);
+    cv::setNumThreads(1);  // OpenCV's pool would fight LibTorch's OpenMP threads
+  }
+}
+
+namespace {
+
+torch::Tensor classWeights(const Dataset& ds, ClassBalance balance, int numClasses) {
+  std::vector<int> counts = ds.classCounts();
+  counts.resize(numClasses, 0);
+  std::vector<float> w(numClasses, 1.f);
+  if (balance != ClassBalance::None) {
+    const double n = ds.samples.size();
+    int present = 0;
+    for (int c : counts) present += c > 0;
+    double mean = 0;
+    for (int c = 0; c < numClasses; ++c) {
+      if (!counts[c]) continue;
+      const double r = n / (present * double(counts[c]));
+      w[c] = float(balance == ClassBalance::Sqrt ? std::sqrt(r) : r);
+      mean += w[c] * counts[c] / n;
+    }
+    for (auto& v : w) v = float(v / mean);  // average weight per sample = 1
+  }
+  return torch::tensor(w);
+}
+
+std::string fmtTime(double s) {
+  char buf[32];
+  const int t = int(s);
+  std::snprintf(buf, sizeof buf, "%d:%02d:%02d", t / 3600, (t / 60) % 60, t % 60);
+  return buf;
+}
+
+void writeMetricsCsv(const std::string& path, const std::vector<EpochMetrics>& h) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream f(tmp);
+    f << "epoch,train_loss,train_accuracy,val_loss,val_accuracy,lr,seconds,images_per_second\n";
+    for (const auto& m : h)
+      f << m.epoch << ',' << m.trainLoss << ',' << m.trainAccuracy << ',' << m.valLoss << ','
+        << m.valAccuracy << ',' << m.lr << ',' << m.seconds << ',' << m.imagesPerSecond << '\n';
+  }
+  fs::rename(tmp, path);
+}
+
+nlohmann::json toJson(const EpochMetrics& m) {
+  return {{"epoch", m.epoch},       {"train_loss", m.trainLoss}, {"train_accuracy", m.trainAccuracy},
+          {"val_loss", m.valLoss},  {"val_accuracy", m.valAccuracy}, {"lr", m.lr},
+          {"seconds", m.seconds},   {"images_per_second", m.imagesPerSecond}};
+}
+EpochMetrics fromJson(const nlohmann::json& j) {
+  EpochMetrics m;
+  m.epoch = j.at("epoch");
+  m.trainLoss = j.at("train_loss");
+  m.trainAccuracy = j.at("train_accuracy");
+  m.valLoss = j.at("val_loss");
+  m.valAccuracy = j.at("val_accuracy");
+  m.lr = j.at("lr");
+  m.seconds = j.at("seconds");
+  m.imagesPerSecond = j.at("images_per_second");
+  return m;
+}
+
+void setLr(torch::optim::SGD& opt, double lr) {
+  for (auto& g : opt.param_groups())
+    static_cast<torch::optim::SGDOptions&>(g.options()).lr(lr);
+}
+
+}  // namespace
+
+std::vector<std::vector<float>> predictCrops(MicroAttentionResNet& model,
+                                             const std::vector<cv::Mat>& crops, float mean,
+                                             float stdDev, int batchSize) {
+  c10::InferenceMode guard;
+  const bool wasTraining = model->is_training();
+  model->eval();
+  const auto device = model->parameters().front().device();
+  const int s = model->config().inputSize;
+  std::vector<std::vector<float>> out;
+  out.reserve(crops.size());
+  for (size_t start = 0; start < crops.size(); start += batchSize) {
+    const size_t n = std::min(crops.size() - start, size_t(batchSize));
+    torch::Tensor batch = torch::empty({int64_t(n), 1, s, s});
+    for (size_t i = 0; i < n; ++i) {
+      cv::Mat dst(s, s, CV_32F, batch[i].data_ptr<float>());
+      normaliseCrop(crops[start + i], dst, mean, stdDev);
+    }
+    torch::Tensor p = torch::softmax(model->forward(batch.to(device)), 1).to(torch::kCPU);
+    for (size_t i = 0; i < n; ++i) {
+      const float* row = p[i].data_ptr<float>();
+      out.emplace_back(row, row + p.size(1));
+    }
+  }
+  if (wasTraining) model->train();
+  return out;
+}
+
+TrainResult train(const Dataset& trainSet, const Dataset* val, const TrainConfig& cfg) {
+  if (trainSet.samples.empty()) throw std::invalid_argument("empty training set");
+  fs::create_directories(cfg.outDir);
+  const torch::Device device = torch::cuda::is_available() ? torch::kCUDA : torch::kCPU;
+  torch::manual_seed(cfg.seed);
+
+  ModelInfo info;
+  info.name = cfg.modelName;
+  info.network = cfg.network;
+  info.mean = cfg.mean;
+  info.stdDev = cfg.stdDev;
+  info.classNames = trainSet.classNames;
+  info.classNames.resize(cfg.network.numClasses, "class");
+  info.crop.size = cfg.network.inputSize;
+  info.notes = cfg.notes;
+
+  MicroAttentionResNet model(cfg.network);
+  if (!cfg.initModel.empty()) {
+    ModelInfo initInfo;
+    MicroAttentionResNet init = loadModel(cfg.initModel, initInfo);
+    if (initInfo.network.numClasses != cfg.network.numClasses ||
+        initInfo.network.width != cfg.network.width ||
+        initInfo.network.blocksPerStage != cfg.network.blocksPerStage ||
+        initInfo.network.attention != cfg.network.attention)
+      throw std::invalid_argument("--init model '" + cfg.initModel +
+                                  "' has a different architecture");
+    torch::NoGradGuard ng;
+    auto dst = model->named_parameters();
+    for (const auto& p : init->named_parameters()) dst[p.key()].copy_(p.value());
+    auto dstB = model->named_buffers();
+    for (const auto& b : init->named_buffers()) dstB[b.key()].copy_(b.value());
+    info.crop = initInfo.crop;
+  }
+  model->to(device);
+  torch::optim::SGD opt(model->parameters(), torch::optim::SGDOptions(cfg.lr)
+                                                 .momentum(cfg.momentum)
+                                                 .nesterov(true)
+                                                 .weight_decay(cfg.weightDecay));
+  const torch::Tensor weights = classWeights(trainSet, cfg.balance, cfg.network.numClasses).to(device);
+
+  const fs::path out(cfg.outDir);
+  const auto ckModel = out / "checkpoint-model.pt", ckOpt = out / "checkpoint-optim.pt",
+             ckState = out / "checkpoint.json";
+  TrainResult result;
+  result.bestModel = (out / "best.mfm").string();
+  result.lastModel = (out / "last.mfm").string();
+  double bestVal = -1;
+  int startEpoch = 0;
+  if (cfg.resume && fs::exists(ckState)) {
+    std::ifstream f(ckState);
+    const auto j = nlohmann::json::parse(f);
+    startEpoch = j.at("epochs_done");
+    bestVal = j.at("best_val");
+    result.bestEpoch = j.at("best_epoch");
+    for (const auto& e : j.at("history")) result.history.push_back(fromJson(e));
+    torch::load(model, ckModel.string(), device);
+    torch::load(opt, ckOpt.string(), device);
+    if (!cfg.quiet) spdlog::info("resumed from {} after epoch {}", cfg.outDir, startEpoch);
+  }
+
+  const int n = static_cast<int>(trainSet.samples.size());
+  const int s = cfg.network.inputSize;
+  int batchesPerEpoch = (n + cfg.batchSize - 1) / cfg.batchSize;
+  if (cfg.maxBatchesPerEpoch > 0) batchesPerEpoch = std::min(batchesPerEpoch, cfg.maxBatchesPerEpoch);
+  const long totalSteps = long(batchesPerEpoch) * cfg.epochs;
+  const bool tty = isatty(fileno(stderr));
+  const auto lrAt = [&](long step) {
+    const double warm = cfg.warmupEpochs * batchesPerEpoch;
+    if (step < warm) return cfg.lr * (step + 1) / warm;
+    const double t = (step - warm) / std::max(1.0, totalSteps - warm);
+    return 0.5 * cfg.lr * (1 + std::cos(M_PI * t));
+  };
+
+  for (int epoch = startEpoch; epoch < cfg.epochs; ++epoch) {
+    // Every epoch reseeds from (seed, epoch): a resumed run repeats the same batches.
+    std::mt19937 rng(cfg.seed * 1000003u + epoch);
+    torch::manual_seed(cfg.seed * 7919u + epoch);
+    std::vector<int> order(n);
+    std::iota(order.begin(), order.end(), 0);
+    std::shuffle(order.begin(), order.end(), rng);
+    model->train();
+    const auto t0 = Clock::now();
+    double lossSum = 0;
+    long correct = 0, seen = 0;
+    for (int b = 0; b < batchesPerEpoch; ++b) {
+      const int first = b * cfg.batchSize;
+      const int bs = std::min(cfg.batchSize, n - first);
+      torch::Tensor x = torch::empty({bs, 1, s, s});
+      torch::Tensor y = torch::empty({bs}, torch::kLong);
+      for (int i = 0; i < bs; ++i) {
+        const Sample& smp = trainSet.samples[order[first + i]];
+        cv::Mat dst(s, s, CV_32F, x[i].data_ptr<float>());
+        augmentCrop(smp.image, dst, rng, cfg.augment, cfg.mean, cfg.stdDev);
+        y[i] = smp.label;
+      }
+      x = x.to(device);
+      y = y.to(device);
+      const double lr = lrAt(long(epoch) * batchesPerEpoch + b);
+      setLr(opt, lr);
+      opt.zero_grad();
+      torch::Tensor logits = model->forward(x);
+      torch::Tensor loss = torch::nn::functional::cross_entropy(
+          logits, y,
+          torch::nn::functional::CrossEntropyFuncOptions().weight(weights).label_smoothing(
+              cfg.labelSmoothing));
+      loss.backward();
+      opt.step();
+      lossSum += loss.item<double>() * bs;
+      correct += logits.argmax(1).eq(y).sum().item<long>();
+      seen += bs;
+      if (!cfg.quiet && (tty || (b + 1) % 50 == 0 || b + 1 == batchesPerEpoch)) {
+        const double el = std::chrono::duration<double>(Clock::now() - t0).count();
+        const double rate = seen / std::max(el, 1e-9);
+        const double eta = (double(batchesPerEpoch - b - 1) * cfg.batchSize +
+                            double(cfg.epochs - epoch - 1) * batchesPerEpoch * cfg.batchSize) /
+                           rate;
+        const int barW = 30, filled = barW * (b + 1) / batchesPerEpoch;
+        std::fprintf(stderr, "%sepoch %d/%d [%s%s] %3d%% loss %.4f acc %.4f lr %.4f %.0f img/s ETA %s%s",
+                     tty ? "\r" : "", epoch + 1, cfg.epochs, std::string(filled, '#').c_str(),
+                     std::string(barW - filled, '.').c_str(), 100 * (b + 1) / batchesPerEpoch,
+                     lossSum / seen, double(correct) / seen, lr, rate, fmtTime(eta).c_str(),
+                     tty ? "" : "\n");
+      }
+    }
+    if (!cfg.quiet && tty) std::fprintf(stderr, "\n");
+    EpochMetrics m;
+    m.epoch = epoch + 1;
+    m.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    m.trainLoss = lossSum / seen;
+    m.trainAccuracy = double(correct) / seen;
+    m.imagesPerSecond = seen / m.seconds;
+    m.lr = lrAt(long(epoch + 1) * batchesPerEpoch - 1);
+    if (val && !val->samples.empty()) {
+      std::vector<cv::Mat> crops;
+      for (const auto& v : val->samples) crops.push_back(v.image);
+      const auto probs = predictCrops(model, crops, cfg.mean, cfg.stdDev);
+      double vloss = 0;
+      long vc = 0;
+      for (size_t i = 0; i < probs.size(); ++i) {
+        const auto& p = probs[i];
+        const int lbl = val->samples[i].label;
+        vloss -= std::log(std::max(1e-12f, p[lbl]));
+        vc += int(std::max_element(p.begin(), p.end()) - p.begin()) == lbl;
+      }
+      m.valLoss = vloss / probs.size();
+      m.valAccuracy = double(vc) / probs.size();
+    }
+    result.history.push_back(m);
+    if (!cfg.quiet)
+      spdlog::info("epoch {}/{}: train loss {:.4f} acc {:.4f} | val loss {:.4f} acc {:.4f} | "
+                   "{:.0f} s, {:.0f} img/s",
+                   m.epoch, cfg.epochs, m.trainLoss, m.trainAccuracy, m.valLoss, m.valAccuracy,
+                   m.seconds, m.imagesPerSecond);
+
+    // Model files (CPU copies), then the checkpoint, each written atomically.
+    const double score = m.valAccuracy >= 0 ? m.valAccuracy : m.epoch;
+    model->to(torch::kCPU);
+    ModelInfo epochInfo = info;
+    saveModel(result.lastModel, model, epochInfo);
+    if (score > bestVal) {
+      bestVal = score;
+      result.bestEpoch = m.epoch;
+      saveModel(result.bestModel, model, epochInfo);
+    }
+    model->to(device);
+    torch::save(model, (ckModel.string() + ".tmp"));
+    torch::save(opt, (ckOpt.string() + ".tmp"));
+    fs::rename(ckModel.string() + ".tmp", ckModel);
+    fs::rename(ckOpt.string() + ".tmp", ckOpt);
+    nlohmann::json state = {{"epochs_done", epoch + 1},
+                            {"best_val", bestVal},
+                            {"best_epoch", result.bestEpoch},
+                            {"history", nlohmann::json::array()}};
+    for (const auto& h : result.history) state["history"].push_back(toJson(h));
+    {
+      std::ofstream f(ckState.string() + ".tmp");
+      f << state.dump(1);
+    }
+    fs::rename(ckState.string() + ".tmp", ckState);
+    writeMetricsCsv((out / "metrics.csv").string(), result.history);
+    std::vector<Series> series(3);
+    series[0] = {"train accuracy", {}, cv::Scalar(200, 80, 0), false};
+    series[1] = {"validation accuracy", {}, cv::Scalar(0, 140, 0), false};
+    series[2] = {"train loss", {}, cv::Scalar(0, 0, 200), true};
+    for (const auto& h : result.history) {
+      series[0].values.push_back(h.trainAccuracy);
+      if (h.valAccuracy >= 0) series[1].values.push_back(h.valAccuracy);
+      series[2].values.push_back(h.trainLoss);
+    }
+    writeImageAtomically((out / "curves.png").string(),
+                         plotSeries(cfg.modelName + " training", series));
+  }
+  if (result.bestEpoch == 0 && !result.history.empty()) result.bestEpoch = result.history.back().epoch;
+  return result;
+}
+
+}  // namespace microfer

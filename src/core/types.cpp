@@ -1,0 +1,18 @@
+#include "microfer/types.hpp"
+
+namespace microfer {
+
+const std::array<std::string, kNumEmotions>& emotionNames() {
+  static const std::array<std::string, kNumEmotions> names = {
+      "angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"};
+  return names;
+}
+
+int emotionIndex(const std::string& name) {
+  const auto& names = emotionNames();
+  for (int i = 0; i < kNumEmotions; ++i)
+    if (names[i] == name) return i;
+  return -1;
+}
+
+}  // namespace microfer

@@ -1,0 +1,76 @@
+#include "app_settings.hpp"
+
+#include <QDir>
+
+namespace microfer::gui {
+
+AppSettings AppSettings::load(QSettings& store) {
+  AppSettings s;
+  store.beginGroup(QStringLiteral("pipeline"));
+  s.detector = store.value(QStringLiteral("detector"), s.detector).toString();
+  s.tta = store.value(QStringLiteral("tta"), s.tta).toString();
+  s.minFaceSize = store.value(QStringLiteral("minFaceSize"), s.minFaceSize).toInt();
+  s.attention = store.value(QStringLiteral("attention"), s.attention).toBool();
+  store.endGroup();
+  store.beginGroup(QStringLiteral("output"));
+  s.resultsDir = store.value(QStringLiteral("resultsDir"), s.resultsDir).toString();
+  s.saveVideo = store.value(QStringLiteral("saveVideo"), s.saveVideo).toBool();
+  s.saveFrames = store.value(QStringLiteral("saveFrames"), s.saveFrames).toBool();
+  store.endGroup();
+  store.beginGroup(QStringLiteral("live"));
+  s.cameraIndex = store.value(QStringLiteral("cameraIndex"), s.cameraIndex).toInt();
+  s.smoothing = store.value(QStringLiteral("smoothing"), s.smoothing).toBool();
+  store.endGroup();
+  // A hand-edited file must not make the pipeline throw at every start.
+  if (s.detector != QLatin1String("haar") && s.detector != QLatin1String("mtcnn"))
+    s.detector = QStringLiteral("haar");
+  if (s.tta != QLatin1String("off") && s.tta != QLatin1String("flip") &&
+      s.tta != QLatin1String("full"))
+    s.tta = QStringLiteral("flip");
+  if (s.minFaceSize < 8) s.minFaceSize = 8;
+  return s;
+}
+
+void AppSettings::save(QSettings& store) const {
+  store.beginGroup(QStringLiteral("pipeline"));
+  store.setValue(QStringLiteral("detector"), detector);
+  store.setValue(QStringLiteral("tta"), tta);
+  store.setValue(QStringLiteral("minFaceSize"), minFaceSize);
+  store.setValue(QStringLiteral("attention"), attention);
+  store.endGroup();
+  store.beginGroup(QStringLiteral("output"));
+  store.setValue(QStringLiteral("resultsDir"), resultsDir);
+  store.setValue(QStringLiteral("saveVideo"), saveVideo);
+  store.setValue(QStringLiteral("saveFrames"), saveFrames);
+  store.endGroup();
+  store.beginGroup(QStringLiteral("live"));
+  store.setValue(QStringLiteral("cameraIndex"), cameraIndex);
+  store.setValue(QStringLiteral("smoothing"), smoothing);
+  store.endGroup();
+  store.sync();
+}
+
+QString AppSettings::defaultResultsDir() {
+  return QDir::home().filePath(QStringLiteral("MicroFER/results"));
+}
+
+QString AppSettings::effectiveResultsDir() const {
+  return resultsDir.isEmpty() ? defaultResultsDir() : resultsDir;
+}
+
+PipelineConfig AppSettings::pipelineConfig() const {
+  PipelineConfig config;
+  config.detector.kind = parseDetectorKind(detector.toStdString());
+  config.detector.minFaceSize = minFaceSize;
+  config.classifier.tta.mode = parseTtaMode(tta.toStdString());
+  config.withAttention = attention;
+  return config;
+}
+
+bool AppSettings::operator==(const AppSettings& o) const {
+  return detector == o.detector && tta == o.tta && minFaceSize == o.minFaceSize &&
+         resultsDir == o.resultsDir && cameraIndex == o.cameraIndex && saveVideo == o.saveVideo &&
+         saveFrames == o.saveFrames && smoothing == o.smoothing && attention == o.attention;
+}
+
+}  // namespace microfer::gui

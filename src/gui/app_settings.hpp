@@ -1,0 +1,36 @@
+// The user's settings, kept across runs with QSettings.
+#pragma once
+
+#include <QSettings>
+#include <QString>
+#include <QStringList>
+
+#include "microfer/pipeline.hpp"
+
+namespace microfer::gui {
+
+struct AppSettings {
+  QString detector = QStringLiteral("haar");  ///< "haar" or "mtcnn"
+  QString tta = QStringLiteral("flip");       ///< "off", "flip" or "full"
+  int minFaceSize = 40;                       ///< pixels
+  QString resultsDir;                         ///< empty = defaultResultsDir()
+  int cameraIndex = 0;
+  bool saveVideo = true;    ///< live view and video: write a labelled video
+  bool saveFrames = false;  ///< live view and video: write every labelled frame as an image
+  bool smoothing = true;    ///< track faces across frames and smooth their probabilities
+  bool attention = false;   ///< blend the network's attention map over each face
+
+  static AppSettings load(QSettings& store);
+  void save(QSettings& store) const;
+  /// The results folder to use (resultsDir or the default).
+  QString effectiveResultsDir() const;
+  static QString defaultResultsDir();
+  /// The core configuration for these settings. Throws std::invalid_argument for an
+  /// unknown detector or TTA name (only possible with a hand-edited settings file).
+  PipelineConfig pipelineConfig() const;
+
+  bool operator==(const AppSettings& o) const;
+  bool operator!=(const AppSettings& o) const { return !(*this == o); }
+};
+
+}  // namespace microfer::gui

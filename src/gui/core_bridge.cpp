@@ -1,0 +1,9 @@
+#include "core_bridge.hpp"
+
+#include "microfer/model_file.hpp"
+
+namespace microfer::gui {
+
+std::string installedModelPath() { return microfer::defaultModelPath(); }
+
+}  // namespace microfer::gui

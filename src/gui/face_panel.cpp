@@ -1,0 +1,134 @@
+#include "face_panel.hpp"
+
+#include <QHBoxLayout>
+#include <QPainter>
+#include <QVBoxLayout>
+
+#include "microfer/annotator.hpp"
+
+namespace microfer::gui {
+
+QColor expressionColor(int label) {
+  if (label < 0 || label >= kNumEmotions) return QColor(Qt::gray);
+  const cv::Scalar bgr = emotionColor(label);
+  return QColor(static_cast<int>(bgr[2]), static_cast<int>(bgr[1]), static_cast<int>(bgr[0]));
+}
+
+QString expressionName(int label) {
+  if (label < 0 || label >= kNumEmotions) return QStringLiteral("?");
+  return QString::fromStdString(emotionNames()[static_cast<size_t>(label)]);
+}
+
+ProbabilityChart::ProbabilityChart(QWidget* parent) : QWidget(parent) {
+  setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
+}
+
+QSize ProbabilityChart::sizeHint() const {
+  return {200, kNumEmotions * (fontMetrics().height() + 2) + 2};
+}
+
+void ProbabilityChart::setProbabilities(const std::array<float, kNumEmotions>& probs, int label) {
+  m_probs = probs;
+  m_label = label;
+  update();
+}
+
+void ProbabilityChart::paintEvent(QPaintEvent*) {
+  QPainter painter(this);
+  const QFontMetrics fm = fontMetrics();
+  const int rowH = fm.height() + 2;
+  int nameW = 0;
+  for (int i = 0; i < kNumEmotions; ++i)
+    nameW = std::max(nameW, fm.horizontalAdvance(expressionName(i)));
+  const int valueW = fm.horizontalAdvance(QStringLiteral("100%"));
+  const int barX = nameW + 6;
+  const int barW = std::max(10, width() - barX - valueW - 6);
+  for (int i = 0; i < kNumEmotions; ++i) {
+    const int y = i * rowH;
+    const float p = std::clamp(m_probs[static_cast<size_t>(i)], 0.f, 1.f);
+    QFont f = font();
+    f.setBold(i == m_label);
+    painter.setFont(f);
+    painter.setPen(palette().color(QPalette::WindowText));
+    painter.drawText(QRect(0, y, nameW, rowH), Qt::AlignRight | Qt::AlignVCenter,
+                     expressionName(i));
+    painter.fillRect(QRect(barX, y + 3, barW, rowH - 6), palette().color(QPalette::Midlight));
+    painter.fillRect(QRect(barX, y + 3, qRound(barW * p), rowH - 6), expressionColor(i));
+    painter.drawText(QRect(barX + barW + 4, y, valueW + 2, rowH), Qt::AlignRight | Qt::AlignVCenter,
+                     QStringLiteral("%1%").arg(qRound(p * 100)));
+  }
+}
+
+FaceEntry::FaceEntry(QWidget* parent) : QFrame(parent) {
+  setFrameShape(QFrame::StyledPanel);
+  m_crop = new QLabel(this);
+  m_crop->setFixedSize(72, 72);
+  m_crop->setScaledContents(true);
+  m_swatch = new QLabel(this);
+  m_swatch->setFixedSize(14, 14);
+  m_title = new QLabel(this);
+  QFont f = m_title->font();
+  f.setBold(true);
+  m_title->setFont(f);
+  m_chart = new ProbabilityChart(this);
+
+  auto* titleRow = new QHBoxLayout;
+  titleRow->addWidget(m_swatch);
+  titleRow->addWidget(m_title, 1);
+  auto* right = new QVBoxLayout;
+  right->addLayout(titleRow);
+  right->addWidget(m_chart);
+  auto* layout = new QHBoxLayout(this);
+  layout->addWidget(m_crop, 0, Qt::AlignTop);
+  layout->addLayout(right, 1);
+}
+
+void FaceEntry::setFace(int number, const FaceView& face) {
+  m_label = face.label;
+  m_crop->setPixmap(QPixmap::fromImage(face.crop));
+  m_swatch->setStyleSheet(
+      QStringLiteral("background:%1;border-radius:7px;").arg(expressionColor(face.label).name()));
+  const QString who = face.trackId >= 0 ? tr("Face %1 (track %2)").arg(number).arg(face.trackId)
+                                        : tr("Face %1").arg(number);
+  m_title->setText(QStringLiteral("%1: %2 %3%")
+                       .arg(who, expressionName(face.label))
+                       .arg(qRound(face.confidence * 100)));
+  m_chart->setProbabilities(face.probs, face.label);
+}
+
+FacePanel::FacePanel(QWidget* parent) : QScrollArea(parent) {
+  setWidgetResizable(true);
+  setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+  m_content = new QWidget;
+  auto* layout = new QVBoxLayout(m_content);
+  m_empty = new QLabel(tr("No faces"), m_content);
+  m_empty->setAlignment(Qt::AlignCenter);
+  layout->addWidget(m_empty);
+  layout->addStretch(1);
+  setWidget(m_content);
+  setMinimumWidth(300);
+}
+
+void FacePanel::setFaces(const QVector<FaceView>& faces) {
+  auto* layout = static_cast<QVBoxLayout*>(m_content->layout());
+  while (m_entries.size() < faces.size()) {
+    auto* entry = new FaceEntry(m_content);
+    // Before the stretch, so entries stay packed at the top.
+    layout->insertWidget(layout->count() - 1, entry);
+    m_entries.push_back(entry);
+  }
+  for (int i = 0; i < m_entries.size(); ++i) {
+    if (i < faces.size()) m_entries[i]->setFace(i + 1, faces[i]);
+    m_entries[i]->setVisible(i < faces.size());
+  }
+  m_shown = static_cast<int>(faces.size());
+  m_empty->setVisible(faces.isEmpty());
+}
+
+QStringList FacePanel::labels() const {
+  QStringList out;
+  for (int i = 0; i < m_shown; ++i) out << expressionName(m_entries[i]->label());
+  return out;
+}
+
+}  // namespace microfer::gui

@@ -1,0 +1,73 @@
+// The side panel: one entry per face with its aligned crop, label, confidence and a bar
+// chart of the 7 probabilities.
+#pragma once
+
+#include <QFrame>
+#include <QLabel>
+#include <QScrollArea>
+#include <QVector>
+#include <array>
+
+#include "gui_types.hpp"
+
+namespace microfer::gui {
+
+/// Horizontal bars, one per expression, in the annotator's colours.
+class ProbabilityChart : public QWidget {
+  Q_OBJECT
+
+ public:
+  explicit ProbabilityChart(QWidget* parent = nullptr);
+  void setProbabilities(const std::array<float, kNumEmotions>& probs, int label);
+  QSize sizeHint() const override;
+
+ protected:
+  void paintEvent(QPaintEvent* event) override;
+
+ private:
+  std::array<float, kNumEmotions> m_probs{};
+  int m_label = -1;
+};
+
+class FaceEntry : public QFrame {
+  Q_OBJECT
+
+ public:
+  explicit FaceEntry(QWidget* parent = nullptr);
+  void setFace(int number, const FaceView& face);
+  int label() const { return m_label; }
+  QString title() const { return m_title->text(); }
+
+ private:
+  QLabel* m_crop;
+  QLabel* m_swatch;
+  QLabel* m_title;
+  ProbabilityChart* m_chart;
+  int m_label = -1;
+};
+
+class FacePanel : public QScrollArea {
+  Q_OBJECT
+
+ public:
+  explicit FacePanel(QWidget* parent = nullptr);
+  /// Shows exactly these faces; entries are reused so a live stream does not rebuild
+  /// widgets every frame.
+  void setFaces(const QVector<FaceView>& faces);
+  int faceCount() const { return m_shown; }
+  /// Expression names of the faces shown, in panel order.
+  QStringList labels() const;
+
+ private:
+  QWidget* m_content;
+  QLabel* m_empty;
+  QVector<FaceEntry*> m_entries;
+  int m_shown = 0;
+};
+
+/// The colour used for an expression everywhere (the annotator's BGR colour as QColor).
+QColor expressionColor(int label);
+/// "happy" etc., or "?" for an invalid index.
+QString expressionName(int label);
+
+}  // namespace microfer::gui

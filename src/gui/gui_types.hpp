@@ -1,0 +1,68 @@
+// Value types that cross from the worker thread to the GUI thread in queued signals.
+// They hold only implicitly shared Qt types and plain values, so copying them per frame
+// is cheap and never aliases a cv::Mat buffer the worker may reuse.
+#pragma once
+
+#include <QImage>
+#include <QMetaType>
+#include <QPair>
+#include <QRect>
+#include <QString>
+#include <QStringList>
+#include <QVector>
+#include <array>
+
+#include "microfer/types.hpp"
+
+namespace microfer::gui {
+
+/// One face as the side panel shows it.
+struct FaceView {
+  QImage crop;     ///< the aligned crop the classifier saw (deep copy)
+  int label = -1;  ///< index into microfer::emotionNames()
+  float confidence = 0.f;
+  std::array<float, kNumEmotions> probs{};
+  QRect box;         ///< in source-image pixels
+  int trackId = -1;  ///< stable across frames when smoothing is on
+};
+
+/// One processed image or video frame.
+struct FrameView {
+  QImage annotated;  ///< the source with overlays drawn by microfer::annotate (deep copy)
+  QVector<FaceView> faces;
+  QString source;  ///< file path or "camera:N"
+  qint64 frameIndex = 0;
+  double processMs = 0;       ///< detect + align + classify + annotate on the worker
+  QString labelledImagePath;  ///< still images: where the labelled copy was written
+  QString warning;            ///< labelled fine, but writing the results failed (the reason)
+};
+
+/// What a batch did, shown at its end and checked by the tests against results.csv.
+struct BatchSummary {
+  int total = 0;   ///< images found in the folder(s)
+  int images = 0;  ///< images labelled successfully
+  int faces = 0;   ///< faces over all labelled images (= rows in results.csv)
+  std::array<int, kNumEmotions> perExpression{};
+  QVector<QPair<QString, QString>> failures;  ///< path, reason
+  QVector<QPair<QString, QString>> skipped;   ///< not an image, with the reason
+  bool cancelled = false;
+  double seconds = 0;
+  QString outDir;
+  QString csvPath;
+};
+
+/// Why a stream ended.
+struct StreamEnd {
+  QString source;
+  QString error;  ///< empty: ended normally (end of file or stopped)
+  qint64 framesProcessed = 0;
+  qint64 framesDropped = 0;
+  QString outDir;
+  QString videoPath;  ///< labelled video, if one was written
+};
+
+}  // namespace microfer::gui
+
+Q_DECLARE_METATYPE(microfer::gui::FrameView)
+Q_DECLARE_METATYPE(microfer::gui::BatchSummary)
+Q_DECLARE_METATYPE(microfer::gui::StreamEnd)

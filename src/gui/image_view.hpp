@@ -1,0 +1,27 @@
+// The central view: one image scaled to fit, aspect ratio kept, centred.
+#pragma once
+
+#include <QImage>
+#include <QWidget>
+
+namespace microfer::gui {
+
+class ImageView : public QWidget {
+  Q_OBJECT
+
+ public:
+  explicit ImageView(QWidget* parent = nullptr);
+  void setImage(const QImage& image);
+  const QImage& image() const { return m_image; }
+  void setPlaceholderText(const QString& text);
+  QSize sizeHint() const override { return {640, 480}; }
+
+ protected:
+  void paintEvent(QPaintEvent* event) override;
+
+ private:
+  QImage m_image;
+  QString m_placeholder;
+};
+
+}  // namespace microfer::gui

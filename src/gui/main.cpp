@@ -1,0 +1,153 @@
+// microfer: the desktop application. With --open PATH --screenshot OUT.png it labels the
+// image, renders the whole window to OUT.png and exits (for documentation and tests; works
+// with QT_QPA_PLATFORM=offscreen).
+#include <spdlog/spdlog.h>
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QSettings>
+#include <QTimer>
+#include <cstdio>
+
+#include "main_window.hpp"
+#include "microfer/pipeline.hpp"
+
+#ifndef MICROFER_VERSION
+#define MICROFER_VERSION "unknown"
+#endif
+
+namespace {
+
+// Exit codes follow microfer-cli: 0 fine, 1 the input failed, 2 usage, 3 model or set-up.
+constexpr int kExitInputFailed = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitSetup = 3;
+
+int fail(int code, const QString& message) {
+  std::fprintf(stderr, "microfer: %s\n", qPrintable(message));
+  return code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  spdlog::set_level(spdlog::level::warn);
+  QApplication app(argc, argv);
+  QApplication::setOrganizationName(QStringLiteral("MicroFER"));
+  QApplication::setApplicationName(QStringLiteral("microfer"));
+  QApplication::setApplicationDisplayName(QStringLiteral("MicroFER"));
+  QApplication::setApplicationVersion(QStringLiteral(MICROFER_VERSION));
+  QApplication::setWindowIcon(microfer::gui::makeAppIcon());
+
+  QCommandLineParser parser;
+  parser.setApplicationDescription(QStringLiteral(
+      "MicroFER desktop application: facial-expression recognition on images, folders, "
+      "videos and the camera."));
+  parser.addHelpOption();
+  parser.addVersionOption();
+  const QCommandLineOption openOpt(QStringLiteral("open"),
+                                   QStringLiteral("Open an image, folder or video at start."),
+                                   QStringLiteral("PATH"));
+  const QCommandLineOption shotOpt(
+      QStringLiteral("screenshot"),
+      QStringLiteral("With --open IMAGE: label it, save the window to OUT.png and exit."),
+      QStringLiteral("OUT.png"));
+  const QCommandLineOption resultsOpt(
+      {QStringLiteral("results"), QStringLiteral("out")},
+      QStringLiteral("Results folder for this run (as microfer-cli label --out)."),
+      QStringLiteral("DIR"));
+  const QCommandLineOption detectorOpt(QStringLiteral("detector"),
+                                       QStringLiteral("Face detector: haar or mtcnn."),
+                                       QStringLiteral("KIND"));
+  const QCommandLineOption ttaOpt(QStringLiteral("tta"),
+                                  QStringLiteral("Test-time augmentation: off, flip or full."),
+                                  QStringLiteral("MODE"));
+  const QCommandLineOption minFaceOpt(QStringLiteral("min-face"),
+                                      QStringLiteral("Smallest face side, pixels."),
+                                      QStringLiteral("PX"));
+  const QCommandLineOption attentionOpt(QStringLiteral("attention"),
+                                        QStringLiteral("Show the attention overlay."));
+  const QCommandLineOption threadsOpt(QStringLiteral("threads"),
+                                      QStringLiteral("Inference threads (0 = all cores)."),
+                                      QStringLiteral("N"), QStringLiteral("0"));
+  parser.addOptions(
+      {openOpt, shotOpt, resultsOpt, detectorOpt, ttaOpt, minFaceOpt, attentionOpt, threadsOpt});
+  parser.process(app);
+
+  // Overrides apply to this run only; the saved settings stay as the user left them.
+  microfer::gui::AppSettings settings;
+  {
+    QSettings s;
+    settings = microfer::gui::AppSettings::load(s);
+  }
+  if (parser.isSet(resultsOpt)) settings.resultsDir = parser.value(resultsOpt);
+  if (parser.isSet(detectorOpt)) {
+    settings.detector = parser.value(detectorOpt).toLower();
+    if (settings.detector != QLatin1String("haar") && settings.detector != QLatin1String("mtcnn"))
+      return fail(kExitUsage, QStringLiteral("--detector expects haar or mtcnn"));
+  }
+  if (parser.isSet(ttaOpt)) {
+    settings.tta = parser.value(ttaOpt).toLower();
+    if (settings.tta != QLatin1String("off") && settings.tta != QLatin1String("flip") &&
+        settings.tta != QLatin1String("full"))
+      return fail(kExitUsage, QStringLiteral("--tta expects off, flip or full"));
+  }
+  if (parser.isSet(minFaceOpt)) {
+    bool ok = false;
+    settings.minFaceSize = parser.value(minFaceOpt).toInt(&ok);
+    if (!ok || settings.minFaceSize < 8)
+      return fail(kExitUsage, QStringLiteral("--min-face expects an integer >= 8"));
+  }
+  if (parser.isSet(attentionOpt)) settings.attention = true;
+  bool threadsOk = false;
+  const int threads = parser.value(threadsOpt).toInt(&threadsOk);
+  if (!threadsOk) return fail(kExitUsage, QStringLiteral("--threads expects an integer"));
+  microfer::configureRuntime(threads);
+
+  const QString screenshot = parser.value(shotOpt);
+  const QString open = parser.value(openOpt);
+  if (!screenshot.isEmpty() && open.isEmpty())
+    return fail(kExitUsage, QStringLiteral("--screenshot needs --open IMAGE"));
+
+  microfer::gui::MainWindow window(settings);
+
+  if (screenshot.isEmpty()) {
+    window.show();
+    if (!open.isEmpty()) QTimer::singleShot(0, &window, [&window, open] { window.openPath(open); });
+    return app.exec();
+  }
+
+  // Headless: wait for the result (or the error), paint it, save the window, quit.
+  window.setMessageBoxesEnabled(false);
+  window.resize(1280, 800);
+  window.show();
+  int exitCode = 0;
+  bool finishing = false;
+  auto saveAndQuit = [&](int code) {
+    if (finishing) return;  // the first outcome decides (a set-up error repeats per request)
+    finishing = true;
+    exitCode = code;
+    // One more pass of the event loop so the layout and panel are painted with the result.
+    QTimer::singleShot(50, &window, [&] {
+      if (!window.grab().save(screenshot)) {
+        std::fprintf(stderr, "microfer: cannot write screenshot '%s'\n", qPrintable(screenshot));
+        exitCode = kExitInputFailed;
+      }
+      QApplication::exit(exitCode);
+    });
+  };
+  QObject::connect(&window, &microfer::gui::MainWindow::resultShown, &window,
+                   [&] { saveAndQuit(0); });
+  QObject::connect(&window, &microfer::gui::MainWindow::errorShown, &window,
+                   [&](const QString& message, bool setup) {
+                     std::fprintf(stderr, "microfer: %s\n", qPrintable(message));
+                     saveAndQuit(setup ? kExitSetup : kExitInputFailed);
+                   });
+  QTimer::singleShot(0, &window, [&window, open] { window.openImage(open); });
+  // A guard so a hung pipeline can never hang a documentation build.
+  QTimer::singleShot(300000, &window, [&] {
+    std::fprintf(stderr, "microfer: timed out waiting for the result\n");
+    QApplication::exit(kExitInputFailed);
+  });
+  return app.exec();
+}

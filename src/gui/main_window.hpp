@@ -1,0 +1,151 @@
+// MainWindow: the MicroFER desktop window (layout in ui/main_window.ui). It only paints
+// and routes user requests; a PipelineWorker in its own thread does all the work.
+#pragma once
+
+#include <QElapsedTimer>
+#include <QMainWindow>
+#include <QPointer>
+#include <QThread>
+#include <functional>
+#include <memory>
+
+#include "app_settings.hpp"
+#include "gui_types.hpp"
+
+class QLabel;
+class QProgressDialog;
+
+namespace Ui {
+class MainWindow;
+}
+
+namespace microfer::gui {
+
+class FacePanel;
+class ImageView;
+class PipelineWorker;
+
+class MainWindow : public QMainWindow {
+  Q_OBJECT
+
+ public:
+  enum class ChooserKind { Image, Folder, Video };
+  /// Asks the user for a path; returns "" when cancelled. Tests replace the file dialogs
+  /// with one of these so they can drive the real actions.
+  using FileChooser = std::function<QString(ChooserKind)>;
+
+  /// Loads the settings from QSettings and starts the worker thread.
+  explicit MainWindow(QWidget* parent = nullptr);
+  /// Starts with these settings instead (the command line's overrides); not saved.
+  explicit MainWindow(const AppSettings& settings, QWidget* parent = nullptr);
+  ~MainWindow() override;
+
+  void setFileChooser(FileChooser chooser) { m_chooser = std::move(chooser); }
+  /// false: errors and summaries go to the status bar and lastMessage() only (headless).
+  void setMessageBoxesEnabled(bool on) { m_messageBoxes = on; }
+  /// Uses these settings from now on; `persist` also saves them (the command line's
+  /// overrides are not saved).
+  void applySettings(const AppSettings& settings, bool persist);
+  const AppSettings& settings() const { return m_settings; }
+
+  // For tests and the headless mode.
+  FacePanel* facePanel() const;
+  ImageView* imageView() const;
+  PipelineWorker* worker() const { return m_worker; }
+  const FrameView& currentView() const { return m_current; }
+  const BatchSummary& lastBatchSummary() const { return m_lastSummary; }
+  QString lastMessage() const { return m_lastMessage; }
+  bool isStreaming() const { return m_streaming; }
+  QString modelName() const { return m_modelName; }
+
+ public Q_SLOTS:
+  void openImage(const QString& path);
+  void batchLabel(const QStringList& paths);
+  void openVideo(const QString& path);
+  void startCamera();
+  void stopStream();
+  void openResultsFolder();
+  void showSettings();
+  void showAbout();
+  /// Opens a path by its kind: a folder is batch-labelled, a video played, else an image.
+  void openPath(const QString& path);
+
+ Q_SIGNALS:
+  /// A still image's result is on screen (panel and view updated).
+  void resultShown();
+  void frameShown();
+  /// The snapshot action wrote the current labelled picture to `path`.
+  void snapshotSaved(const QString& path);
+  void batchCompleted(const microfer::gui::BatchSummary& summary);
+  void streamEnded(const microfer::gui::StreamEnd& end);
+  /// `setup` errors mean the model or detector could not be loaded.
+  void errorShown(const QString& message, bool setup);
+
+ protected:
+  void dragEnterEvent(QDragEnterEvent* event) override;
+  void dropEvent(QDropEvent* event) override;
+  void closeEvent(QCloseEvent* event) override;
+
+ private Q_SLOTS:
+  void chooseImage();
+  void chooseFolder();
+  void chooseVideo();
+  void toggleCamera(bool on);
+  void togglePause(bool paused);
+  void toggleAttention(bool on);
+  void saveSnapshot();
+  void showImageResult(const microfer::gui::FrameView& view);
+  void showFrame(const microfer::gui::FrameView& view);
+  void handlePipelineReady(const QString& modelName, const QString& detector, const QString& tta);
+  void handleBatchStarted(int total);
+  void handleBatchProgress(int done, int total, const QString& currentFile);
+  void handleBatchFinished(const microfer::gui::BatchSummary& summary);
+  void handleStreamStarted(const QString& source, const QString& outDir);
+  void handleStreamFinished(const microfer::gui::StreamEnd& end);
+  void handleError(const QString& message, bool setup);
+
+ private:
+  void init(const AppSettings& settings);
+  QString choose(ChooserKind kind);
+  void display(const FrameView& view);
+  void showMessage(bool error, const QString& title, const QString& text,
+                   const QString& details = QString());
+  void addRecentFile(const QString& path);
+  void rebuildRecentMenu();
+  void updateActions();
+  void updateStatusLabels();
+
+  std::unique_ptr<Ui::MainWindow> m_ui;
+  QThread m_workerThread;
+  PipelineWorker* m_worker = nullptr;  ///< lives in m_workerThread
+  AppSettings m_settings;
+  FileChooser m_chooser;
+  bool m_messageBoxes = true;
+
+  FrameView m_current;
+  BatchSummary m_lastSummary;
+  QString m_lastMessage;
+  QString m_modelName;
+  QString m_setupError;
+
+  bool m_streaming = false;
+  bool m_streamIsCamera = false;
+  bool m_batchRunning = false;
+  QPointer<QProgressDialog> m_progress;
+  QElapsedTimer m_batchClock;
+  QElapsedTimer m_frameClock;
+  double m_fps = 0;
+
+  QLabel* m_sourceLabel = nullptr;
+  QLabel* m_detectorLabel = nullptr;
+  QLabel* m_ttaLabel = nullptr;
+  QLabel* m_facesLabel = nullptr;
+  QLabel* m_fpsLabel = nullptr;
+  QLabel* m_msLabel = nullptr;
+};
+
+/// The application icon, drawn in code (the same design as assets/microfer.svg) because
+/// Debian's Qt has no SVG plugin unless qt6-svg is installed.
+QIcon makeAppIcon();
+
+}  // namespace microfer::gui

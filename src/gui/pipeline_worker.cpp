@@ -1,0 +1,423 @@
+#include "pipeline_worker.hpp"
+
+#include <QDateTime>
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFileInfo>
+#include <opencv2/imgproc.hpp>
+
+#include "microfer/image_io.hpp"
+
+namespace microfer::gui {
+
+namespace {
+
+QString fromStd(const std::string& s) { return QString::fromStdString(s); }
+std::string toStd(const QString& s) { return s.toStdString(); }
+
+double elapsedMs(std::chrono::steady_clock::time_point since) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - since)
+      .count();
+}
+
+}  // namespace
+
+QImage toQImage(const cv::Mat& mat) {
+  if (mat.empty()) return {};
+  switch (mat.type()) {
+    case CV_8UC3:
+      return QImage(mat.data, mat.cols, mat.rows, static_cast<qsizetype>(mat.step),
+                    QImage::Format_BGR888)
+          .copy();
+    case CV_8UC1:
+      return QImage(mat.data, mat.cols, mat.rows, static_cast<qsizetype>(mat.step),
+                    QImage::Format_Grayscale8)
+          .copy();
+    case CV_8UC4: {
+      cv::Mat bgr;
+      cv::cvtColor(mat, bgr, cv::COLOR_BGRA2BGR);
+      return toQImage(bgr);
+    }
+    default:
+      return {};
+  }
+}
+
+PipelineWorker::PipelineWorker(QObject* parent) : QObject(parent) {
+  // A child, so moveToThread() takes the timer along to the worker thread.
+  m_streamTimer = new QTimer(this);
+  m_streamTimer->setInterval(0);
+  connect(m_streamTimer, &QTimer::timeout, this, &PipelineWorker::pullFrame);
+}
+
+PipelineWorker::~PipelineWorker() = default;
+
+void PipelineWorker::configure(const AppSettings& settings) {
+  const AppSettings old = m_settings;
+  m_settings = settings;
+  if (!m_pipeline) {
+    ensurePipeline();
+    return;
+  }
+  try {
+    const PipelineConfig wanted = settings.pipelineConfig();
+    if (settings.detector != old.detector || settings.minFaceSize != old.minFaceSize)
+      m_pipeline->setDetector(wanted.detector);
+    if (settings.tta != old.tta) m_pipeline->setTta(wanted.classifier.tta);
+    m_pipeline->setWithAttention(settings.attention);
+    Q_EMIT pipelineReady(fromStd(m_pipeline->classifier().modelName()), settings.detector,
+                         settings.tta);
+  } catch (const std::exception& e) {
+    // setDetector keeps the old detector when the new one cannot be made.
+    m_settings.detector = old.detector;
+    m_settings.minFaceSize = old.minFaceSize;
+    Q_EMIT errorOccurred(fromStd(e.what()), true);
+    // The status bar must show the detector actually in use.
+    Q_EMIT pipelineReady(fromStd(m_pipeline->classifier().modelName()), m_settings.detector,
+                         m_settings.tta);
+  }
+}
+
+bool PipelineWorker::ensurePipeline() {
+  if (m_pipeline) return true;
+  try {
+    m_pipeline = std::make_unique<Pipeline>(m_settings.pipelineConfig());
+    m_pipelineError.clear();
+    Q_EMIT pipelineReady(fromStd(m_pipeline->classifier().modelName()), m_settings.detector,
+                         m_settings.tta);
+    return true;
+  } catch (const std::exception& e) {
+    m_pipelineError = fromStd(e.what());
+    Q_EMIT errorOccurred(m_pipelineError, true);
+    return false;
+  }
+}
+
+ResultsWriter& PipelineWorker::imageWriter() {
+  const std::string dir = toStd(m_settings.effectiveResultsDir());
+  if (!m_imageWriter || m_imageWriter->outDir() != dir)
+    m_imageWriter = std::make_unique<ResultsWriter>(dir);
+  return *m_imageWriter;
+}
+
+AnnotateOptions PipelineWorker::annotateOptions() const {
+  AnnotateOptions options;
+  options.attention = m_settings.attention;
+  return options;
+}
+
+FrameView PipelineWorker::makeView(const FrameResult& result, const cv::Mat& annotated,
+                                   double ms) const {
+  FrameView view;
+  view.annotated = toQImage(annotated);
+  view.source = fromStd(result.source);
+  view.frameIndex = result.frameIndex;
+  view.processMs = ms;
+  view.faces.reserve(static_cast<int>(result.faces.size()));
+  for (const FaceResult& face : result.faces) {
+    FaceView f;
+    f.crop = toQImage(face.aligned.crop);
+    f.label = face.prediction.label;
+    f.confidence = face.prediction.confidence;
+    f.probs = face.prediction.probs;
+    const cv::Rect2f& b = face.detection.box;
+    f.box = QRect(qRound(b.x), qRound(b.y), qRound(b.width), qRound(b.height));
+    f.trackId = face.trackId;
+    view.faces.push_back(f);
+  }
+  return view;
+}
+
+void PipelineWorker::processImage(const QString& path) {
+  if (!ensurePipeline()) return;
+  FrameView view;
+  try {
+    const auto start = std::chrono::steady_clock::now();
+    cv::Mat image = readImage(toStd(path));
+    FrameResult result = m_pipeline->process(image, toStd(path), 0);
+    cv::Mat annotated = image.clone();
+    annotate(annotated, result, annotateOptions());
+    view = makeView(result, annotated, elapsedMs(start));
+    m_lastImage = image;
+    m_lastAnnotated = annotated;
+    m_lastSource = path;
+    try {
+      ResultsWriter& writer = imageWriter();
+      writer.append(result);
+      view.labelledImagePath = fromStd(writer.writeLabelledImage(toStd(path), annotated));
+    } catch (const std::exception& e) {
+      view.warning = tr("results not written: %1").arg(fromStd(e.what()));
+    }
+  } catch (const std::exception& e) {
+    Q_EMIT errorOccurred(fromStd(e.what()), false);
+    return;
+  }
+  Q_EMIT imageProcessed(view);
+}
+
+void PipelineWorker::processBatch(const QStringList& paths) {
+  m_cancel.store(false);
+  BatchSummary summary;
+  QElapsedTimer clock;
+  clock.start();
+  if (!ensurePipeline()) {
+    Q_EMIT batchFinished(summary);
+    return;
+  }
+  std::vector<std::string> inputs;
+  for (const QString& p : paths) inputs.push_back(toStd(p));
+  std::vector<std::string> images;
+  try {
+    const ExpandedInputs expanded = expandInputs(inputs);
+    for (const auto& [path, reason] : expanded.skipped)
+      summary.skipped.push_back({fromStd(path), fromStd(reason)});
+    for (const std::string& f : expanded.files) {
+      if (hasVideoExtension(f))
+        summary.skipped.push_back({fromStd(f), tr("a video (use File > Open Video)")});
+      else
+        images.push_back(f);
+    }
+  } catch (const std::exception& e) {
+    summary.failures.push_back({paths.join(QStringLiteral(", ")), fromStd(e.what())});
+    Q_EMIT batchFinished(summary);
+    return;
+  }
+
+  summary.total = static_cast<int>(images.size());
+  Q_EMIT batchStarted(summary.total);
+  // Each batch gets its own folder so its results.csv holds exactly this batch.
+  std::unique_ptr<ResultsWriter> writer;
+  try {
+    summary.outDir = newRunFolder(QStringLiteral("batch"));
+    writer = std::make_unique<ResultsWriter>(toStd(summary.outDir));
+    summary.csvPath = fromStd(writer->csvPath());
+  } catch (const std::exception& e) {
+    summary.failures.push_back({summary.outDir, fromStd(e.what())});
+    Q_EMIT batchFinished(summary);
+    return;
+  }
+
+  for (size_t i = 0; i < images.size(); ++i) {
+    if (m_cancel.load()) {
+      summary.cancelled = true;
+      break;
+    }
+    const QString path = fromStd(images[i]);
+    Q_EMIT batchProgressed(static_cast<int>(i), summary.total, path);
+    try {
+      const auto start = std::chrono::steady_clock::now();
+      cv::Mat image = readImage(images[i]);
+      FrameResult result = m_pipeline->process(image, images[i], 0);
+      cv::Mat annotated = image.clone();
+      annotate(annotated, result, annotateOptions());
+      // The CSV row and labelled image are written before the image counts as done, so a
+      // cancelled batch's summary and results.csv always agree.
+      writer->append(result);
+      writer->writeLabelledImage(images[i], annotated);
+      ++summary.images;
+      summary.faces += static_cast<int>(result.faces.size());
+      for (const FaceResult& face : result.faces)
+        if (face.prediction.label >= 0 && face.prediction.label < kNumEmotions)
+          ++summary.perExpression[face.prediction.label];
+      m_lastImage = image;
+      m_lastAnnotated = annotated;
+      m_lastSource = path;
+      if (m_framesInFlight.load() < 1) {
+        m_framesInFlight.fetch_add(1);
+        Q_EMIT frameProcessed(makeView(result, annotated, elapsedMs(start)));
+      }
+    } catch (const std::exception& e) {
+      summary.failures.push_back({path, fromStd(e.what())});
+    }
+  }
+  if (!summary.cancelled) Q_EMIT batchProgressed(summary.total, summary.total, QString());
+  summary.seconds = clock.elapsed() / 1000.0;
+  Q_EMIT batchFinished(summary);
+}
+
+QString PipelineWorker::newRunFolder(const QString& stem) const {
+  const QDir root(m_settings.effectiveResultsDir());
+  const QString base = stem + QLatin1Char('-') +
+                       QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss"));
+  QString name = base;
+  for (int n = 2; root.exists(name); ++n) name = base + QLatin1Char('-') + QString::number(n);
+  return root.filePath(name);
+}
+
+void PipelineWorker::startVideo(const QString& path) {
+  try {
+    startSource(openVideoProvider(toStd(path)), false);
+  } catch (const std::exception& e) {
+    StreamEnd end;
+    end.source = path;
+    end.error = fromStd(e.what());
+    Q_EMIT streamFinished(end);
+  }
+}
+
+void PipelineWorker::startCamera(int index) {
+  try {
+    startSource(openCameraProvider(index), true);
+  } catch (const std::exception& e) {
+    StreamEnd end;
+    end.source = QStringLiteral("camera:%1").arg(index);
+    end.error = fromStd(e.what());
+    Q_EMIT streamFinished(end);
+  }
+}
+
+void PipelineWorker::startSource(std::unique_ptr<FrameProvider> provider, bool live) {
+  if (m_source) finishStream(QString());
+  const QString name = fromStd(provider->name());
+  if (!ensurePipeline()) {
+    StreamEnd end;
+    end.source = name;
+    end.error = m_pipelineError;
+    Q_EMIT streamFinished(end);
+    return;
+  }
+  FrameSource::Options options;
+  if (live) {
+    options.queueSize = 1;  // the newest frame wins; latency never grows
+    options.dropOldest = true;
+  } else {
+    options.queueSize = 4;  // a file: every frame is labelled, none is dropped
+    options.dropOldest = false;
+  }
+  const QString stem = live ? QStringLiteral("camera") : QFileInfo(name).completeBaseName();
+  m_streamOutDir = newRunFolder(stem.isEmpty() ? QStringLiteral("video") : stem);
+  m_streamWriter = std::make_unique<ResultsWriter>(toStd(m_streamOutDir));
+  m_source = std::make_unique<FrameSource>(std::move(provider), options);
+  m_streamName = live ? name : QFileInfo(name).absoluteFilePath();
+  m_videoPath.clear();
+  m_streamFrames = 0;
+  m_paused = false;
+  m_tracker.reset();
+  m_streamTimer->start();
+  Q_EMIT streamStarted(m_streamName, m_streamOutDir);
+}
+
+void PipelineWorker::pullFrame() {
+  if (!m_source || m_paused) return;
+  Frame frame;
+  // A short wait keeps this event loop free for stop / pause / snapshot requests.
+  if (!m_source->next(frame, std::chrono::milliseconds(30))) {
+    const FrameSource::State state = m_source->state();
+    if (state == FrameSource::State::Failed)
+      finishStream(fromStd(m_source->error()));
+    else if (state == FrameSource::State::Finished)
+      finishStream(QString());
+    return;
+  }
+  try {
+    const auto start = std::chrono::steady_clock::now();
+    FrameResult result = m_pipeline->process(frame.image, toStd(m_streamName), frame.index);
+    if (m_settings.smoothing) m_tracker.update(result);
+    cv::Mat annotated = frame.image.clone();
+    annotate(annotated, result, annotateOptions());
+    const double ms = elapsedMs(start);
+    m_streamWriter->append(result);
+    // Camera names ("camera:0") are not file names; the writer names outputs after this.
+    const std::string outName = m_streamName.startsWith(QLatin1String("camera"))
+                                    ? std::string("camera.avi")
+                                    : toStd(m_streamName);
+    if (m_settings.saveVideo) {
+      if (m_videoPath.isEmpty()) {
+        const double fps = m_source->fps() > 0 ? m_source->fps() : 25.0;
+        m_videoPath = fromStd(m_streamWriter->openVideo(outName, fps, annotated.size()));
+      }
+      m_streamWriter->writeVideoFrame(annotated);
+    }
+    if (m_settings.saveFrames) {
+      const QString frameName = QStringLiteral("%1_frame%2.jpg")
+                                    .arg(QFileInfo(fromStd(outName)).completeBaseName())
+                                    .arg(frame.index, 6, 10, QLatin1Char('0'));
+      m_streamWriter->writeLabelledImage(toStd(frameName), annotated);
+    }
+    m_lastAnnotated = annotated;
+    m_lastImage.release();  // a stream frame is not re-drawn on an attention toggle
+    m_lastSource = m_streamName;
+    ++m_streamFrames;
+    if (m_framesInFlight.load() < 2) {
+      m_framesInFlight.fetch_add(1);
+      Q_EMIT frameProcessed(makeView(result, annotated, ms));
+    }
+  } catch (const std::exception& e) {
+    finishStream(fromStd(e.what()));
+  }
+}
+
+void PipelineWorker::finishStream(const QString& error) {
+  m_streamTimer->stop();
+  if (!m_source) return;
+  StreamEnd end;
+  end.source = m_streamName;
+  end.error = error;
+  end.framesProcessed = m_streamFrames;
+  m_source->stop();
+  end.framesDropped = m_source->framesDropped();
+  end.outDir = m_streamOutDir;
+  try {
+    if (m_streamWriter) m_streamWriter->closeVideo();
+  } catch (const std::exception& e) {
+    if (end.error.isEmpty()) end.error = fromStd(e.what());
+  }
+  end.videoPath = m_videoPath;
+  m_streamWriter.reset();
+  m_source.reset();
+  m_paused = false;
+  Q_EMIT streamFinished(end);
+}
+
+void PipelineWorker::setPaused(bool paused) {
+  m_paused = paused;
+  if (!m_source) return;
+  if (paused)
+    m_streamTimer->stop();
+  else
+    m_streamTimer->start();
+}
+
+void PipelineWorker::stopStream() { finishStream(QString()); }
+
+void PipelineWorker::saveSnapshot() {
+  if (m_lastAnnotated.empty()) {
+    Q_EMIT errorOccurred(tr("Nothing to save yet: open an image, a video or the camera."), false);
+    return;
+  }
+  try {
+    const QString name =
+        QStringLiteral("snapshot-%1.png")
+            .arg(QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss")));
+    Q_EMIT snapshotSaved(fromStd(imageWriter().writeLabelledImage(toStd(name), m_lastAnnotated)));
+  } catch (const std::exception& e) {
+    Q_EMIT errorOccurred(fromStd(e.what()), false);
+  }
+}
+
+void PipelineWorker::setAttention(bool on) {
+  m_settings.attention = on;
+  if (!m_pipeline) return;
+  m_pipeline->setWithAttention(on);
+  // A still image is re-drawn at once; streams pick it up on their next frame.
+  if (m_source || m_lastImage.empty()) return;
+  try {
+    const auto start = std::chrono::steady_clock::now();
+    FrameResult result = m_pipeline->process(m_lastImage, toStd(m_lastSource), 0);
+    cv::Mat annotated = m_lastImage.clone();
+    annotate(annotated, result, annotateOptions());
+    m_lastAnnotated = annotated;
+    Q_EMIT imageProcessed(makeView(result, annotated, elapsedMs(start)));
+  } catch (const std::exception& e) {
+    Q_EMIT errorOccurred(fromStd(e.what()), false);
+  }
+}
+
+void PipelineWorker::shutdown() {
+  m_cancel.store(true);
+  if (m_source) finishStream(QString());
+  m_imageWriter.reset();
+  m_pipeline.reset();
+}
+
+}  // namespace microfer::gui

@@ -1,0 +1,113 @@
+// PipelineWorker: owns the microfer::Pipeline and does all detection and inference.
+// It lives in its own QThread (moveToThread); the GUI talks to it only through queued
+// slots and signals, plus the few atomic requests below that must work while a batch
+// keeps the worker's event loop busy.
+#pragma once
+
+#include <QObject>
+#include <QString>
+#include <QStringList>
+#include <QTimer>
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <opencv2/core.hpp>
+
+#include "app_settings.hpp"
+#include "gui_types.hpp"
+#include "microfer/annotator.hpp"
+#include "microfer/frame_source.hpp"
+#include "microfer/pipeline.hpp"
+#include "microfer/results_writer.hpp"
+#include "microfer/tracker.hpp"
+
+namespace microfer::gui {
+
+class PipelineWorker : public QObject {
+  Q_OBJECT
+
+ public:
+  explicit PipelineWorker(QObject* parent = nullptr);
+  ~PipelineWorker() override;
+
+  /// Thread-safe: asks a running batch to stop after the current image.
+  void requestCancel() { m_cancel.store(true); }
+  /// Thread-safe: the GUI has painted a frame; lets the worker send the next one. Stale
+  /// frames are never queued up behind a slow painter (the newest frame wins).
+  void acknowledgeFrame() { m_framesInFlight.fetch_sub(1); }
+
+ public Q_SLOTS:
+  /// Applies settings; creates the Pipeline on first use (on this thread, so LibTorch's
+  /// thread-local state belongs to it). Emits pipelineReady or errorOccurred.
+  void configure(const microfer::gui::AppSettings& settings);
+  /// Labels one image and writes the labelled copy + CSV/JSONL into the results folder.
+  void processImage(const QString& path);
+  /// Labels every image under the given files/folders into a new run folder.
+  void processBatch(const QStringList& paths);
+  void startVideo(const QString& path);
+  void startCamera(int index);
+  void setPaused(bool paused);
+  void stopStream();
+  /// Saves the last labelled frame (or image) into the results folder.
+  void saveSnapshot();
+  void setAttention(bool on);
+  /// Stops everything and releases the Pipeline; call before the thread quits.
+  void shutdown();
+
+ public:
+  /// Starts a stream from any provider (startVideo / startCamera use it; tests pass a
+  /// scripted camera). live: the newest frame wins; otherwise every frame is labelled.
+  /// Call on the worker thread only.
+  void startSource(std::unique_ptr<microfer::FrameProvider> provider, bool live);
+
+ Q_SIGNALS:
+  void pipelineReady(const QString& modelName, const QString& detector, const QString& tta);
+  void imageProcessed(const microfer::gui::FrameView& view);
+  void frameProcessed(const microfer::gui::FrameView& view);
+  void streamStarted(const QString& source, const QString& outDir);
+  void streamFinished(const microfer::gui::StreamEnd& end);
+  void batchStarted(int total);
+  void batchProgressed(int done, int total, const QString& currentFile);
+  void batchFinished(const microfer::gui::BatchSummary& summary);
+  void snapshotSaved(const QString& path);
+  /// `setup` is true when the pipeline itself cannot be built (model or detector files).
+  void errorOccurred(const QString& message, bool setup);
+
+ private:
+  bool ensurePipeline();
+  ResultsWriter& imageWriter();
+  FrameView makeView(const FrameResult& result, const cv::Mat& annotated, double ms) const;
+  AnnotateOptions annotateOptions() const;
+  void pullFrame();
+  void finishStream(const QString& error);
+  QString newRunFolder(const QString& stem) const;
+
+  AppSettings m_settings;
+  std::unique_ptr<Pipeline> m_pipeline;
+  QString m_pipelineError;
+  std::unique_ptr<ResultsWriter> m_imageWriter;
+
+  // Live / video stream state; only touched on the worker thread.
+  std::unique_ptr<FrameSource> m_source;
+  std::unique_ptr<ResultsWriter> m_streamWriter;
+  FaceTracker m_tracker;
+  QTimer* m_streamTimer = nullptr;
+  QString m_streamName;
+  QString m_streamOutDir;
+  QString m_videoPath;
+  qint64 m_streamFrames = 0;
+  bool m_paused = false;
+
+  // The last labelled picture, for snapshots and for re-drawing a still image.
+  cv::Mat m_lastAnnotated;
+  cv::Mat m_lastImage;
+  QString m_lastSource;
+
+  std::atomic<bool> m_cancel{false};
+  std::atomic<int> m_framesInFlight{0};
+};
+
+/// Deep-copies an 8-bit BGR or gray cv::Mat into a QImage (the Mat may be reused later).
+QImage toQImage(const cv::Mat& mat);
+
+}  // namespace microfer::gui

@@ -1,0 +1,67 @@
+#include "settings_dialog.hpp"
+
+#include <QFileDialog>
+#include <QPushButton>
+
+#include "ui_settings_dialog.h"
+
+namespace microfer::gui {
+
+SettingsDialog::SettingsDialog(QWidget* parent)
+    : QDialog(parent), m_ui(std::make_unique<Ui::SettingsDialog>()) {
+  m_ui->setupUi(this);
+  m_ui->detectorCombo->addItem(tr("Haar cascade (fast, frontal faces)"), QStringLiteral("haar"));
+  m_ui->detectorCombo->addItem(tr("MTCNN (slower, five landmarks)"), QStringLiteral("mtcnn"));
+  m_ui->ttaCombo->addItem(tr("Off (one view)"), QStringLiteral("off"));
+  m_ui->ttaCombo->addItem(tr("Flip (two views)"), QStringLiteral("flip"));
+  m_ui->ttaCombo->addItem(tr("Full (flips, rotations, shifts)"), QStringLiteral("full"));
+  m_ui->resultsEdit->setPlaceholderText(AppSettings::defaultResultsDir());
+  connect(m_ui->browseButton, &QToolButton::clicked, this, &SettingsDialog::browseResultsFolder);
+  connect(m_ui->buttonBox->button(QDialogButtonBox::RestoreDefaults), &QPushButton::clicked, this,
+          &SettingsDialog::restoreDefaults);
+  setSettings(AppSettings());
+}
+
+SettingsDialog::~SettingsDialog() = default;
+
+void SettingsDialog::setSettings(const AppSettings& s) {
+  m_base = s;
+  m_ui->detectorCombo->setCurrentIndex(std::max(0, m_ui->detectorCombo->findData(s.detector)));
+  m_ui->ttaCombo->setCurrentIndex(std::max(0, m_ui->ttaCombo->findData(s.tta)));
+  m_ui->minFaceSpin->setValue(s.minFaceSize);
+  m_ui->resultsEdit->setText(s.resultsDir);
+  m_ui->cameraSpin->setValue(s.cameraIndex);
+  m_ui->saveVideoCheck->setChecked(s.saveVideo);
+  m_ui->saveFramesCheck->setChecked(s.saveFrames);
+  m_ui->smoothingCheck->setChecked(s.smoothing);
+}
+
+AppSettings SettingsDialog::settings() const {
+  AppSettings s = m_base;
+  s.detector = m_ui->detectorCombo->currentData().toString();
+  s.tta = m_ui->ttaCombo->currentData().toString();
+  s.minFaceSize = m_ui->minFaceSpin->value();
+  s.resultsDir = m_ui->resultsEdit->text().trimmed();
+  s.cameraIndex = m_ui->cameraSpin->value();
+  s.saveVideo = m_ui->saveVideoCheck->isChecked();
+  s.saveFrames = m_ui->saveFramesCheck->isChecked();
+  s.smoothing = m_ui->smoothingCheck->isChecked();
+  return s;
+}
+
+void SettingsDialog::browseResultsFolder() {
+  const QString start = m_ui->resultsEdit->text().isEmpty() ? AppSettings::defaultResultsDir()
+                                                            : m_ui->resultsEdit->text();
+  const QString dir = QFileDialog::getExistingDirectory(this, tr("Results Folder"), start);
+  if (!dir.isEmpty()) m_ui->resultsEdit->setText(dir);
+}
+
+void SettingsDialog::restoreDefaults() {
+  AppSettings defaults;
+  defaults.attention = m_base.attention;
+  const AppSettings keep = m_base;
+  setSettings(defaults);
+  m_base = keep;
+}
+
+}  // namespace microfer::gui

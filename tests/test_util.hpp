@@ -1,0 +1,36 @@
+// Helpers shared by the tests.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+namespace microfer::test {
+
+/// ../shared next to the checkout (read-only research data and third-party weights).
+inline std::string sharedDir() { return MICROFER_SHARED_DIR; }
+inline std::string sourceDir() { return MICROFER_SOURCE_DIR; }
+inline bool haveShared(const std::string& sub) {
+  return std::filesystem::exists(std::filesystem::path(sharedDir()) / sub);
+}
+/// A fresh empty temporary folder, unique per test.
+inline std::filesystem::path tempDir(const std::string& tag) {
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  auto p = std::filesystem::temp_directory_path() /
+           ("microfer-test-" + tag + "-" + std::string(info ? info->name() : "x") + "-" +
+            std::to_string(::getpid()));
+  std::filesystem::remove_all(p);
+  std::filesystem::create_directories(p);
+  return p;
+}
+
+}  // namespace microfer::test
+
+#define MICROFER_REQUIRE_SHARED(sub)                                                      \
+  do {                                                                                    \
+    if (!microfer::test::haveShared(sub))                                                 \
+      GTEST_SKIP() << "needs ../shared/" << (sub) << " (not found at "                     \
+                   << microfer::test::sharedDir() << ")";                                 \
+  } while (0)
