@@ -26,6 +26,10 @@ inline std::filesystem::path tempDir(const std::string& tag) {
   return p;
 }
 
+/// Writes a small untrained model (for plumbing tests, not accuracy) into `dir`; returns
+/// its path. Defined in test_support.cpp.
+std::string writeRandomModel(const std::filesystem::path& dir, int width = 8);
+
 }  // namespace microfer::test
 
 #define MICROFER_REQUIRE_SHARED(sub)                                                      \

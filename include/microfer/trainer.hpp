@@ -33,6 +33,8 @@ struct TrainConfig {
   bool resume = false;  ///< continue from outDir's checkpoint if there is one
   std::string initModel;  ///< fine-tune: start from this model file's weights
   int maxBatchesPerEpoch = 0;  ///< >0 limits each epoch (smoke tests)
+  /// >0: return after this many epochs of the `epochs`-long schedule (as if interrupted).
+  int stopAfterEpochs = 0;
   bool quiet = false;  ///< no progress output
   std::string modelName = "microfer-resnet10";
   std::string notes;  ///< stored in the model files

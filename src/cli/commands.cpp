@@ -9,6 +9,8 @@ int runCommand(const std::string& command, const std::vector<std::string>& args)
   if (command == "train") return runTrain(args);
   if (command == "eval") return runEval(args);
   if (command == "info") return runInfo(args);
+  if (command == "geometry") return runGeometry(args);
+  if (command == "export") return runExport(args);
   throw UsageError("unknown command '" + command + "'");
 }
 

@@ -16,5 +16,7 @@ int runBench(const std::vector<std::string>& args);
 int runCrossValidation(const std::vector<std::string>& args);
 int runBaseline(const std::vector<std::string>& args);
 int runInfo(const std::vector<std::string>& args);
+int runGeometry(const std::vector<std::string>& args);
+int runExport(const std::vector<std::string>& args);
 
 }  // namespace microfer::cli

@@ -59,7 +59,8 @@ AlignedFace FaceAligner::alignGray(const cv::Mat& gray, const FaceDetection& fac
   // filter): first shrink only the region the crop covers with INTER_AREA, then warp.
   const double scale = std::sqrt(std::abs(m.at<double>(0, 0) * m.at<double>(1, 1) -
                                           m.at<double>(0, 1) * m.at<double>(1, 0)));
-  cv::Mat src = gray, warp = m;
+  cv::Mat src = gray;
+  cv::Mat warp = m.clone();  // not shared: the product below is written into it
   if (scale < 0.5) {
     cv::Mat inv;
     cv::invertAffineTransform(m, inv);

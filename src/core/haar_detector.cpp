@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <spdlog/spdlog.h>
@@ -210,12 +211,21 @@ bool HaarDetector::findEyes(const cv::Mat& gray, const cv::Rect& face, FiveLandm
     cascade.detectMultiScale(roi, eyes, votes, kEyeScaleFactor, kEyeMinNeighbors,
                              cv::CASCADE_SCALE_IMAGE, minEye, maxEye);
 
-    // Best-supported eye on each side of the face's vertical midline.
+    // Best-supported eye on each side of the face's vertical midline. Ties go to the hit
+    // nearer the band's middle row (where eyes usually are), then to the leftmost, so that
+    // the choice does not depend on the order the parallel cascade scan returns hits in.
+    auto better = [&](size_t a, size_t b) {
+      if (votes[a] != votes[b]) return votes[a] > votes[b];
+      const int da = std::abs(2 * eyes[a].y + eyes[a].height - roi.rows);
+      const int db = std::abs(2 * eyes[b].y + eyes[b].height - roi.rows);
+      if (da != db) return da < db;
+      return std::make_pair(eyes[a].x, eyes[a].width) < std::make_pair(eyes[b].x, eyes[b].width);
+    };
     int best[2] = {-1, -1};
     for (size_t i = 0; i < eyes.size(); ++i) {
       const float cx = eyes[i].x + 0.5f * eyes[i].width;
       const int side = cx < 0.5f * faceW ? 0 : 1;
-      if (best[side] < 0 || votes[i] > votes[best[side]]) best[side] = static_cast<int>(i);
+      if (best[side] < 0 || better(i, best[side])) best[side] = static_cast<int>(i);
     }
     if (best[0] < 0 || best[1] < 0) continue;
     for (int k = 0; k < 2; ++k) {

@@ -196,7 +196,8 @@ TrainResult train(const Dataset& trainSet, const Dataset* val, const TrainConfig
     return 0.5 * cfg.lr * (1 + std::cos(M_PI * t));
   };
 
-  for (int epoch = startEpoch; epoch < cfg.epochs; ++epoch) {
+  const int endEpoch = cfg.stopAfterEpochs > 0 ? std::min(cfg.epochs, cfg.stopAfterEpochs) : cfg.epochs;
+  for (int epoch = startEpoch; epoch < endEpoch; ++epoch) {
     // Every epoch reseeds from (seed, epoch): a resumed run repeats the same batches.
     std::mt19937 rng(cfg.seed * 1000003u + epoch);
     torch::manual_seed(cfg.seed * 7919u + epoch);

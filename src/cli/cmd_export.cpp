@@ -1,0 +1,43 @@
+#include <cstdio>
+#include <fstream>
+
+#include "args.hpp"
+#include "commands.hpp"
+#include "microfer/model_file.hpp"
+
+namespace microfer::cli {
+
+// Ships a trained model: re-saves it with the current crop geometry (the aligner contract)
+// and notes, verified on reading back.
+int runExport(const std::vector<std::string>& argv) {
+  const Args a(argv, {"help", "verbose", "keep-crop"}, {"model", "out", "notes", "name"});
+  if (a.flag("help") || !a.has("model") || !a.has("out")) {
+    std::puts(
+        "microfer-cli export --model TRAINED.mfm --out models/NAME.mfm [--notes FILE]\n"
+        "  [--name NAME] [--keep-crop]\n"
+        "Writes the model with the aligner's current crop geometry (unless --keep-crop) and\n"
+        "the text of --notes stored in the file.");
+    return a.flag("help") ? 0 : 2;
+  }
+  ModelInfo info;
+  MicroAttentionResNet net = loadModel(a.get("model"), info);
+  if (!a.flag("keep-crop")) {
+    CropGeometry g;
+    g.size = info.crop.size;
+    info.crop = g;
+  }
+  if (a.has("name")) info.name = a.get("name");
+  if (a.has("notes")) {
+    std::ifstream f(a.get("notes"));
+    if (!f) throw std::runtime_error("cannot read notes file '" + a.get("notes") + "'");
+    info.notes.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+  }
+  saveModel(a.get("out"), net, info);
+  ModelInfo check;
+  loadModel(a.get("out"), check);
+  std::printf("wrote %s (%s, crop eyes %.3f/%.3f at y %.3f)\n", a.get("out").c_str(),
+              check.name.c_str(), check.crop.leftEyeX, check.crop.rightEyeX, check.crop.eyeY);
+  return 0;
+}
+
+}  // namespace microfer::cli

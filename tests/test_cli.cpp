@@ -1,0 +1,153 @@
+// End to end: microfer-cli label on a folder of real faces.
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "microfer/face_detector.hpp"
+#include "microfer/types.hpp"
+#include "microfer/results_writer.hpp"
+#include "test_util.hpp"
+
+namespace microfer {
+namespace {
+namespace fs = std::filesystem;
+
+std::string slurp(const fs::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
+}
+
+std::vector<std::string> lines(const fs::path& p) {
+  std::vector<std::string> out;
+  std::ifstream f(p);
+  for (std::string l; std::getline(f, l);)
+    if (!l.empty()) out.push_back(l);
+  return out;
+}
+
+int run(const std::string& args, const fs::path& dir) {
+  const std::string cmd = std::string(MICROFER_CLI) + " " + args + " >" +
+                          (dir / "stdout.txt").string() + " 2>" + (dir / "stderr.txt").string();
+  const int status = std::system(cmd.c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir = test::tempDir("cli");
+    in = dir / "in folder ü";  // spaces and non-ASCII in names
+    fs::create_directories(in / "nested");
+    model = test::writeRandomModel(dir);
+  }
+  fs::path dir, in;
+  std::string model;
+};
+
+TEST_F(CliTest, LabelsAFolderOfRealFaces) {
+  MICROFER_REQUIRE_SHARED("data/dlib-faces");
+  fs::copy_file(test::sourceDir() + "/assets/astronaut.png", in / "astronaut.png");
+  fs::copy_file(test::sharedDir() + "/data/dlib-faces/2008_002470.jpg", in / "nested" / "group.jpg");
+  fs::copy_file(test::sharedDir() + "/data/dlib-faces/dogs.jpg", in / "dogs.jpg");
+  std::ofstream(in / "broken.jpg") << "this is text, not a JPEG";
+  std::ofstream(in / "notes.txt") << "not an image";
+  std::map<std::string, std::string> before;
+  for (const auto& e : fs::recursive_directory_iterator(in))
+    if (e.is_regular_file()) before[e.path().string()] = slurp(e.path());
+
+  const fs::path out = dir / "results";
+  const int rc = run("label \"" + in.string() + "\" --out \"" + out.string() + "\" --model " + model,
+                     dir);
+  const std::string err = slurp(dir / "stderr.txt"), stdoutText = slurp(dir / "stdout.txt");
+  EXPECT_EQ(rc, 1) << "one input failed\n" << err;
+  EXPECT_NE(err.find("broken.jpg"), std::string::npos) << err;
+  EXPECT_NE(err.find("not an image file"), std::string::npos) << err;
+  EXPECT_NE(err.find("notes.txt"), std::string::npos) << "non-image reported\n" << err;
+  EXPECT_NE(stdoutText.find("summary: 4 inputs"), std::string::npos) << stdoutText;
+
+  // Inputs untouched, byte for byte.
+  for (const auto& [path, bytes] : before) EXPECT_EQ(slurp(path), bytes) << path;
+
+  // One CSV row per detected face; JSONL one record per labelled image.
+  const auto csv = lines(out / "results.csv");
+  ASSERT_FALSE(csv.empty());
+  EXPECT_EQ(csv[0], ResultsWriter::csvHeader());
+  const auto jsonl = lines(out / "results.jsonl");
+  EXPECT_EQ(jsonl.size(), 3u) << "astronaut, group, dogs";
+  size_t faces = 0;
+  for (const auto& l : jsonl) {
+    const auto j = nlohmann::json::parse(l);
+    faces += j.at("faces").size();
+    if (j.at("source").get<std::string>().find("dogs.jpg") != std::string::npos)
+      EXPECT_EQ(j.at("faces").size(), 0u) << "no human face in dogs.jpg";
+  }
+  EXPECT_EQ(csv.size() - 1, faces);
+  EXPECT_GE(faces, 4u) << "the astronaut and the group photo's faces";
+  EXPECT_TRUE(fs::exists(out / "astronaut_labelled.png"));
+  EXPECT_TRUE(fs::exists(out / "group_labelled.jpg"));
+
+  // A second run never overwrites: new names, rows appended.
+  EXPECT_EQ(run("label \"" + (in / "astronaut.png").string() + "\" --out \"" + out.string() +
+                    "\" --model " + model,
+                dir),
+            0);
+  EXPECT_TRUE(fs::exists(out / "astronaut_labelled_1.png"));
+  EXPECT_EQ(lines(out / "results.csv").size(), csv.size() + 1);
+}
+
+TEST_F(CliTest, ShardsMergeIntoOneRun) {
+  MICROFER_REQUIRE_SHARED("data/dlib-faces");
+  for (const char* f : {"2008_002470.jpg", "2008_001322.jpg", "2009_004587.jpg", "dogs.jpg",
+                        "2007_007763.jpg"})
+    fs::copy_file(test::sharedDir() + "/data/dlib-faces/" + f, in / f);
+  ASSERT_EQ(run("label \"" + in.string() + "\" --out \"" + (dir / "whole").string() +
+                    "\" --model " + model,
+                dir),
+            0);
+  std::string merged;
+  for (int k = 1; k <= 3; ++k) {
+    const fs::path part = dir / ("part" + std::to_string(k));
+    ASSERT_EQ(run("label \"" + in.string() + "\" --shard " + std::to_string(k) + "/3 --out \"" +
+                      part.string() + "\" --model " + model,
+                  dir),
+              0);
+    merged += slurp(part / "results.csv");
+  }
+  // Row order differs between a sharded and a whole run; the sets of rows are equal.
+  auto sorted = [](const std::string& text) {
+    std::vector<std::string> v;
+    std::istringstream s(text);
+    for (std::string l; std::getline(s, l);) v.push_back(l);
+    std::sort(v.begin(), v.end());
+    return v;
+  };
+  EXPECT_EQ(sorted(merged), sorted(slurp(dir / "whole" / "results.csv")));
+}
+
+TEST_F(CliTest, UsageAndSetupErrorsHaveTheirExitCodes) {
+  EXPECT_EQ(run("label", dir), 2);
+  EXPECT_EQ(run("label x.png --tta sideways", dir), 2);
+  EXPECT_EQ(run("frobnicate", dir), 2);
+  EXPECT_EQ(run("label \"" + test::sourceDir() + "/assets/astronaut.png\" --model /nonexistent.mfm --out \"" +
+                    (dir / "r").string() + "\"",
+                dir),
+            3);
+  EXPECT_NE(slurp(dir / "stderr.txt").find("/nonexistent.mfm"), std::string::npos);
+  EXPECT_EQ(run("label \"" + test::sourceDir() + "/assets/astronaut.png\" --detector mtcnn --model " +
+                    model + " --out \"" + (dir / "r").string() + "\"",
+                dir),
+            findMtcnnDir().empty() ? 3 : 0);
+  EXPECT_EQ(run("--help", dir), 0);
+  EXPECT_NE(slurp(dir / "stdout.txt").find("label PATH"), std::string::npos);
+  EXPECT_EQ(run("label --help", dir), 0);
+}
+
+}  // namespace
+}  // namespace microfer

@@ -1,0 +1,159 @@
+// Data sets (folders, fer2013.csv, CK+ subject folds), metrics and plots.
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include <gtest/gtest.h>
+#include <opencv2/imgcodecs.hpp>
+
+#include "microfer/dataset.hpp"
+#include "microfer/metrics.hpp"
+#include "microfer/plot.hpp"
+#include "test_util.hpp"
+
+namespace microfer {
+namespace {
+namespace fs = std::filesystem;
+
+std::string pixels(int value, int count = 2304) {
+  std::string s;
+  for (int i = 0; i < count; ++i) s += (i ? " " : "") + std::to_string(value);
+  return s;
+}
+
+fs::path writeCsv(const std::string& body) {
+  const auto dir = test::tempDir("csv");
+  const auto p = dir / "fer2013.csv";
+  std::ofstream(p) << body;
+  return p;
+}
+
+TEST(Fer2013Csv, ParsesRowsAndUsage) {
+  const auto p = writeCsv("emotion,pixels,Usage\n3," + pixels(10) + ",Training\n0," +
+                          pixels(200) + ",PublicTest\n6," + pixels(7) + ",PrivateTest\n");
+  const Dataset all = loadFer2013Csv(p.string());
+  ASSERT_EQ(all.samples.size(), 3u);
+  EXPECT_EQ(all.samples[0].label, 3);
+  EXPECT_EQ(all.samples[1].image.at<uchar>(47, 47), 200);
+  EXPECT_EQ(all.samples[2].path, p.string() + ":4");
+  EXPECT_EQ(loadFer2013Csv(p.string(), CsvUsage::Training).samples.size(), 1u);
+  EXPECT_EQ(loadFer2013Csv(p.string(), CsvUsage::PrivateTest).samples[0].label, 6);
+}
+
+void expectCsvError(const std::string& body, const std::string& fragment) {
+  const auto p = writeCsv(body);
+  try {
+    loadFer2013Csv(p.string());
+    FAIL() << "no error; expected '" << fragment << "'";
+  } catch (const DatasetError& e) {
+    EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
+  }
+}
+
+TEST(Fer2013Csv, MalformedRowsNameTheLine) {
+  const std::string h = "emotion,pixels,Usage\n";
+  const std::string good = "1," + pixels(5) + ",Training\n";
+  expectCsvError(h + good + "9," + pixels(5) + ",Training\n", ":3: unknown label '9'");
+  expectCsvError(h + "x," + pixels(5) + ",Training\n", ":2: unknown label 'x'");
+  expectCsvError(h + good + good + "2," + pixels(5, 2000) + ",Training\n",
+                 ":4: expected 2304 pixels, found 2000");
+  expectCsvError(h + "2," + pixels(300) + ",Training\n", ":2: pixel 0 is '300'");
+  expectCsvError(h + "2," + pixels(5) + "\n", ":2: expected 3 columns");
+  expectCsvError(h + "2," + pixels(5) + ",Validation\n", ":2: unknown Usage 'Validation'");
+  expectCsvError("label,data\n", ":1: bad header");
+  expectCsvError("", ":1: empty file");
+}
+
+TEST(ImageFolder, UnknownAndEmptyClassFoldersAreClearErrors) {
+  const auto dir = test::tempDir("folder");
+  fs::create_directories(dir / "happy");
+  cv::imwrite((dir / "happy" / "a.png").string(), cv::Mat(48, 48, CV_8U, cv::Scalar(9)));
+  fs::create_directories(dir / "bored");
+  cv::imwrite((dir / "bored" / "b.png").string(), cv::Mat(48, 48, CV_8U, cv::Scalar(9)));
+  try {
+    loadImageFolder(dir.string());
+    FAIL() << "unknown class accepted";
+  } catch (const DatasetError& e) {
+    EXPECT_NE(std::string(e.what()).find("unknown expression 'bored'"), std::string::npos);
+  }
+  fs::remove_all(dir / "bored");
+  fs::create_directories(dir / "sad");
+  try {
+    loadImageFolder(dir.string());
+    FAIL() << "empty class folder accepted";
+  } catch (const DatasetError& e) {
+    EXPECT_NE(std::string(e.what()).find("contains no images"), std::string::npos);
+  }
+  fs::remove_all(dir / "sad");
+  const Dataset ds = loadImageFolder(dir.string());
+  ASSERT_EQ(ds.samples.size(), 1u);
+  EXPECT_EQ(ds.samples[0].label, 3);
+}
+
+TEST(CkPlus, SubjectFoldsNeverShareASubject) {
+  MICROFER_REQUIRE_SHARED("data/ckplus48");
+  const Dataset ds = loadImageFolder(test::sharedDir() + "/data/ckplus48");
+  // contempt is skipped: 981 crops minus 54 contempt.
+  EXPECT_EQ(ds.samples.size(), 927u);
+  std::set<std::string> subjects;
+  for (const auto& s : ds.samples) {
+    ASSERT_FALSE(s.subject.empty()) << s.path;
+    subjects.insert(s.subject);
+  }
+  EXPECT_GE(subjects.size(), 100u);
+  const auto folds = subjectFolds(ds.samples, 10, 7);
+  std::map<std::string, int> foldOf;
+  std::vector<int> sizes(10, 0);
+  for (size_t i = 0; i < ds.samples.size(); ++i) {
+    ASSERT_GE(folds[i], 0);
+    ++sizes[folds[i]];
+    auto [it, inserted] = foldOf.emplace(ds.samples[i].subject, folds[i]);
+    EXPECT_EQ(it->second, folds[i]) << "subject " << ds.samples[i].subject << " in two folds";
+  }
+  for (int s : sizes) EXPECT_GT(s, 50) << "folds are balanced";
+}
+
+TEST(CkPlus, SubjectFromFileName) {
+  EXPECT_EQ(ckSubject("S005_001_00000011.png"), "S005");
+  EXPECT_EQ(ckSubject("Training_123.jpg"), "");
+}
+
+TEST(Metrics, HandMadeConfusionMatrix) {
+  ConfusionMatrix cm(3);
+  // truth 0: 8 right, 2 as class 1; truth 1: 5 right, 5 as class 2; truth 2: all 10 right.
+  for (int i = 0; i < 8; ++i) cm.add(0, 0);
+  for (int i = 0; i < 2; ++i) cm.add(0, 1);
+  for (int i = 0; i < 5; ++i) cm.add(1, 1);
+  for (int i = 0; i < 5; ++i) cm.add(1, 2);
+  for (int i = 0; i < 10; ++i) cm.add(2, 2);
+  EXPECT_EQ(cm.total(), 30);
+  EXPECT_NEAR(cm.accuracy(), 23.0 / 30, 1e-12);
+  const auto m = cm.perClass();
+  EXPECT_NEAR(m[0].precision, 1.0, 1e-12);
+  EXPECT_NEAR(m[0].recall, 0.8, 1e-12);
+  EXPECT_NEAR(m[1].precision, 5.0 / 7, 1e-12);
+  EXPECT_NEAR(m[1].recall, 0.5, 1e-12);
+  EXPECT_NEAR(m[2].precision, 10.0 / 15, 1e-12);
+  EXPECT_NEAR(m[2].f1, 2 * (10.0 / 15) / (10.0 / 15 + 1), 1e-12);
+  const double f1_0 = 2 * 0.8 / 1.8, f1_1 = 2 * (5.0 / 7) * 0.5 / (5.0 / 7 + 0.5);
+  EXPECT_NEAR(cm.macroF1(), (f1_0 + f1_1 + m[2].f1) / 3, 1e-12);
+  const std::string report = cm.report({"a", "b", "c"});
+  EXPECT_NE(report.find("accuracy=0.7667 macro_f1="), std::string::npos) << report;
+  EXPECT_NE(report.find("n=30"), std::string::npos);
+}
+
+TEST(Plot, ConfusionAndCurvesAreWritten) {
+  ConfusionMatrix cm(2);
+  cm.add(0, 0);
+  cm.add(1, 0);
+  const auto dir = test::tempDir("plot");
+  writeImageAtomically((dir / "cm.png").string(), plotConfusion(cm, {"x", "y"}, "t"));
+  writeImageAtomically((dir / "c.png").string(),
+                       plotSeries("t", {{"acc", {0.1, 0.5, 0.7}, cv::Scalar(0, 0, 255), false}}));
+  EXPECT_FALSE(cv::imread((dir / "cm.png").string()).empty());
+  EXPECT_FALSE(cv::imread((dir / "c.png").string()).empty());
+  EXPECT_FALSE(fs::exists(dir / ".tmp-cm.png"));
+}
+
+}  // namespace
+}  // namespace microfer

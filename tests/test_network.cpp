@@ -1,0 +1,247 @@
+// The micro-attention ResNet, the model file, and TTA.
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+#include <opencv2/imgproc.hpp>
+
+#include "microfer/expression_classifier.hpp"
+#include "microfer/model_file.hpp"
+#include "test_util.hpp"
+
+namespace microfer {
+namespace {
+
+NetworkConfig smallNet(bool attention = true) {
+  NetworkConfig c;
+  c.width = 8;
+  c.attention = attention;
+  return c;
+}
+
+TEST(Network, OutputShapes) {
+  torch::manual_seed(0);
+  MicroAttentionResNet net(smallNet());
+  net->eval();
+  torch::NoGradGuard ng;
+  std::vector<torch::Tensor> maps;
+  const auto logits = net->forwardWithAttention(torch::randn({3, 1, 48, 48}), maps);
+  EXPECT_EQ(logits.sizes(), (std::vector<int64_t>{3, 7}));
+  ASSERT_EQ(maps.size(), 4u);  // one unit per block, ResNet-10
+  const int sides[4] = {48, 24, 12, 6};
+  for (size_t i = 0; i < maps.size(); ++i)
+    EXPECT_EQ(maps[i].sizes(), (std::vector<int64_t>{3, 1, sides[i], sides[i]})) << "block " << i;
+  MicroAttentionResNet plain(smallNet(false));
+  plain->eval();
+  EXPECT_TRUE(plain->forwardWithAttention(torch::randn({2, 1, 48, 48}), maps).defined());
+  EXPECT_TRUE(maps.empty());
+  EXPECT_LT(plain->parameterCount(), net->parameterCount());
+}
+
+TEST(Network, DeeperConfigBuilds) {
+  NetworkConfig c = smallNet();
+  c.blocksPerStage = {2, 2, 2, 2};  // ResNet-18 layout
+  MicroAttentionResNet net(c);
+  net->eval();
+  torch::NoGradGuard ng;
+  std::vector<torch::Tensor> maps;
+  net->forwardWithAttention(torch::randn({1, 1, 48, 48}), maps);
+  EXPECT_EQ(maps.size(), 8u);
+}
+
+TEST(MicroAttention, ComputesTTimesOnePlusM) {
+  torch::manual_seed(1);
+  ResidualBlock block(8, 8, 1, true);
+  block->eval();
+  torch::NoGradGuard ng;
+  const auto x = torch::randn({2, 8, 12, 12});
+  torch::Tensor m;
+  const auto out = block->forward(x, &m);
+  // Recompute by hand from the block's own layers.
+  const auto pre = torch::relu(block->bn1(x));
+  const auto first = block->conv1(pre);
+  const auto second = block->conv2(torch::relu(block->bn2(first)));
+  const auto t = x + second;
+  const auto mm = torch::sigmoid(
+      block->attention->reduce(block->attention->embed(torch::cat({x, first, second}, 1))));
+  EXPECT_TRUE(torch::allclose(m, mm, 1e-5, 1e-6));
+  EXPECT_TRUE(torch::allclose(out, t * (1 + mm), 1e-5, 1e-6));
+  EXPECT_GT(m.min().item<float>(), 0.f);
+  EXPECT_LT(m.max().item<float>(), 1.f);
+}
+
+TEST(MicroAttention, ReducerStartsAsChannelMean) {
+  MicroAttention unit(16);
+  EXPECT_TRUE(torch::allclose(unit->reduce->weight, torch::full({1, 16, 1, 1}, 1.0 / 16)));
+  EXPECT_EQ(unit->reduce->bias.abs().sum().item<float>(), 0.f);
+}
+
+class ModelFileTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir = test::tempDir("model");
+    torch::manual_seed(2);
+    net = MicroAttentionResNet(smallNet());
+    info.network = smallNet();
+    info.classNames.assign(emotionNames().begin(), emotionNames().end());
+    info.crop.size = 48;
+    path = (dir / "m.mfm").string();
+    saveModel(path, net, info);
+  }
+  std::string readAll() {
+    std::ifstream f(path, std::ios::binary);
+    return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
+  }
+  void writeAll(const std::string& bytes) {
+    std::ofstream f(path, std::ios::binary | std::ios::trunc);
+    f << bytes;
+  }
+  void expectError(const std::string& fragment) {
+    ModelInfo got;
+    try {
+      loadModel(path, got);
+      FAIL() << "no error for a damaged file; expected '" << fragment << "'";
+    } catch (const ModelFileError& e) {
+      EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << "message names the file";
+    }
+  }
+  std::filesystem::path dir;
+  MicroAttentionResNet net{nullptr};
+  ModelInfo info;
+  std::string path;
+};
+
+TEST_F(ModelFileTest, SaveLoadGivesIdenticalOutputs) {
+  ModelInfo got;
+  MicroAttentionResNet loaded = loadModel(path, got);
+  net->eval();
+  torch::NoGradGuard ng;
+  const auto x = torch::randn({4, 1, 48, 48});
+  EXPECT_TRUE(torch::equal(net->forward(x), loaded->forward(x)));
+  EXPECT_EQ(got.classNames, info.classNames);
+  EXPECT_EQ(got.network.width, 8);
+  EXPECT_FLOAT_EQ(got.crop.eyeY, info.crop.eyeY);
+}
+
+TEST_F(ModelFileTest, MissingFileIsAClearError) {
+  std::filesystem::remove(path);
+  expectError("not found");
+}
+
+TEST_F(ModelFileTest, TruncatedFileIsAClearError) {
+  const std::string bytes = readAll();
+  for (size_t keep : {size_t(0), size_t(5), size_t(30), bytes.size() / 2, bytes.size() - 1}) {
+    writeAll(bytes.substr(0, keep));
+    ModelInfo got;
+    EXPECT_THROW(loadModel(path, got), ModelFileError) << "kept " << keep << " bytes";
+  }
+}
+
+TEST_F(ModelFileTest, FlippedByteIsDetectedByChecksum) {
+  std::string bytes = readAll();
+  bytes[bytes.size() / 2] ^= 0x40;
+  writeAll(bytes);
+  expectError("checksum");
+}
+
+TEST_F(ModelFileTest, ForeignFileIsRejected) {
+  writeAll("PK\x03\x04 this is a zip, not a model");
+  expectError("not a MicroFER model");
+}
+
+TEST_F(ModelFileTest, ClassCountMismatchIsRejected) {
+  info.classNames.pop_back();  // 6 names for a 7-output network
+  saveModel(path, net, info);
+  expectError("class_names");
+}
+
+TEST(Tta, ViewCounts) {
+  TtaConfig t;
+  t.mode = TtaMode::Off;
+  EXPECT_EQ(makeTtaViews(t, 48).size(), 1u);
+  t.mode = TtaMode::Flip;
+  EXPECT_EQ(makeTtaViews(t, 48).size(), 2u);
+  t.mode = TtaMode::Full;
+  EXPECT_GE(makeTtaViews(t, 48).size(), 8u);
+}
+
+TEST(Tta, FlippingTwiceIsIdentity) {
+  TtaConfig t;
+  t.mode = TtaMode::Flip;
+  const auto views = makeTtaViews(t, 48);
+  cv::Mat img(48, 48, CV_8U);
+  cv::randu(img, 0, 255);
+  cv::Mat once, twice;
+  cv::warpAffine(img, once, views[1].affine, img.size(), cv::INTER_NEAREST);
+  cv::warpAffine(once, twice, views[1].affine, img.size(), cv::INTER_NEAREST);
+  EXPECT_EQ(cv::norm(img, twice, cv::NORM_INF), 0.0);
+  EXPECT_GT(cv::norm(img, once, cv::NORM_INF), 0.0);
+}
+
+class ClassifierTest : public ModelFileTest {};
+
+TEST_F(ClassifierTest, OffEqualsOneForwardPassAndProbabilitiesSumToOne) {
+  ClassifierConfig cc;
+  cc.modelPath = path;
+  cc.tta.mode = TtaMode::Off;
+  ExpressionClassifier clf(cc);
+  cv::Mat crop(48, 48, CV_8U);
+  cv::randu(crop, 0, 255);
+  const Prediction p = clf.classify(crop);
+  // The same pass by hand.
+  ModelInfo got;
+  MicroAttentionResNet m = loadModel(path, got);
+  torch::NoGradGuard ng;
+  cv::Mat f;
+  crop.convertTo(f, CV_32F, 1.0 / (255 * got.stdDev), -got.mean / got.stdDev);
+  const auto x = torch::from_blob(f.data, {1, 1, 48, 48}).clone();
+  const auto ref = torch::softmax(m->forward(x), 1);
+  for (int c = 0; c < 7; ++c) EXPECT_NEAR(p.probs[c], ref[0][c].item<float>(), 1e-5) << c;
+  for (TtaMode mode : {TtaMode::Off, TtaMode::Flip, TtaMode::Full}) {
+    TtaConfig t;
+    t.mode = mode;
+    clf.setTta(t);
+    const auto preds = clf.classify(std::vector<cv::Mat>{crop, 255 - crop}, true);
+    ASSERT_EQ(preds.size(), 2u);
+    for (const auto& q : preds) {
+      float sum = 0;
+      for (float v : q.probs) sum += v;
+      EXPECT_NEAR(sum, 1.f, 1e-4) << toString(mode);
+      EXPECT_EQ(q.attention.size(), cv::Size(48, 48));
+      EXPECT_FLOAT_EQ(q.confidence, q.probs[q.label]);
+    }
+  }
+}
+
+TEST_F(ClassifierTest, BatchEqualsOneByOne) {
+  ClassifierConfig cc;
+  cc.modelPath = path;
+  cc.tta.mode = TtaMode::Full;
+  ExpressionClassifier clf(cc);
+  std::vector<cv::Mat> crops(3, cv::Mat(48, 48, CV_8U));
+  for (auto& c : crops) {
+    c = cv::Mat(48, 48, CV_8U);
+    cv::randu(c, 0, 255);
+  }
+  const auto batch = clf.classify(crops);
+  for (size_t i = 0; i < crops.size(); ++i) {
+    const auto one = clf.classify(crops[i]);
+    for (int c = 0; c < 7; ++c) EXPECT_NEAR(batch[i].probs[c], one.probs[c], 1e-5);
+  }
+}
+
+TEST(Classifier, NoModelIsAClearError) {
+  ClassifierConfig cc;
+  cc.modelPath = "/nonexistent/model.mfm";
+  try {
+    ExpressionClassifier clf(cc);
+    FAIL() << "expected ModelFileError";
+  } catch (const ModelFileError& e) {
+    EXPECT_NE(std::string(e.what()).find("/nonexistent/model.mfm"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace microfer

@@ -1,0 +1,244 @@
+// Capture thread and queue, tracker, results writer, and image reading of bad inputs.
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "microfer/face_detector.hpp"
+#include "microfer/frame_source.hpp"
+#include "microfer/image_io.hpp"
+#include "microfer/results_writer.hpp"
+#include "microfer/tracker.hpp"
+#include "test_util.hpp"
+
+namespace microfer {
+namespace {
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+// A source that yields `good` frames and then fails (a camera unplugged mid-stream).
+class ScriptedProvider : public FrameProvider {
+ public:
+  ScriptedProvider(int good, bool file) : good_(good), file_(file) {}
+  bool read(cv::Mat& frame) override {
+    if (served_ >= good_) return false;
+    frame = cv::Mat(8, 8, CV_8UC3, cv::Scalar(served_++));
+    return true;
+  }
+  bool isFile() const override { return file_; }
+  double fps() const override { return 0; }
+  std::string name() const override { return "scripted"; }
+
+ private:
+  int good_, served_ = 0;
+  bool file_;
+};
+
+TEST(FrameSource, CameraLostMidStreamIsReportedAfterTheGoodFrames) {
+  FrameSource::Options o;
+  o.queueSize = 100;
+  o.dropOldest = false;
+  o.maxConsecutiveFailures = 3;
+  FrameSource src(std::make_unique<ScriptedProvider>(5, false), o);
+  Frame f;
+  int got = 0;
+  while (src.next(f, 2000ms)) EXPECT_EQ(f.index, got++);
+  EXPECT_EQ(got, 5);
+  EXPECT_EQ(src.state(), FrameSource::State::Failed);
+  EXPECT_NE(src.error().find("camera lost"), std::string::npos) << src.error();
+}
+
+TEST(FrameSource, FileModeLosesNoFrame) {
+  FrameSource::Options o;
+  o.queueSize = 2;
+  o.dropOldest = false;
+  FrameSource src(std::make_unique<ScriptedProvider>(50, true), o);
+  Frame f;
+  int got = 0;
+  while (src.next(f, 2000ms)) {
+    EXPECT_EQ(f.index, got++);
+    std::this_thread::sleep_for(1ms);  // a slow consumer
+  }
+  EXPECT_EQ(got, 50);
+  EXPECT_EQ(src.framesDropped(), 0);
+  EXPECT_EQ(src.state(), FrameSource::State::Finished);
+}
+
+TEST(FrameSource, LiveModeKeepsOnlyTheNewestFrame) {
+  FrameSource::Options o;
+  o.queueSize = 1;
+  o.dropOldest = true;
+  FrameSource src(std::make_unique<ScriptedProvider>(200, true), o);
+  std::this_thread::sleep_for(200ms);  // the consumer is late: frames pile up and are dropped
+  Frame f;
+  long long last = -1;
+  int got = 0;
+  while (src.next(f, 500ms)) {
+    EXPECT_GT(f.index, last);
+    last = f.index;
+    ++got;
+  }
+  EXPECT_EQ(last, 199) << "the newest frame is always delivered";
+  EXPECT_EQ(got + src.framesDropped(), 200);
+  EXPECT_GT(src.framesDropped(), 0);
+}
+
+TEST(FrameSource, StopJoinsWhileTheProducerWaits) {
+  FrameSource::Options o;
+  o.queueSize = 1;
+  o.dropOldest = false;
+  auto src = std::make_unique<FrameSource>(std::make_unique<ScriptedProvider>(1000, true), o);
+  std::this_thread::sleep_for(20ms);
+  src->stop();  // must not hang although nobody consumes
+  src.reset();
+  SUCCEED();
+}
+
+TEST(FrameSource, MissingCameraAndVideoAreClearErrors) {
+  EXPECT_THROW(openCameraProvider(97), InputError);
+  try {
+    openVideoProvider("/nonexistent/clip.mp4");
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("/nonexistent/clip.mp4"), std::string::npos);
+  }
+}
+
+FrameResult oneFace(float x, int label) {
+  FrameResult r;
+  FaceResult f;
+  f.detection.box = cv::Rect2f(x, 10, 50, 50);
+  f.prediction.probs.fill(0.f);
+  f.prediction.probs[label] = 1.f;
+  f.prediction.label = label;
+  r.faces.push_back(f);
+  return r;
+}
+
+TEST(Tracker, IdsAreStableAndLabelsSmoothed) {
+  FaceTracker t;
+  FrameResult a = oneFace(10, 3);
+  t.update(a);
+  FrameResult b = oneFace(14, 3);
+  t.update(b);
+  EXPECT_EQ(a.faces[0].trackId, b.faces[0].trackId);
+  FrameResult flicker = oneFace(16, 4);  // one frame says "sad"
+  t.update(flicker);
+  EXPECT_EQ(flicker.faces[0].prediction.label, 3) << "a single outlier frame does not flip";
+  FrameResult far = oneFace(400, 4);  // a different face
+  t.update(far);
+  EXPECT_NE(far.faces[0].trackId, a.faces[0].trackId);
+  EXPECT_EQ(far.faces[0].prediction.label, 4);
+}
+
+TEST(ResultsWriter, NeverOverwritesAndEscapesCsv) {
+  const auto dir = test::tempDir("writer");
+  const fs::path out = dir / "new" / "results";  // missing: created
+  ResultsWriter w(out.string());
+  const cv::Mat img(20, 20, CV_8UC3, cv::Scalar(1, 2, 3));
+  const auto p1 = w.writeLabelledImage("/a/face.jpg", img);
+  const auto p2 = w.writeLabelledImage("/b/face.jpg", img);  // same name, other folder
+  EXPECT_NE(p1, p2);
+  EXPECT_TRUE(fs::exists(p1));
+  EXPECT_TRUE(fs::exists(p2));
+  FrameResult r = oneFace(1, 2);
+  r.source = "odd, \"name\".jpg";
+  w.append(r);
+  std::ifstream csv(w.csvPath());
+  std::string header, row;
+  std::getline(csv, header);
+  std::getline(csv, row);
+  EXPECT_EQ(row.rfind("\"odd, \"\"name\"\".jpg\",0,0,", 0), 0u) << row;
+  for (const auto& e : fs::directory_iterator(out))
+    EXPECT_EQ(e.path().filename().string().rfind(".tmp", 0), std::string::npos) << e.path();
+}
+
+TEST(ResultsWriter, UnwritableFolderIsAClearError) {
+  if (geteuid() == 0) {
+    // root ignores permissions: use a path below a regular file instead.
+    const auto dir = test::tempDir("unwritable");
+    std::ofstream(dir / "file") << "x";
+    EXPECT_THROW(ResultsWriter((dir / "file" / "results").string()), std::runtime_error);
+    return;
+  }
+  EXPECT_THROW(ResultsWriter("/proc/microfer-results"), std::runtime_error);
+}
+
+class BadInputs : public ::testing::Test {
+ protected:
+  void SetUp() override { dir = test::tempDir("inputs"); }
+  std::string write(const std::string& name, const std::string& bytes) {
+    std::ofstream((dir / name), std::ios::binary) << bytes;
+    return (dir / name).string();
+  }
+  void expectError(const std::string& path, const std::string& fragment) {
+    try {
+      readImage(path);
+      FAIL() << path << " accepted";
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << "names the input";
+    }
+  }
+  fs::path dir;
+};
+
+TEST_F(BadInputs, EachGetsAClearMessage) {
+  expectError(write("empty.jpg", ""), "empty file");
+  expectError(write("text.jpg", "hello, I am text"), "not an image file");
+  std::vector<uchar> png;
+  cv::Mat img(64, 64, CV_8UC3);
+  cv::randu(img, 0, 255);
+  cv::imencode(".png", img, png);
+  expectError(write("trunc.png", std::string(png.begin(), png.begin() + png.size() / 3)),
+              "corrupt or truncated");
+  // A PNG header claiming 30000 x 30000: refused before decoding.
+  std::string huge(png.begin(), png.end());
+  const unsigned char dims[8] = {0, 0, 0x75, 0x30, 0, 0, 0x75, 0x30};
+  huge.replace(16, 8, reinterpret_cast<const char*>(dims), 8);
+  expectError(write("huge.png", huge), "exceeds the limit");
+  expectError((dir / "missing.png").string(), "no such file");
+}
+
+TEST_F(BadInputs, UnusualButValidFormatsBecomeBgr) {
+  cv::Mat g16(40, 30, CV_16UC1, cv::Scalar(40000));
+  cv::imwrite((dir / "g16.png").string(), g16);
+  cv::Mat rgba(40, 30, CV_8UC4, cv::Scalar(10, 20, 30, 128));
+  cv::imwrite((dir / "rgba.png").string(), rgba);
+  cv::Mat gray(40, 30, CV_8UC1, cv::Scalar(7));
+  cv::imwrite((dir / "gray.jpg").string(), gray);
+  cv::Mat tiny(1, 1, CV_8UC3, cv::Scalar(1, 2, 3));
+  cv::imwrite((dir / "tiny.png").string(), tiny);
+  for (const char* f : {"g16.png", "rgba.png", "gray.jpg", "tiny.png"}) {
+    const cv::Mat m = readImage((dir / f).string());
+    EXPECT_EQ(m.type(), CV_8UC3) << f;
+    EXPECT_FALSE(m.empty()) << f;
+  }
+  EXPECT_EQ(readImage((dir / "g16.png").string()).size(), cv::Size(30, 40));
+}
+
+TEST(Inputs, FolderExpansionSkipsNonImagesAndSymlinkLoops) {
+  const auto dir = test::tempDir("expand");
+  fs::create_directories(dir / "a" / "b");
+  cv::imwrite((dir / "a" / "x.png").string(), cv::Mat(4, 4, CV_8UC3, cv::Scalar(0)));
+  cv::imwrite((dir / "a" / "b" / "y.jpg").string(), cv::Mat(4, 4, CV_8UC3, cv::Scalar(0)));
+  std::ofstream(dir / "a" / "readme.md") << "x";
+  fs::create_directory_symlink(dir / "a", dir / "a" / "b" / "loop");
+  const ExpandedInputs e = expandInputs({dir.string()});
+  ASSERT_EQ(e.files.size(), 2u);
+  bool sawText = false;
+  for (const auto& [p, why] : e.skipped) sawText |= p.find("readme.md") != std::string::npos;
+  EXPECT_TRUE(sawText);
+}
+
+TEST(Detector, IouOfHandMadeBoxes) {
+  EXPECT_FLOAT_EQ(iou({0, 0, 10, 10}, {0, 0, 10, 10}), 1.f);
+  EXPECT_FLOAT_EQ(iou({0, 0, 10, 10}, {5, 0, 10, 10}), 50.f / 150.f);
+  EXPECT_FLOAT_EQ(iou({0, 0, 10, 10}, {20, 20, 5, 5}), 0.f);
+}
+
+}  // namespace
+}  // namespace microfer
