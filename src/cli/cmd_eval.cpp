@@ -30,7 +30,8 @@ Usage: microfer-cli eval --data DIR [options]
   --model FILE           model file (default: the shipped model)
   --confusion PNG        also draw the confusion matrix to this file
   --pipeline             run the full pipeline instead of classifying the crops:
-                         each crop is padded to 64x64 (mid-grey), upscaled to 192x192,
+                         each crop is padded by --pad PX (default 8) of mid-grey on
+                         every side, upscaled to 192x192,
                          then detected (--detector, --min-face), aligned and
                          classified; reports how many faces were found and the
                          accuracy on those
@@ -45,7 +46,7 @@ Prints per-class precision/recall/F1, the confusion matrix and a last line
 int runEval(const std::vector<std::string>& argv) {
   const Args a(argv, {"help", "verbose", "pipeline"},
                {"data", "csv", "split", "tta", "model", "confusion", "detector", "min-face",
-                "threads", "batch"});
+                "threads", "batch", "pad"});
   if (a.flag("help")) {
     std::fputs(kEvalHelp, stdout);
     return 0;
@@ -85,10 +86,11 @@ int runEval(const std::vector<std::string>& argv) {
     found = static_cast<long>(ds.samples.size());
   } else {
     Pipeline pipeline(cfg);
-    ConfusionMatrix all(kNumEmotions);
+    const int pad = a.getInt("pad", 8);
     for (const auto& s : ds.samples) {
       cv::Mat padded, big, bgr;
-      cv::copyMakeBorder(s.image, padded, 8, 8, 8, 8, cv::BORDER_CONSTANT, cv::Scalar(128));
+      cv::copyMakeBorder(s.image, padded, pad, pad, pad, pad, cv::BORDER_CONSTANT,
+                         cv::Scalar(128));
       cv::resize(padded, big, cv::Size(192, 192), 0, 0, cv::INTER_CUBIC);
       cv::cvtColor(big, bgr, cv::COLOR_GRAY2BGR);
       const FrameResult r = pipeline.process(bgr, s.path);

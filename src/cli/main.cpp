@@ -6,6 +6,7 @@
 
 #include "args.hpp"
 #include "commands.hpp"
+#include "microfer/runtime.hpp"
 
 namespace {
 const char* kHelp = R"(microfer-cli — facial-expression recognition (MicroFER)
@@ -28,6 +29,8 @@ Exit codes: 0 all fine, 1 some inputs failed, 2 usage error, 3 model or set-up e
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Before anything else: LibTorch's OpenMP threads must not spin (see runtime.hpp).
+  microfer::restartWithPassiveOpenMpWait(argv);
   spdlog::set_level(spdlog::level::warn);
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {

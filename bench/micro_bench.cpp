@@ -1,0 +1,159 @@
+// Google Benchmark micro-benchmarks of the pipeline's hot functions: Haar and MTCNN detection
+// on a 640x480 photo, alignment, and TTA classification of 1 and 5 faces.
+//
+//   micro_bench [--benchmark_filter=...]   environment:
+//     MICROFER_MODEL   model file for the classifier benchmarks (default: the shipped model;
+//                      they are skipped when there is none; the weights do not change speed)
+//     MICROFER_SHARED_DIR  the shared data folder (default ../shared)
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <benchmark/benchmark.h>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "microfer/expression_classifier.hpp"
+#include "microfer/face_aligner.hpp"
+#include "microfer/face_detector.hpp"
+#include "microfer/pipeline.hpp"
+#include "microfer/runtime.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string sharedDir() {
+  const char* env = std::getenv("MICROFER_SHARED_DIR");
+  return env ? env : "../shared";
+}
+
+/// A real group photo (2008_002506.jpg: three faces of 90-109 px) letterboxed into 640x480.
+const cv::Mat& testFrame() {
+  static const cv::Mat frame = [] {
+    const std::string path = (fs::path(sharedDir()) / "data/dlib-faces/2008_002506.jpg").string();
+    const cv::Mat photo = cv::imread(path);
+    cv::Mat out(480, 640, CV_8UC3, cv::Scalar(90, 100, 110));
+    if (photo.empty()) return cv::Mat();
+    const double s = std::min(640.0 / photo.cols, 480.0 / photo.rows);
+    cv::Mat scaled;
+    cv::resize(photo, scaled, cv::Size(), s, s, cv::INTER_LINEAR);
+    scaled.copyTo(out(cv::Rect((640 - scaled.cols) / 2, (480 - scaled.rows) / 2, scaled.cols,
+                               scaled.rows)));
+    return out;
+  }();
+  return frame;
+}
+
+std::unique_ptr<microfer::FaceDetector> makeDetector(microfer::DetectorKind kind,
+                                                     benchmark::State& state, bool eyes) {
+  microfer::DetectorConfig c;
+  c.kind = kind;
+  c.haarEyes = eyes;
+  try {
+    return microfer::createFaceDetector(c);
+  } catch (const std::exception& e) {
+    state.SkipWithError(e.what());
+    return nullptr;
+  }
+}
+
+void detectBench(benchmark::State& state, microfer::DetectorKind kind, bool eyes = true) {
+  if (testFrame().empty()) {
+    state.SkipWithError("needs ../shared/data/dlib-faces (set MICROFER_SHARED_DIR)");
+    return;
+  }
+  auto det = makeDetector(kind, state, eyes);
+  if (!det) return;
+  // range(0): OpenCV threads during detection (the applications use 1).
+  const int previousThreads = cv::getNumThreads();
+  cv::setNumThreads(static_cast<int>(state.range(0)));
+  size_t faces = 0;
+  for (auto _ : state) {
+    auto found = det->detect(testFrame());
+    faces = found.size();
+    benchmark::DoNotOptimize(found.data());
+  }
+  state.counters["faces"] = static_cast<double>(faces);
+  cv::setNumThreads(previousThreads);
+}
+
+void BM_HaarDetect(benchmark::State& state) { detectBench(state, microfer::DetectorKind::Haar); }
+/// The face cascade alone (no eye search).
+void BM_HaarDetectNoEyes(benchmark::State& state) {
+  detectBench(state, microfer::DetectorKind::Haar, false);
+}
+void BM_MtcnnDetect(benchmark::State& state) { detectBench(state, microfer::DetectorKind::Mtcnn); }
+
+void BM_AlignGray(benchmark::State& state) {
+  const microfer::FaceAligner aligner;
+  cv::Mat gray(480, 640, CV_8UC1);
+  cv::randu(gray, 0, 255);
+  microfer::FaceDetection face;
+  face.box = cv::Rect2f(250, 150, 120, 120);
+  microfer::FiveLandmarks lm{};
+  lm[0] = {285, 195};
+  lm[1] = {335, 200};
+  if (state.range(0)) face.landmarks = lm;  // 1: aligned on the eyes, 0: box only
+  for (auto _ : state) {
+    auto aligned = aligner.alignGray(gray, face);
+    benchmark::DoNotOptimize(aligned.crop.data);
+  }
+}
+
+std::unique_ptr<microfer::ExpressionClassifier> makeClassifier(microfer::TtaMode mode,
+                                                               benchmark::State& state) {
+  microfer::ClassifierConfig c;
+  if (const char* model = std::getenv("MICROFER_MODEL")) c.modelPath = model;
+  c.tta.mode = mode;
+  try {
+    return std::make_unique<microfer::ExpressionClassifier>(c);
+  } catch (const std::exception& e) {
+    state.SkipWithError(e.what());
+    return nullptr;
+  }
+}
+
+/// TTA classification: range(0) faces, range(1) = TtaMode (0 off, 1 flip, 2 full).
+void BM_Classify(benchmark::State& state) {
+  const auto mode = static_cast<microfer::TtaMode>(state.range(1));
+  auto cls = makeClassifier(mode, state);
+  if (!cls) return;
+  const int size = cls->cropGeometry().size;
+  std::vector<cv::Mat> crops(static_cast<size_t>(state.range(0)));
+  cv::RNG rng(1);
+  for (auto& c : crops) {
+    c.create(size, size, CV_8UC1);
+    rng.fill(c, cv::RNG::UNIFORM, 0, 255);
+  }
+  for (auto _ : state) {
+    auto preds = cls->classify(crops);
+    benchmark::DoNotOptimize(preds.data());
+  }
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+
+BENCHMARK(BM_HaarDetect)->ArgName("cv_threads")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_HaarDetectNoEyes)->ArgName("cv_threads")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_MtcnnDetect)->ArgName("cv_threads")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_AlignGray)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_Classify)
+    ->ArgNames({"faces", "tta"})
+    ->ArgsProduct({{1, 5}, {0, 1, 2}})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  microfer::restartWithPassiveOpenMpWait(argv);  // as the applications do
+  // The same thread settings as the applications (LibTorch threads = cores, OpenCV's pool off).
+  microfer::configureRuntime(0);
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -1,0 +1,26 @@
+// Process-level runtime settings that must be in place before the libraries start.
+#pragma once
+
+namespace microfer {
+
+/// Makes LibTorch's OpenMP worker threads sleep instead of spinning while they wait.
+///
+/// Why: libgomp's default lets idle workers busy-wait. On a small machine that is doing
+/// anything else (a second pipeline thread, the GUI, another program) the spinning workers
+/// take the cores from the threads that have work: measured on a loaded 2-core VM, one
+/// batch-1 forward pass of the classifier took ~850 ms instead of ~7 ms (docs/PERFORMANCE.md).
+/// libgomp reads OMP_WAIT_POLICY only once, when it is loaded, before main() runs, so
+/// setting it from inside the program is too late; the program has to start again.
+///
+/// Does: when OMP_WAIT_POLICY is unset (a value the user chose is always kept) and
+/// MICROFER_NO_REEXEC is unset, sets OMP_WAIT_POLICY=PASSIVE and replaces the process with
+/// a fresh start of the same executable and arguments (execv of /proc/self/exe). The new
+/// process finds the variable set and goes on. Returns normally when there is nothing to do
+/// or when the restart is impossible (then the program runs with libgomp's default).
+///
+/// Requires: called first thing in main(), before any thread is started or file opened
+/// that the restart would leak; argv as main() received it (null-terminated). Not for
+/// library code: only executables may call it.
+void restartWithPassiveOpenMpWait(char** argv);
+
+}  // namespace microfer
