@@ -46,7 +46,8 @@ MicroAttentionResNet loadModel(const std::string& path, ModelInfo& info);
 ModelInfo readModelInfo(const std::string& path);
 
 /// The default model shipped with MicroFER, searched in order: $MICROFER_MODEL, the
-/// source tree's models/, the installed data dir. Returns "" if none exists.
+/// source tree's models/, the installed data dir, <executable>/../share/microfer/models.
+/// Returns "" if none exists.
 std::string defaultModelPath();
 
 /// FNV-1a 64-bit hash.

@@ -69,8 +69,8 @@ void annotate(cv::Mat& image, const FrameResult& result, const AnnotateOptions& 
     cv::rectangle(image, box, color, thick, cv::LINE_AA);
     if (options.landmarks && f.detection.landmarks) {
       const int r = std::max(1, thick + 1);
-      for (const auto& pt : *f.detection.landmarks)
-        cv::circle(image, pt, r, cv::Scalar(0, 255, 0), -1, cv::LINE_AA);
+      for (int i = 0; i < std::min(5, f.detection.measuredLandmarks); ++i)
+        cv::circle(image, (*f.detection.landmarks)[i], r, cv::Scalar(0, 255, 0), -1, cv::LINE_AA);
     }
     if (p.label < 0) continue;
     char text[64];

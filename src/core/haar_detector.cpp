@@ -174,7 +174,10 @@ std::vector<FaceDetection> HaarDetector::detect(const cv::Mat& image) {
           cv::Point(static_cast<int>(std::floor(f.box.x)), static_cast<int>(std::floor(f.box.y))),
           cv::Point(static_cast<int>(std::ceil(f.box.br().x)),
                     static_cast<int>(std::ceil(f.box.br().y))));
-      if (findEyes(gray, face & cv::Rect(0, 0, gray.cols, gray.rows), lm)) f.landmarks = lm;
+      if (findEyes(gray, face & cv::Rect(0, 0, gray.cols, gray.rows), lm)) {
+        f.landmarks = lm;
+        f.measuredLandmarks = 2;
+      }
     }
     faces.push_back(f);
   }

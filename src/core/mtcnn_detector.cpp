@@ -298,6 +298,7 @@ std::vector<FaceDetection> MtcnnDetector::detect(const cv::Mat& image) {
     f.box = cv::Rect2f(x1, y1, x2 - x1, y2 - y1);
     f.score = c.score;
     f.landmarks = c.landmarks;
+    f.measuredLandmarks = 5;
     faces.push_back(f);
   }
   std::stable_sort(faces.begin(), faces.end(), [](const FaceDetection& a, const FaceDetection& b) {

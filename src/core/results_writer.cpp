@@ -91,6 +91,7 @@ void ResultsWriter::append(const FrameResult& r) {
       nlohmann::json lm = nlohmann::json::array();
       for (const auto& pt : *f.detection.landmarks) lm.push_back({pt.x, pt.y});
       face["landmarks"] = lm;
+      face["measured_landmarks"] = f.detection.measuredLandmarks;  // the rest are estimates
     }
     if (f.trackId >= 0) face["track"] = f.trackId;
     faces.push_back(face);
