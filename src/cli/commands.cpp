@@ -11,6 +11,7 @@ int runCommand(const std::string& command, const std::vector<std::string>& args)
   if (command == "info") return runInfo(args);
   if (command == "geometry") return runGeometry(args);
   if (command == "export") return runExport(args);
+  if (command == "cv") return runCrossValidation(args);
   if (command == "bench") return runBench(args);
   throw UsageError("unknown command '" + command + "'");
 }
