@@ -1,6 +1,7 @@
 // microfer: the desktop application. With --open PATH --screenshot OUT.png it labels the
 // image, renders the whole window to OUT.png and exits (for documentation and tests; works
 // with QT_QPA_PLATFORM=offscreen).
+#include "microfer/runtime.hpp"
 #include <spdlog/spdlog.h>
 
 #include <QApplication>
@@ -31,6 +32,7 @@ int fail(int code, const QString& message) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  microfer::restartWithPassiveOpenMpWait(argv);  // before Qt starts any thread
   spdlog::set_level(spdlog::level::warn);
   QApplication app(argc, argv);
   QApplication::setOrganizationName(QStringLiteral("MicroFER"));
