@@ -5,15 +5,15 @@
 //     MICROFER_MODEL   model file for the classifier benchmarks (default: the shipped model;
 //                      they are skipped when there is none; the weights do not change speed)
 //     MICROFER_SHARED_DIR  the shared data folder (default ../shared)
+#include <benchmark/benchmark.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
-#include <string>
-#include <vector>
-
-#include <benchmark/benchmark.h>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <string>
+#include <vector>
 
 #include "microfer/expression_classifier.hpp"
 #include "microfer/face_aligner.hpp"
@@ -40,8 +40,8 @@ const cv::Mat& testFrame() {
     const double s = std::min(640.0 / photo.cols, 480.0 / photo.rows);
     cv::Mat scaled;
     cv::resize(photo, scaled, cv::Size(), s, s, cv::INTER_LINEAR);
-    scaled.copyTo(out(cv::Rect((640 - scaled.cols) / 2, (480 - scaled.rows) / 2, scaled.cols,
-                               scaled.rows)));
+    scaled.copyTo(
+        out(cv::Rect((640 - scaled.cols) / 2, (480 - scaled.rows) / 2, scaled.cols, scaled.rows)));
     return out;
   }();
   return frame;
@@ -80,12 +80,16 @@ void detectBench(benchmark::State& state, microfer::DetectorKind kind, bool eyes
   cv::setNumThreads(previousThreads);
 }
 
-void BM_HaarDetect(benchmark::State& state) { detectBench(state, microfer::DetectorKind::Haar); }
+void BM_HaarDetect(benchmark::State& state) {
+  detectBench(state, microfer::DetectorKind::Haar);
+}
 /// The face cascade alone (no eye search).
 void BM_HaarDetectNoEyes(benchmark::State& state) {
   detectBench(state, microfer::DetectorKind::Haar, false);
 }
-void BM_MtcnnDetect(benchmark::State& state) { detectBench(state, microfer::DetectorKind::Mtcnn); }
+void BM_MtcnnDetect(benchmark::State& state) {
+  detectBench(state, microfer::DetectorKind::Mtcnn);
+}
 
 void BM_AlignGray(benchmark::State& state) {
   const microfer::FaceAligner aligner;
@@ -135,9 +139,24 @@ void BM_Classify(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * state.range(0));
 }
 
-BENCHMARK(BM_HaarDetect)->ArgName("cv_threads")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK(BM_HaarDetectNoEyes)->ArgName("cv_threads")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK(BM_MtcnnDetect)->ArgName("cv_threads")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_HaarDetect)
+    ->ArgName("cv_threads")
+    ->Arg(1)
+    ->Arg(2)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK(BM_HaarDetectNoEyes)
+    ->ArgName("cv_threads")
+    ->Arg(1)
+    ->Arg(2)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK(BM_MtcnnDetect)
+    ->ArgName("cv_threads")
+    ->Arg(1)
+    ->Arg(2)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 BENCHMARK(BM_AlignGray)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Classify)
     ->ArgNames({"faces", "tta"})

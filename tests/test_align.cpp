@@ -1,7 +1,7 @@
 // Alignment contract: eyes level and at the documented crop positions.
-#include <cmath>
-
 #include <gtest/gtest.h>
+
+#include <cmath>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -109,7 +109,8 @@ TEST(Align, BoxOnlyFaceIsCentredWithoutRotation) {
   EXPECT_NEAR(a.transform.at<double>(0, 1), 0.0, 1e-12);
   // The box, centred, fills the crop but for the documented margin.
   EXPECT_GT(cv::mean(a.crop(cv::Rect(4, 4, 40, 40)))[0], 250.0);
-  EXPECT_NEAR(a.transform.at<double>(0, 0), 48.0 / (80 * CropGeometry().boxScale), 1e-6);  // float geometry
+  EXPECT_NEAR(a.transform.at<double>(0, 0), 48.0 / (80 * CropGeometry().boxScale),
+              1e-6);  // float geometry
 }
 
 }  // namespace

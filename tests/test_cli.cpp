@@ -1,18 +1,17 @@
 // End to end: microfer-cli label on a folder of real faces.
+#include <gtest/gtest.h>
 #include <sys/wait.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
-
 #include "microfer/face_detector.hpp"
-#include "microfer/types.hpp"
 #include "microfer/results_writer.hpp"
+#include "microfer/types.hpp"
 #include "test_util.hpp"
 
 namespace microfer {
@@ -54,7 +53,8 @@ class CliTest : public ::testing::Test {
 TEST_F(CliTest, LabelsAFolderOfRealFaces) {
   MICROFER_REQUIRE_SHARED("data/dlib-faces");
   fs::copy_file(test::sourceDir() + "/assets/astronaut.png", in / "astronaut.png");
-  fs::copy_file(test::sharedDir() + "/data/dlib-faces/2008_002470.jpg", in / "nested" / "group.jpg");
+  fs::copy_file(test::sharedDir() + "/data/dlib-faces/2008_002470.jpg",
+                in / "nested" / "group.jpg");
   fs::copy_file(test::sharedDir() + "/data/dlib-faces/dogs.jpg", in / "dogs.jpg");
   std::ofstream(in / "broken.jpg") << "this is text, not a JPEG";
   std::ofstream(in / "notes.txt") << "not an image";
@@ -63,8 +63,8 @@ TEST_F(CliTest, LabelsAFolderOfRealFaces) {
     if (e.is_regular_file()) before[e.path().string()] = slurp(e.path());
 
   const fs::path out = dir / "results";
-  const int rc = run("label \"" + in.string() + "\" --out \"" + out.string() + "\" --model " + model,
-                     dir);
+  const int rc =
+      run("label \"" + in.string() + "\" --out \"" + out.string() + "\" --model " + model, dir);
   const std::string err = slurp(dir / "stderr.txt"), stdoutText = slurp(dir / "stdout.txt");
   EXPECT_EQ(rc, 1) << "one input failed\n" << err;
   EXPECT_NE(err.find("broken.jpg"), std::string::npos) << err;
@@ -104,8 +104,8 @@ TEST_F(CliTest, LabelsAFolderOfRealFaces) {
 
 TEST_F(CliTest, ShardsMergeIntoOneRun) {
   MICROFER_REQUIRE_SHARED("data/dlib-faces");
-  for (const char* f : {"2008_002470.jpg", "2008_001322.jpg", "2009_004587.jpg", "dogs.jpg",
-                        "2007_007763.jpg"})
+  for (const char* f :
+       {"2008_002470.jpg", "2008_001322.jpg", "2009_004587.jpg", "dogs.jpg", "2007_007763.jpg"})
     fs::copy_file(test::sharedDir() + "/data/dlib-faces/" + f, in / f);
   ASSERT_EQ(run("label \"" + in.string() + "\" --out \"" + (dir / "whole").string() +
                     "\" --model " + model,
@@ -135,15 +135,17 @@ TEST_F(CliTest, UsageAndSetupErrorsHaveTheirExitCodes) {
   EXPECT_EQ(run("label", dir), 2);
   EXPECT_EQ(run("label x.png --tta sideways", dir), 2);
   EXPECT_EQ(run("frobnicate", dir), 2);
-  EXPECT_EQ(run("label \"" + test::sourceDir() + "/assets/astronaut.png\" --model /nonexistent.mfm --out \"" +
+  EXPECT_EQ(run("label \"" + test::sourceDir() +
+                    "/assets/astronaut.png\" --model /nonexistent.mfm --out \"" +
                     (dir / "r").string() + "\"",
                 dir),
             3);
   EXPECT_NE(slurp(dir / "stderr.txt").find("/nonexistent.mfm"), std::string::npos);
-  EXPECT_EQ(run("label \"" + test::sourceDir() + "/assets/astronaut.png\" --detector mtcnn --model " +
-                    model + " --out \"" + (dir / "r").string() + "\"",
-                dir),
-            findMtcnnDir().empty() ? 3 : 0);
+  EXPECT_EQ(
+      run("label \"" + test::sourceDir() + "/assets/astronaut.png\" --detector mtcnn --model " +
+              model + " --out \"" + (dir / "r").string() + "\"",
+          dir),
+      findMtcnnDir().empty() ? 3 : 0);
   EXPECT_EQ(run("--help", dir), 0);
   EXPECT_NE(slurp(dir / "stdout.txt").find("label PATH"), std::string::npos);
   EXPECT_EQ(run("label --help", dir), 0);

@@ -1,10 +1,10 @@
 // Data sets (folders, fer2013.csv, CK+ subject folds), metrics and plots.
+#include <gtest/gtest.h>
+
 #include <filesystem>
 #include <fstream>
-#include <set>
-
-#include <gtest/gtest.h>
 #include <opencv2/imgcodecs.hpp>
+#include <set>
 
 #include "microfer/dataset.hpp"
 #include "microfer/metrics.hpp"
@@ -29,8 +29,8 @@ fs::path writeCsv(const std::string& body) {
 }
 
 TEST(Fer2013Csv, ParsesRowsAndUsage) {
-  const auto p = writeCsv("emotion,pixels,Usage\n3," + pixels(10) + ",Training\n0," +
-                          pixels(200) + ",PublicTest\n6," + pixels(7) + ",PrivateTest\n");
+  const auto p = writeCsv("emotion,pixels,Usage\n3," + pixels(10) + ",Training\n0," + pixels(200) +
+                          ",PublicTest\n6," + pixels(7) + ",PrivateTest\n");
   const Dataset all = loadFer2013Csv(p.string());
   ASSERT_EQ(all.samples.size(), 3u);
   EXPECT_EQ(all.samples[0].label, 3);

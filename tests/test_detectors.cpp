@@ -1,16 +1,16 @@
 // Face detectors on real photos: dlib's example faces (hand-drawn boxes) in ../shared.
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 #include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
-#include <opencv2/imgcodecs.hpp>
-#include <opencv2/imgproc.hpp>
 
 #include "microfer/face_detector.hpp"
 #include "test_util.hpp"
@@ -204,7 +204,9 @@ void report(const std::string& name, const DetectionStats& s) {
   ::testing::Test::RecordProperty("false_positives", s.falsePositives);
 }
 
-bool haveHaar() { return fs::exists(fs::path(kHaarDir) / "haarcascade_frontalface_default.xml"); }
+bool haveHaar() {
+  return fs::exists(fs::path(kHaarDir) / "haarcascade_frontalface_default.xml");
+}
 
 #define REQUIRE_HAAR()                                               \
   do {                                                               \
@@ -350,7 +352,9 @@ TEST(Haar, EmptyImageGivesNoFaces) {
 // ---------------------------------------------------------------------------------------------
 // MTCNN
 
-cv::Rect2f mtcnnToDlib(const cv::Rect2f& b) { return b; }
+cv::Rect2f mtcnnToDlib(const cv::Rect2f& b) {
+  return b;
+}
 
 TEST(Mtcnn, RecallAndFalsePositivesOnDlibFaces) {
   MICROFER_REQUIRE_SHARED(kFacesDir);

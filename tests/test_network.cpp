@@ -1,9 +1,9 @@
 // The micro-attention ResNet, the model file, and TTA.
+#include <gtest/gtest.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-
-#include <gtest/gtest.h>
 #include <opencv2/imgproc.hpp>
 
 #include "microfer/expression_classifier.hpp"

@@ -1,11 +1,11 @@
 // Capture thread and queue, tracker, results writer, and image reading of bad inputs.
+#include <gtest/gtest.h>
+
 #include <filesystem>
 #include <fstream>
-#include <thread>
-
-#include <gtest/gtest.h>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <thread>
 
 #include "microfer/face_detector.hpp"
 #include "microfer/frame_source.hpp"

@@ -1,8 +1,8 @@
 // Smoke training on real FER2013 images: the loss falls, and a resumed run ends in exactly
 // the state of an uninterrupted one.
-#include <filesystem>
-
 #include <gtest/gtest.h>
+
+#include <filesystem>
 
 #include "microfer/trainer.hpp"
 #include "test_util.hpp"

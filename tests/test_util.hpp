@@ -1,17 +1,21 @@
 // Helpers shared by the tests.
 #pragma once
 
-#include <filesystem>
-#include <string>
-
 #include <gtest/gtest.h>
 #include <unistd.h>
+
+#include <filesystem>
+#include <string>
 
 namespace microfer::test {
 
 /// ../shared next to the checkout (read-only research data and third-party weights).
-inline std::string sharedDir() { return MICROFER_SHARED_DIR; }
-inline std::string sourceDir() { return MICROFER_SOURCE_DIR; }
+inline std::string sharedDir() {
+  return MICROFER_SHARED_DIR;
+}
+inline std::string sourceDir() {
+  return MICROFER_SOURCE_DIR;
+}
 inline bool haveShared(const std::string& sub) {
   return std::filesystem::exists(std::filesystem::path(sharedDir()) / sub);
 }
@@ -32,9 +36,9 @@ std::string writeRandomModel(const std::filesystem::path& dir, int width = 8);
 
 }  // namespace microfer::test
 
-#define MICROFER_REQUIRE_SHARED(sub)                                                      \
-  do {                                                                                    \
-    if (!microfer::test::haveShared(sub))                                                 \
-      GTEST_SKIP() << "needs ../shared/" << (sub) << " (not found at "                     \
-                   << microfer::test::sharedDir() << ")";                                 \
+#define MICROFER_REQUIRE_SHARED(sub)                                   \
+  do {                                                                 \
+    if (!microfer::test::haveShared(sub))                              \
+      GTEST_SKIP() << "needs ../shared/" << (sub) << " (not found at " \
+                   << microfer::test::sharedDir() << ")";              \
   } while (0)

@@ -9,7 +9,7 @@ namespace microfer {
 
 struct AnnotateOptions {
   bool landmarks = true;
-  bool attention = false;  ///< blend each face's attention map over it (if present)
+  bool attention = false;      ///< blend each face's attention map over it (if present)
   bool probabilities = false;  ///< small bar chart of the 7 probabilities under each box
 };
 

@@ -1,9 +1,8 @@
 // Training-time augmentation of face crops.
 #pragma once
 
-#include <random>
-
 #include <opencv2/core.hpp>
+#include <random>
 
 namespace microfer {
 
@@ -12,8 +11,8 @@ struct AugmentConfig {
   float minScale = 0.9f, maxScale = 1.1f;
   float maxShift = 0.1f;  ///< fraction of the crop side
   bool flip = true;
-  float brightness = 0.2f;  ///< +- fraction of the pixel range
-  float contrast = 0.2f;  ///< gain in [1 - c, 1 + c]
+  float brightness = 0.2f;        ///< +- fraction of the pixel range
+  float contrast = 0.2f;          ///< gain in [1 - c, 1 + c]
   float eraseProbability = 0.5f;  ///< random erasing (Zhong et al. 2020)
   float eraseMinArea = 0.02f, eraseMaxArea = 0.25f;
 };

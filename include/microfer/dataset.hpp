@@ -1,11 +1,10 @@
 // Labelled face-crop data sets for training and evaluation.
 #pragma once
 
+#include <opencv2/core.hpp>
 #include <stdexcept>
 #include <string>
 #include <vector>
-
-#include <opencv2/core.hpp>
 
 namespace microfer {
 
@@ -16,9 +15,9 @@ class DatasetError : public std::runtime_error {
 };
 
 struct Sample {
-  cv::Mat image;  ///< CV_8UC1, resized to the data set's size
-  int label = -1;  ///< index into emotionNames() (or an 8th class for CK+ contempt)
-  std::string path;  ///< source file ("file.csv:LINE" for CSV rows)
+  cv::Mat image;        ///< CV_8UC1, resized to the data set's size
+  int label = -1;       ///< index into emotionNames() (or an 8th class for CK+ contempt)
+  std::string path;     ///< source file ("file.csv:LINE" for CSV rows)
   std::string subject;  ///< CK+ subject (S###), empty where unknown
 };
 

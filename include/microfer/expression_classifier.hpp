@@ -12,9 +12,9 @@
 namespace microfer {
 
 enum class TtaMode {
-  Off,  ///< 1 view: the crop itself
+  Off,   ///< 1 view: the crop itself
   Flip,  ///< 2 views: the crop and its mirror image
-  Full  ///< flip x rotations x shifts (see TtaConfig), >= 8 views
+  Full   ///< flip x rotations x shifts (see TtaConfig), >= 8 views
 };
 /// Parses "off" / "flip" / "full"; throws std::invalid_argument otherwise.
 TtaMode parseTtaMode(const std::string& name);
@@ -60,8 +60,7 @@ class ExpressionClassifier {
 
   /// Crops: CV_8UC1 of the model's crop size (other sizes and colour are converted). When
   /// `withAttention`, each Prediction carries the attention map (see Prediction).
-  std::vector<Prediction> classify(const std::vector<cv::Mat>& crops,
-                                   bool withAttention = false);
+  std::vector<Prediction> classify(const std::vector<cv::Mat>& crops, bool withAttention = false);
   Prediction classify(const cv::Mat& crop, bool withAttention = false);
 
   void setTta(const TtaConfig& tta);

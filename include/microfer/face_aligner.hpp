@@ -14,10 +14,10 @@ namespace microfer {
 /// 31.7 % and 68.7 % of the width and 37.4 % of the height; a Haar box is 45.8 px of 48,
 /// centred. See README "Crop geometry".
 struct CropGeometry {
-  int size = 48;  ///< square crop side, pixels
-  float leftEyeX = 0.315f;  ///< eye on the image's left, as a fraction of `size`
+  int size = 48;             ///< square crop side, pixels
+  float leftEyeX = 0.315f;   ///< eye on the image's left, as a fraction of `size`
   float rightEyeX = 0.685f;  ///< eye on the image's right
-  float eyeY = 0.375f;  ///< both eyes, fraction of `size`
+  float eyeY = 0.375f;       ///< both eyes, fraction of `size`
   /// Box-only faces (no eyes found): the square crop side is the box side times this
   /// factor (Haar boxes are slightly smaller than the FER2013 framing).
   float boxScale = 1.05f;

@@ -2,11 +2,10 @@
 #pragma once
 
 #include <memory>
+#include <opencv2/core.hpp>
 #include <stdexcept>
 #include <string>
 #include <vector>
-
-#include <opencv2/core.hpp>
 
 #include "microfer/types.hpp"
 

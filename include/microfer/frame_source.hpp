@@ -7,10 +7,9 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <opencv2/core.hpp>
 #include <string>
 #include <thread>
-
-#include <opencv2/core.hpp>
 
 namespace microfer {
 
@@ -33,7 +32,7 @@ std::unique_ptr<FrameProvider> openCameraProvider(int index);
 std::unique_ptr<FrameProvider> openVideoProvider(const std::string& path);
 
 struct Frame {
-  cv::Mat image;  ///< BGR, owned by the frame
+  cv::Mat image;        ///< BGR, owned by the frame
   long long index = 0;  ///< 0-based index of the frame in the source (counts dropped ones)
   std::chrono::steady_clock::time_point captured;  ///< when the capture thread got it
 };

@@ -1,11 +1,10 @@
 // Reading images safely: clear errors, a size limit checked before decoding, EXIF.
 #pragma once
 
+#include <opencv2/core.hpp>
 #include <stdexcept>
 #include <string>
 #include <vector>
-
-#include <opencv2/core.hpp>
 
 namespace microfer {
 

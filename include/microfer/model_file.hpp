@@ -28,7 +28,7 @@ class ModelFileError : public std::runtime_error {
 struct ModelInfo {
   std::string name = "microfer-resnet10";
   NetworkConfig network;
-  float mean = 0.5f, stdDev = 0.25f;  ///< input = (pixel/255 - mean) / stdDev
+  float mean = 0.5f, stdDev = 0.25f;    ///< input = (pixel/255 - mean) / stdDev
   std::vector<std::string> classNames;  ///< in output order
   CropGeometry crop;
   std::string notes;  ///< free text: training data, protocol, measured accuracy

@@ -5,22 +5,22 @@
 // This header pulls in LibTorch; keep it out of Qt translation units.
 #pragma once
 
+#include <torch/torch.h>
+
 #include <string>
 #include <vector>
-
-#include <torch/torch.h>
 
 namespace microfer {
 
 /// Architecture of the network. Everything needed to rebuild it; stored in the model file.
 struct NetworkConfig {
   std::vector<int> blocksPerStage = {1, 1, 1, 1};  ///< ResNet-10: one block in each of 4 stages
-  int width = 32;  ///< channels of the first stage; stage s has width * 2^s
+  int width = 32;      ///< channels of the first stage; stage s has width * 2^s
   int inputSize = 48;  ///< square gray input, pixels
   int inChannels = 1;
   int numClasses = 7;
   bool attention = true;  ///< false builds the same ResNet without micro-attention units
-  double dropout = 0.2;  ///< before the classifier layer, training only
+  double dropout = 0.2;   ///< before the classifier layer, training only
 };
 
 /// Micro-attention unit. Given the block's shortcut S, first-conv output A and second-conv

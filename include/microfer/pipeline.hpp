@@ -16,7 +16,7 @@ struct PipelineConfig {
   DetectorConfig detector;
   ClassifierConfig classifier;
   bool withAttention = false;  ///< fill Prediction::attention
-  int maxFaces = 0;  ///< classify at most this many (largest) faces; 0 = all
+  int maxFaces = 0;            ///< classify at most this many (largest) faces; 0 = all
 };
 
 /// Owns one detector, one aligner and one classifier, loaded once.

@@ -1,10 +1,9 @@
 // Small charts drawn with OpenCV (no Python): training curves and confusion matrices.
 #pragma once
 
+#include <opencv2/core.hpp>
 #include <string>
 #include <vector>
-
-#include <opencv2/core.hpp>
 
 #include "microfer/metrics.hpp"
 

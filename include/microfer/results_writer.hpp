@@ -4,11 +4,10 @@
 #include <fstream>
 #include <map>
 #include <memory>
-#include <set>
-#include <string>
-
 #include <opencv2/core.hpp>
 #include <opencv2/videoio.hpp>
+#include <set>
+#include <string>
 
 #include "microfer/types.hpp"
 

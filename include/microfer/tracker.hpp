@@ -9,8 +9,8 @@
 namespace microfer {
 
 struct TrackerConfig {
-  float minIou = 0.3f;  ///< a face continues a track when its box overlaps this much
-  float smoothing = 0.6f;  ///< weight of the track's history in the exponential average
+  float minIou = 0.3f;      ///< a face continues a track when its box overlaps this much
+  float smoothing = 0.6f;   ///< weight of the track's history in the exponential average
   int maxMissedFrames = 5;  ///< a track is dropped after this many frames without a face
 };
 

@@ -11,8 +11,8 @@
 namespace microfer {
 
 enum class ClassBalance {
-  None,  ///< plain cross-entropy
-  Sqrt,  ///< class weights proportional to 1/sqrt(class frequency), mean weight 1
+  None,    ///< plain cross-entropy
+  Sqrt,    ///< class weights proportional to 1/sqrt(class frequency), mean weight 1
   Inverse  ///< class weights proportional to 1/frequency, mean weight 1
 };
 
@@ -30,9 +30,9 @@ struct TrainConfig {
   float mean = 0.5f, stdDev = 0.25f;
   unsigned seed = 1;
   std::string outDir = "runs/train";  ///< checkpoints, metrics.csv, curves.png, best.mfm
-  bool resume = false;  ///< continue from outDir's checkpoint if there is one
-  std::string initModel;  ///< fine-tune: start from this model file's weights
-  int maxBatchesPerEpoch = 0;  ///< >0 limits each epoch (smoke tests)
+  bool resume = false;                ///< continue from outDir's checkpoint if there is one
+  std::string initModel;              ///< fine-tune: start from this model file's weights
+  int maxBatchesPerEpoch = 0;         ///< >0 limits each epoch (smoke tests)
   /// >0: return after this many epochs of the `epochs`-long schedule (as if interrupted).
   int stopAfterEpochs = 0;
   bool quiet = false;  ///< no progress output
@@ -49,7 +49,7 @@ struct EpochMetrics {
 
 struct TrainResult {
   std::vector<EpochMetrics> history;
-  int bestEpoch = 0;  ///< epoch of the best validation accuracy (or the last epoch)
+  int bestEpoch = 0;                 ///< epoch of the best validation accuracy (or the last epoch)
   std::string bestModel, lastModel;  ///< paths of the written model files
 };
 

@@ -3,11 +3,10 @@
 #pragma once
 
 #include <array>
+#include <opencv2/core.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <opencv2/core.hpp>
 
 namespace microfer {
 
@@ -25,7 +24,7 @@ using FiveLandmarks = std::array<cv::Point2f, 5>;
 
 /// One face found by a detector.
 struct FaceDetection {
-  cv::Rect2f box;  ///< face box in image pixels (x, y, width, height), clipped to the image
+  cv::Rect2f box;     ///< face box in image pixels (x, y, width, height), clipped to the image
   float score = 0.f;  ///< detector confidence in [0,1] (MTCNN O-Net probability; Haar: 1.0)
   /// MTCNN: all five landmarks. Haar: only the two eye points ([0], [1]) when the eye
   /// cascade found both eyes; nullopt otherwise. (Haar fills [2..4] with estimates placed
@@ -47,8 +46,8 @@ struct AlignedFace {
 
 /// The classifier's answer for one face.
 struct Prediction {
-  int label = -1;  ///< argmax of probs, index into emotionNames()
-  float confidence = 0.f;  ///< probs[label]
+  int label = -1;                           ///< argmax of probs, index into emotionNames()
+  float confidence = 0.f;                   ///< probs[label]
   std::array<float, kNumEmotions> probs{};  ///< averaged over the TTA views, sums to 1
   /// Micro-attention map M (CV_32F in (0,1), crop-sized): the mean over all residual blocks
   /// of the unaugmented view, when requested; empty otherwise.
@@ -65,7 +64,7 @@ struct FaceResult {
 
 /// All faces in one image or video frame.
 struct FrameResult {
-  std::string source;  ///< file path, video path or "camera:N"
+  std::string source;        ///< file path, video path or "camera:N"
   long long frameIndex = 0;  ///< 0 for still images
   cv::Size imageSize;
   std::vector<FaceResult> faces;

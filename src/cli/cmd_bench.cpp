@@ -10,16 +10,15 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+#include <opencv2/videoio.hpp>
 #include <random>
 #include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
-#include <opencv2/imgcodecs.hpp>
-#include <opencv2/imgproc.hpp>
-#include <opencv2/videoio.hpp>
 
 #include "args.hpp"
 #include "commands.hpp"
@@ -94,8 +93,12 @@ double percentile(std::vector<double> v, double q) {
   return v[std::min(v.size() - 1, rank > 0 ? rank - 1 : 0)];
 }
 
-double round1(double v) { return std::round(v * 10) / 10; }
-double round2(double v) { return std::round(v * 100) / 100; }
+double round1(double v) {
+  return std::round(v * 10) / 10;
+}
+double round2(double v) {
+  return std::round(v * 100) / 100;
+}
 
 /// A field of /proc/self/status in MiB (VmRSS, VmHWM); falls back to getrusage's peak.
 double procStatusMiB(const char* field) {
@@ -108,15 +111,19 @@ double procStatusMiB(const char* field) {
   getrusage(RUSAGE_SELF, &ru);
   return ru.ru_maxrss / 1024.0;  // kilobytes on Linux
 }
-double peakRssMiB() { return procStatusMiB("VmHWM"); }
-double rssMiB() { return procStatusMiB("VmRSS"); }
+double peakRssMiB() {
+  return procStatusMiB("VmHWM");
+}
+double rssMiB() {
+  return procStatusMiB("VmRSS");
+}
 
 // -------------------------------------------------------------------------------------------
 // Synthetic frames from the dlib example photos
 
 struct PhotoFace {
-  size_t photo;    ///< index into FaceBank::photos
-  cv::Rect box;    ///< hand-drawn face box in the photo
+  size_t photo;  ///< index into FaceBank::photos
+  cv::Rect box;  ///< hand-drawn face box in the photo
 };
 
 /// The dlib photos with their hand-drawn face boxes.
@@ -137,7 +144,8 @@ void readImglab(const fs::path& xmlPath, FaceBank& bank) {
   ss << in.rdbuf();
   const std::string xml = ss.str();
   const std::regex imageRe(R"(<image\s+file='([^']+)'[^>]*>([\s\S]*?)</image>)");
-  const std::regex boxRe(R"(<box\s+top='(-?\d+)'\s+left='(-?\d+)'\s+width='(\d+)'\s+height='(\d+)')");
+  const std::regex boxRe(
+      R"(<box\s+top='(-?\d+)'\s+left='(-?\d+)'\s+width='(\d+)'\s+height='(\d+)')");
   const std::sregex_iterator end;
   for (std::sregex_iterator it(xml.begin(), xml.end(), imageRe); it != end; ++it) {
     const fs::path file = xmlPath.parent_path() / (*it)[1].str();
@@ -164,8 +172,8 @@ std::string findFacesDir() {
     candidates.emplace_back(up);
   // Next to any folder above the executable (a build folder inside the project).
   std::error_code ec;
-  for (fs::path p = fs::read_symlink("/proc/self/exe", ec).parent_path(); !ec && p.has_relative_path();
-       p = p.parent_path())
+  for (fs::path p = fs::read_symlink("/proc/self/exe", ec).parent_path();
+       !ec && p.has_relative_path(); p = p.parent_path())
     candidates.push_back(p.parent_path() / "shared");
   for (const auto& c : candidates) {
     std::error_code ec;
@@ -205,9 +213,9 @@ struct Scene {
   size_t bgPhoto = 0;
   cv::Rect bgRegion;  ///< 4:3 region of the background photo, resized to the frame
   struct Placed {
-    size_t face;       ///< index into FaceBank::faces
-    cv::Rect2f patch;  ///< where the face's context patch goes in the frame
-    float scale;       ///< frame pixels per photo pixel
+    size_t face;        ///< index into FaceBank::faces
+    cv::Rect2f patch;   ///< where the face's context patch goes in the frame
+    float scale;        ///< frame pixels per photo pixel
     cv::Point2f drift;  ///< amplitude of the slow motion in video frames, pixels
   };
   std::vector<Placed> faces;
@@ -257,7 +265,8 @@ std::vector<Scene> planScenes(const FaceBank& bank, int faces, int count, unsign
       p.scale = static_cast<float>(uniform(minScale, maxScale));
       const cv::Rect2f patch = patchAround(bank.faces[p.face].box);
       const float pw = patch.width * p.scale, ph = patch.height * p.scale;
-      p.drift = cv::Point2f(static_cast<float>(uniform(-12, 12)), static_cast<float>(uniform(-6, 6)));
+      p.drift =
+          cv::Point2f(static_cast<float>(uniform(-12, 12)), static_cast<float>(uniform(-6, 6)));
       // Keep the whole patch (plus its drift) inside the frame.
       const float margin = 14;
       if (pw + 2 * margin > kFrameWidth || ph + 2 * margin > kFrameHeight) continue;
@@ -298,14 +307,15 @@ cv::Mat renderScene(const FaceBank& bank, const Scene& scene, double t,
     // Affine photo -> frame: scale about the patch origin, then move to the paste place.
     const cv::Point2f dst = p.patch.tl() + offset;
     const cv::Matx23d m(p.scale, 0, dst.x - p.scale * src.x, 0, p.scale, dst.y - p.scale * src.y);
-    const cv::Rect roi = cv::Rect(cv::Rect2f(dst, p.patch.size())) &
-                         cv::Rect(0, 0, kFrameWidth, kFrameHeight);
+    const cv::Rect roi =
+        cv::Rect(cv::Rect2f(dst, p.patch.size())) & cv::Rect(0, 0, kFrameWidth, kFrameHeight);
     if (roi.empty()) continue;
     // Warp the photo straight into the patch's frame region (border pixels replicate where
     // the patch reaches past the photo's edge).
     const cv::Matx23d mRoi(m(0, 0), 0, m(0, 2) - roi.x, 0, m(1, 1), m(1, 2) - roi.y);
     cv::Mat warped;
-    cv::warpAffine(bank.photos[face.photo], warped, mRoi, roi.size(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+    cv::warpAffine(bank.photos[face.photo], warped, mRoi, roi.size(), cv::INTER_LINEAR,
+                   cv::BORDER_REPLICATE);
     // A soft elliptical mask blends the patch into the background.
     cv::Mat mask(roi.size(), CV_32F, cv::Scalar(0));
     cv::ellipse(mask, cv::Point(roi.width / 2, roi.height / 2),
@@ -372,12 +382,9 @@ void writeJson(const std::string& path, const nlohmann::json& json) {
 
 nlohmann::json describeRun(const PipelineConfig& cfg) {
   const char* omp = std::getenv("OMP_WAIT_POLICY");
-  return {{"detector", toString(cfg.detector.kind)},
-          {"tta", toString(cfg.classifier.tta.mode)},
-          {"min_face", cfg.detector.minFaceSize},
-          {"threads", cfg.classifier.threads},
-          {"omp_wait_policy", omp ? omp : ""},
-          {"opencv_threads", cv::getNumThreads()}};
+  return {{"detector", toString(cfg.detector.kind)}, {"tta", toString(cfg.classifier.tta.mode)},
+          {"min_face", cfg.detector.minFaceSize},    {"threads", cfg.classifier.threads},
+          {"omp_wait_policy", omp ? omp : ""},       {"opencv_threads", cv::getNumThreads()}};
 }
 
 /// A temporary folder that is removed with everything in it when the object goes.
@@ -460,10 +467,11 @@ int benchFrames(const Args& a, const PipelineConfig& cfg, int faces) {
   json["faces_per_frame"] = faces;
   json["frames"] = frames;
   json["frame_size"] = {kFrameWidth, kFrameHeight};
-  std::printf("bench: %d synthetic %dx%d frames (%zu distinct, seed %u), %d face(s) each, "
-              "detector %s, TTA %s\n",
-              frames, kFrameWidth, kFrameHeight, scenes.size(), seed, faces,
-              toString(cfg.detector.kind).c_str(), toString(cfg.classifier.tta.mode).c_str());
+  std::printf(
+      "bench: %d synthetic %dx%d frames (%zu distinct, seed %u), %d face(s) each, "
+      "detector %s, TTA %s\n",
+      frames, kFrameWidth, kFrameHeight, scenes.size(), seed, faces,
+      toString(cfg.detector.kind).c_str(), toString(cfg.classifier.tta.mode).c_str());
   printSeries({decode, detect, align, classify, annotateMs, write, frame}, json);
   const double peak = peakRssMiB();
   std::printf("planted faces found: %lld/%lld\n", found, planted_);
@@ -522,10 +530,11 @@ int benchFolder(const Args& a, const PipelineConfig& cfg) {
   json["images"] = images.size();
   json["faces"] = faces;
   json["failures"] = failures;
-  std::printf("bench: labelled %zu images of '%s' (read, detect, align, classify, annotate, "
-              "save), detector %s, TTA %s; %lld faces, %lld failures\n",
-              images.size(), dir.c_str(), toString(cfg.detector.kind).c_str(),
-              toString(cfg.classifier.tta.mode).c_str(), faces, failures);
+  std::printf(
+      "bench: labelled %zu images of '%s' (read, detect, align, classify, annotate, "
+      "save), detector %s, TTA %s; %lld faces, %lld failures\n",
+      images.size(), dir.c_str(), toString(cfg.detector.kind).c_str(),
+      toString(cfg.classifier.tta.mode).c_str(), faces, failures);
   printSeries({image}, json);
   const double peak = peakRssMiB();
   std::printf("peak memory (VmHWM): %.1f MiB\n", peak);
@@ -611,17 +620,19 @@ int benchVideo(const Args& a, const PipelineConfig& cfg) {
               toString(cfg.detector.kind).c_str(), toString(cfg.classifier.tta.mode).c_str());
   std::printf("frames: %lld captured, %zu processed, %lld dropped; %.1f processed/s over %.1f s\n",
               captured, samples.size(), dropped, processedPerS, seconds);
-  std::printf("latency capture->result ms: all p50 %.1f p95 %.1f | first 10%% p50 %.1f p95 %.1f | "
-              "last 10%% p50 %.1f p95 %.1f\n",
-              percentile(all, 0.5), percentile(all, 0.95), percentile(first, 0.5),
-              percentile(first, 0.95), percentile(last, 0.5), percentile(last, 0.95));
-  std::printf("memory: RSS %.1f MiB after the first 10%%, %.1f MiB at the end (%+.1f); peak %.1f MiB\n",
-              rssStart, rssEnd, rssEnd - rssStart, peakRssMiB());
+  std::printf(
+      "latency capture->result ms: all p50 %.1f p95 %.1f | first 10%% p50 %.1f p95 %.1f | "
+      "last 10%% p50 %.1f p95 %.1f\n",
+      percentile(all, 0.5), percentile(all, 0.95), percentile(first, 0.5), percentile(first, 0.95),
+      percentile(last, 0.5), percentile(last, 0.95));
+  std::printf(
+      "memory: RSS %.1f MiB after the first 10%%, %.1f MiB at the end (%+.1f); peak %.1f MiB\n",
+      rssStart, rssEnd, rssEnd - rssStart, peakRssMiB());
   writeJson(a.get("json"), json);
-  std::printf("processed_per_s=%.1f dropped=%lld latency_ms_p50_first=%.1f "
-              "latency_ms_p50_last=%.1f rss_growth_mib=%.1f\n",
-              processedPerS, dropped, percentile(first, 0.5), percentile(last, 0.5),
-              rssEnd - rssStart);
+  std::printf(
+      "processed_per_s=%.1f dropped=%lld latency_ms_p50_first=%.1f "
+      "latency_ms_p50_last=%.1f rss_growth_mib=%.1f\n",
+      processedPerS, dropped, percentile(first, 0.5), percentile(last, 0.5), rssEnd - rssStart);
   return 0;
 }
 

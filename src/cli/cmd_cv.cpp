@@ -1,8 +1,8 @@
+#include <spdlog/spdlog.h>
+
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-
-#include <spdlog/spdlog.h>
 
 #include "args.hpp"
 #include "commands.hpp"
@@ -34,9 +34,9 @@ pooled confusion matrix.
 std::vector<int> parseIntList(const std::string& s);
 
 int runCrossValidation(const std::vector<std::string>& argv) {
-  const Args a(argv, {"help", "verbose"},
-               {"data", "folds", "init", "epochs", "lr", "batch", "width", "seed", "out",
-                "threads"});
+  const Args a(
+      argv, {"help", "verbose"},
+      {"data", "folds", "init", "epochs", "lr", "batch", "width", "seed", "out", "threads"});
   if (a.flag("help")) {
     std::fputs(kCvHelp, stdout);
     return 0;
@@ -66,8 +66,8 @@ int runCrossValidation(const std::vector<std::string>& argv) {
     cfg.warmupEpochs = transfer ? 0 : 1;
     cfg.seed = seed + f;
     cfg.initModel = a.get("init");
-    cfg.outDir = (std::filesystem::path(a.get("out", "runs/cv")) / ("fold" + std::to_string(f)))
-                     .string();
+    cfg.outDir =
+        (std::filesystem::path(a.get("out", "runs/cv")) / ("fold" + std::to_string(f))).string();
     cfg.quiet = true;
     const TrainResult r = train(tr, nullptr, cfg);
     ModelInfo info;

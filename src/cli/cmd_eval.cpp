@@ -1,8 +1,8 @@
+#include <spdlog/spdlog.h>
+
 #include <chrono>
 #include <cstdio>
-
 #include <opencv2/imgproc.hpp>
-#include <spdlog/spdlog.h>
 
 #include "args.hpp"
 #include "commands.hpp"
@@ -89,8 +89,7 @@ int runEval(const std::vector<std::string>& argv) {
     const int pad = a.getInt("pad", 8);
     for (const auto& s : ds.samples) {
       cv::Mat padded, big, bgr;
-      cv::copyMakeBorder(s.image, padded, pad, pad, pad, pad, cv::BORDER_CONSTANT,
-                         cv::Scalar(128));
+      cv::copyMakeBorder(s.image, padded, pad, pad, pad, pad, cv::BORDER_CONSTANT, cv::Scalar(128));
       cv::resize(padded, big, cv::Size(192, 192), 0, 0, cv::INTER_CUBIC);
       cv::cvtColor(big, bgr, cv::COLOR_GRAY2BGR);
       const FrameResult r = pipeline.process(bgr, s.path);
@@ -102,18 +101,17 @@ int runEval(const std::vector<std::string>& argv) {
                 ds.samples.size(), 100.0 * found / ds.samples.size(),
                 toString(cfg.detector.kind).c_str());
   }
-  const double secs =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::printf("model: %s  split: %s  tta: %s  images: %zu  time: %.1f s (%.2f ms/image)\n",
               cfg.classifier.modelPath.empty() ? "default" : cfg.classifier.modelPath.c_str(),
               split.c_str(), toString(cfg.classifier.tta.mode).c_str(), ds.samples.size(), secs,
               1000 * secs / std::max<size_t>(1, ds.samples.size()));
   if (a.has("confusion")) {
-    writeImageAtomically(a.get("confusion"),
-                         plotConfusion(cm, ds.classNames,
-                                       "split " + split + ", TTA " +
-                                           toString(cfg.classifier.tta.mode) + ", accuracy " +
-                                           std::to_string(cm.accuracy()).substr(0, 6)));
+    writeImageAtomically(
+        a.get("confusion"),
+        plotConfusion(cm, ds.classNames,
+                      "split " + split + ", TTA " + toString(cfg.classifier.tta.mode) +
+                          ", accuracy " + std::to_string(cm.accuracy()).substr(0, 6)));
     std::printf("confusion matrix: %s\n", a.get("confusion").c_str());
   }
   std::fputs(cm.report(ds.classNames).c_str(), stdout);

@@ -1,6 +1,5 @@
 #include <cmath>
 #include <cstdio>
-
 #include <opencv2/imgproc.hpp>
 
 #include "args.hpp"
@@ -71,8 +70,8 @@ int runGeometry(const std::vector<std::string>& argv) {
         "eyes: left (%.2f, %.2f) sd (%.2f, %.2f), right (%.2f, %.2f) -> left_eye_x %.3f "
         "right_eye_x %.3f eye_y %.3f\n",
         lx / ne, ly / ne, std::sqrt(std::max(0.0, lx2 / ne - (lx / ne) * (lx / ne))),
-        std::sqrt(std::max(0.0, ly2 / ne - (ly / ne) * (ly / ne))), rx / ne, ry / ne,
-        lx / ne / 48, rx / ne / 48, (ly + ry) / (2 * ne) / 48);
+        std::sqrt(std::max(0.0, ly2 / ne - (ly / ne) * (ly / ne))), rx / ne, ry / ne, lx / ne / 48,
+        rx / ne / 48, (ly + ry) / (2 * ne) / 48);
   return 0;
 }
 

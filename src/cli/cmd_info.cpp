@@ -22,8 +22,9 @@ int runInfo(const std::vector<std::string>& argv) {
     try {
       ModelInfo info;
       MicroAttentionResNet net = loadModel(path, info);
-      std::printf("model: %s\n  file: %s\n  parameters: %lld\n  width %d, blocks", info.name.c_str(),
-                  path.c_str(), static_cast<long long>(net->parameterCount()), info.network.width);
+      std::printf("model: %s\n  file: %s\n  parameters: %lld\n  width %d, blocks",
+                  info.name.c_str(), path.c_str(), static_cast<long long>(net->parameterCount()),
+                  info.network.width);
       for (int b : info.network.blocksPerStage) std::printf(" %d", b);
       std::printf(", attention %s, input %dx%d\n  crop: eyes at (%.2f, %.2f) and (%.2f, %.2f)\n",
                   info.network.attention ? "on" : "off", info.network.inputSize,

@@ -1,9 +1,9 @@
+#include <spdlog/spdlog.h>
+
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-
 #include <opencv2/videoio.hpp>
-#include <spdlog/spdlog.h>
 
 #include "args.hpp"
 #include "commands.hpp"

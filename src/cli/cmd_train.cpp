@@ -1,8 +1,8 @@
+#include <spdlog/spdlog.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <map>
-
-#include <spdlog/spdlog.h>
 
 #include "args.hpp"
 #include "commands.hpp"
@@ -57,10 +57,11 @@ std::vector<int> parseIntList(const std::string& s) {
 }
 
 int runTrain(const std::vector<std::string>& argv) {
-  const Args a(argv, {"help", "verbose", "no-attention", "resume", "no-erase", "val-csv"},
-               {"data", "csv", "val", "val-prefix", "max-per-class", "width", "blocks", "init",
-                "epochs", "batch", "lr", "wd", "smoothing", "warmup", "balance", "seed",
-                "max-batches", "out", "name", "threads"});
+  const Args a(
+      argv, {"help", "verbose", "no-attention", "resume", "no-erase", "val-csv"},
+      {"data",        "csv",   "val",  "val-prefix", "max-per-class", "width",  "blocks",  "init",
+       "epochs",      "batch", "lr",   "wd",         "smoothing",     "warmup", "balance", "seed",
+       "max-batches", "out",   "name", "threads"});
   if (a.flag("help")) {
     std::fputs(kTrainHelp, stdout);
     return 0;
@@ -86,8 +87,9 @@ int runTrain(const std::vector<std::string>& argv) {
   cfg.initModel = a.get("init");
   cfg.modelName = a.get("name", "microfer-resnet10");
   if (a.flag("no-erase")) cfg.augment.eraseProbability = 0;
-  static const std::map<std::string, ClassBalance> balances = {
-      {"none", ClassBalance::None}, {"sqrt", ClassBalance::Sqrt}, {"inverse", ClassBalance::Inverse}};
+  static const std::map<std::string, ClassBalance> balances = {{"none", ClassBalance::None},
+                                                               {"sqrt", ClassBalance::Sqrt},
+                                                               {"inverse", ClassBalance::Inverse}};
   const auto bal = balances.find(a.get("balance", "sqrt"));
   if (bal == balances.end()) throw UsageError("--balance must be none, sqrt or inverse");
   cfg.balance = bal->second;
@@ -134,8 +136,8 @@ int runTrain(const std::vector<std::string>& argv) {
   }();
   const TrainResult r = train(trainSet, haveVal ? &valSet : nullptr, cfg);
   const auto& last = r.history.back();
-  std::printf("trained %d epochs; best epoch %d; last: train_acc=%.4f val_acc=%.4f\n",
-              last.epoch, r.bestEpoch, last.trainAccuracy, last.valAccuracy);
+  std::printf("trained %d epochs; best epoch %d; last: train_acc=%.4f val_acc=%.4f\n", last.epoch,
+              r.bestEpoch, last.trainAccuracy, last.valAccuracy);
   std::printf("best model: %s\nlast model: %s\n", r.bestModel.c_str(), r.lastModel.c_str());
   return 0;
 }

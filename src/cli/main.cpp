@@ -1,8 +1,8 @@
 // microfer-cli: label images, folders and videos; train; evaluate; benchmark.
+#include <spdlog/spdlog.h>
+
 #include <cstdio>
 #include <iostream>
-
-#include <spdlog/spdlog.h>
 
 #include "args.hpp"
 #include "commands.hpp"

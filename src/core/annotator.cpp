@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-
 #include <opencv2/imgproc.hpp>
 
 namespace microfer {

@@ -1,16 +1,16 @@
 #include "microfer/dataset.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 #include <random>
 #include <set>
 #include <sstream>
-
-#include <opencv2/imgcodecs.hpp>
-#include <opencv2/imgproc.hpp>
-#include <spdlog/spdlog.h>
 
 #include "microfer/types.hpp"
 
@@ -64,8 +64,7 @@ Dataset loadImageFolder(const std::string& root, const FolderOptions& options) {
     std::vector<fs::path> files;
     for (const auto& f : fs::directory_iterator(dir))
       if (f.is_regular_file() && isImageFile(f.path())) files.push_back(f.path());
-    if (files.empty())
-      throw DatasetError("class folder '" + dir.string() + "' contains no images");
+    if (files.empty()) throw DatasetError("class folder '" + dir.string() + "' contains no images");
     std::sort(files.begin(), files.end());
     int kept = 0;
     for (const auto& f : files) {
@@ -81,8 +80,9 @@ Dataset loadImageFolder(const std::string& root, const FolderOptions& options) {
     }
   }
   if (ds.samples.empty())
-    throw DatasetError("data folder '" + root + "' holds no usable images" +
-                       (options.filePrefix.empty() ? "" : " with prefix '" + options.filePrefix + "'"));
+    throw DatasetError(
+        "data folder '" + root + "' holds no usable images" +
+        (options.filePrefix.empty() ? "" : " with prefix '" + options.filePrefix + "'"));
   return ds;
 }
 
@@ -152,8 +152,7 @@ Dataset loadFer2013Csv(const std::string& path, CsvUsage usage) {
       if (count >= 48 * 48) throw fail("more than 2304 pixels");
       img.data[count++] = static_cast<uchar>(v);
     }
-    if (count != 48 * 48)
-      throw fail("expected 2304 pixels, found " + std::to_string(count));
+    if (count != 48 * 48) throw fail("expected 2304 pixels, found " + std::to_string(count));
     ds.samples.push_back({img, label, path + ":" + std::to_string(lineNo), ""});
   }
   if (ds.samples.empty()) throw DatasetError("CSV file '" + path + "' holds no rows for the split");
@@ -171,8 +170,8 @@ std::vector<int> subjectFolds(const std::vector<Sample>& samples, int k, unsigne
   if (k < 2) throw std::invalid_argument("need at least 2 folds");
   std::map<std::string, std::vector<size_t>> bySubject;
   for (size_t i = 0; i < samples.size(); ++i)
-    bySubject[samples[i].subject.empty() ? "#" + std::to_string(i) : samples[i].subject]
-        .push_back(i);
+    bySubject[samples[i].subject.empty() ? "#" + std::to_string(i) : samples[i].subject].push_back(
+        i);
   std::vector<const std::vector<size_t>*> groups;
   for (const auto& kv : bySubject) groups.push_back(&kv.second);
   std::mt19937 rng(seed);

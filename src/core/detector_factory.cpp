@@ -1,5 +1,3 @@
-#include "microfer/face_detector.hpp"
-
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
@@ -10,6 +8,7 @@
 #include <vector>
 
 #include "haar_detector.hpp"
+#include "microfer/face_detector.hpp"
 #include "mtcnn_detector.hpp"
 
 namespace microfer {

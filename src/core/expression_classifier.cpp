@@ -1,10 +1,10 @@
 #include "microfer/expression_classifier.hpp"
 
-#include <numeric>
-#include <stdexcept>
-
-#include <opencv2/imgproc.hpp>
 #include <spdlog/spdlog.h>
+
+#include <numeric>
+#include <opencv2/imgproc.hpp>
+#include <stdexcept>
 
 #include "microfer/augment.hpp"
 #include "microfer/model_file.hpp"
@@ -20,9 +20,12 @@ TtaMode parseTtaMode(const std::string& name) {
 
 std::string toString(TtaMode mode) {
   switch (mode) {
-    case TtaMode::Off: return "off";
-    case TtaMode::Flip: return "flip";
-    case TtaMode::Full: return "full";
+    case TtaMode::Off:
+      return "off";
+    case TtaMode::Flip:
+      return "flip";
+    case TtaMode::Full:
+      return "full";
   }
   return "?";
 }
@@ -75,9 +78,9 @@ ExpressionClassifier::ExpressionClassifier(const ClassifierConfig& config)
   if (config.threads > 0) torch::set_num_threads(config.threads);
   impl_->net = loadModel(impl_->path, impl_->info);
   impl_->views = makeTtaViews(config.tta, impl_->info.crop.size);
-  spdlog::debug("loaded model '{}' from {} ({} parameters, TTA {} with {} views)",
-                impl_->info.name, impl_->path, impl_->net->parameterCount(),
-                toString(config.tta.mode), impl_->views.size());
+  spdlog::debug("loaded model '{}' from {} ({} parameters, TTA {} with {} views)", impl_->info.name,
+                impl_->path, impl_->net->parameterCount(), toString(config.tta.mode),
+                impl_->views.size());
 }
 
 ExpressionClassifier::~ExpressionClassifier() = default;
@@ -86,15 +89,27 @@ void ExpressionClassifier::setTta(const TtaConfig& tta) {
   impl_->config.tta = tta;
   impl_->views = makeTtaViews(tta, impl_->info.crop.size);
 }
-const TtaConfig& ExpressionClassifier::tta() const { return impl_->config.tta; }
-const CropGeometry& ExpressionClassifier::cropGeometry() const { return impl_->info.crop; }
+const TtaConfig& ExpressionClassifier::tta() const {
+  return impl_->config.tta;
+}
+const CropGeometry& ExpressionClassifier::cropGeometry() const {
+  return impl_->info.crop;
+}
 const std::vector<std::string>& ExpressionClassifier::classNames() const {
   return impl_->info.classNames;
 }
-const std::string& ExpressionClassifier::modelName() const { return impl_->info.name; }
-const std::string& ExpressionClassifier::modelPath() const { return impl_->path; }
-const std::string& ExpressionClassifier::modelNotes() const { return impl_->info.notes; }
-int64_t ExpressionClassifier::parameterCount() const { return impl_->net->parameterCount(); }
+const std::string& ExpressionClassifier::modelName() const {
+  return impl_->info.name;
+}
+const std::string& ExpressionClassifier::modelPath() const {
+  return impl_->path;
+}
+const std::string& ExpressionClassifier::modelNotes() const {
+  return impl_->info.notes;
+}
+int64_t ExpressionClassifier::parameterCount() const {
+  return impl_->net->parameterCount();
+}
 
 Prediction ExpressionClassifier::classify(const cv::Mat& crop, bool withAttention) {
   return classify(std::vector<cv::Mat>{crop}, withAttention).front();

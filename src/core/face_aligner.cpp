@@ -1,9 +1,8 @@
 #include "microfer/face_aligner.hpp"
 
 #include <cmath>
-#include <vector>
-
 #include <opencv2/imgproc.hpp>
+#include <vector>
 
 namespace microfer {
 
@@ -57,8 +56,8 @@ AlignedFace FaceAligner::alignGray(const cv::Mat& gray, const FaceDetection& fac
   }
   // Shrinking a large face with bilinear sampling aliases (warpAffine has no area
   // filter): first shrink only the region the crop covers with INTER_AREA, then warp.
-  const double scale = std::sqrt(std::abs(m.at<double>(0, 0) * m.at<double>(1, 1) -
-                                          m.at<double>(0, 1) * m.at<double>(1, 0)));
+  const double scale = std::sqrt(
+      std::abs(m.at<double>(0, 0) * m.at<double>(1, 1) - m.at<double>(0, 1) * m.at<double>(1, 0)));
   cv::Mat src = gray;
   cv::Mat warp = m.clone();  // not shared: the product below is written into it
   if (scale < 0.5) {

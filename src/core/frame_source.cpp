@@ -35,7 +35,8 @@ std::unique_ptr<FrameProvider> openCameraProvider(int index) {
   if (!cap.isOpened())
     throw InputError("no camera at index " + std::to_string(index) +
                      " (is one connected, and is it free and readable by this user?)");
-  return std::make_unique<CaptureProvider>(std::move(cap), "camera:" + std::to_string(index), false);
+  return std::make_unique<CaptureProvider>(std::move(cap), "camera:" + std::to_string(index),
+                                           false);
 }
 
 std::unique_ptr<FrameProvider> openVideoProvider(const std::string& path) {
@@ -55,7 +56,9 @@ FrameSource::FrameSource(std::unique_ptr<FrameProvider> provider, const Options&
   thread_ = std::thread([this] { run(); });
 }
 
-FrameSource::~FrameSource() { stop(); }
+FrameSource::~FrameSource() {
+  stop();
+}
 
 void FrameSource::stop() {
   stopRequested_ = true;

@@ -1,15 +1,15 @@
 #include "haar_detector.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <opencv2/imgproc.hpp>
 #include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <spdlog/spdlog.h>
-#include <opencv2/imgproc.hpp>
 
 namespace microfer {
 

@@ -1,10 +1,9 @@
 // Viola-Jones face detector on OpenCV's stock Haar cascades (private to the core library).
 #pragma once
 
+#include <opencv2/objdetect.hpp>
 #include <string>
 #include <vector>
-
-#include <opencv2/objdetect.hpp>
 
 #include "microfer/face_detector.hpp"
 

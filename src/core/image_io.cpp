@@ -3,10 +3,9 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
-#include <set>
-
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <set>
 
 namespace microfer {
 namespace fs = std::filesystem;
@@ -17,19 +16,25 @@ std::string lowerExt(const std::string& path) {
   std::transform(ext.begin(), ext.end(), ext.begin(), ::tolower);
   return ext;
 }
-uint32_t be16(const unsigned char* p) { return (uint32_t(p[0]) << 8) | p[1]; }
-uint32_t be32(const unsigned char* p) { return (be16(p) << 16) | be16(p + 2); }
-uint32_t le16(const unsigned char* p) { return uint32_t(p[0]) | (uint32_t(p[1]) << 8); }
+uint32_t be16(const unsigned char* p) {
+  return (uint32_t(p[0]) << 8) | p[1];
+}
+uint32_t be32(const unsigned char* p) {
+  return (be16(p) << 16) | be16(p + 2);
+}
+uint32_t le16(const unsigned char* p) {
+  return uint32_t(p[0]) | (uint32_t(p[1]) << 8);
+}
 }  // namespace
 
 bool hasImageExtension(const std::string& path) {
-  static const std::set<std::string> exts = {".jpg", ".jpeg", ".png", ".bmp", ".tif",
+  static const std::set<std::string> exts = {".jpg",  ".jpeg", ".png", ".bmp", ".tif",
                                              ".tiff", ".webp", ".pgm", ".ppm", ".pbm"};
   return exts.count(lowerExt(path)) > 0;
 }
 
 bool hasVideoExtension(const std::string& path) {
-  static const std::set<std::string> exts = {".mp4", ".avi", ".mkv", ".mov", ".webm",
+  static const std::set<std::string> exts = {".mp4", ".avi", ".mkv",  ".mov", ".webm",
                                              ".m4v", ".mpg", ".mpeg", ".wmv"};
   return exts.count(lowerExt(path)) > 0;
 }
@@ -44,7 +49,8 @@ cv::Size peekImageSize(const std::vector<unsigned char>& b) {
     const int32_t h = int32_t(le16(&b[22]) | (le16(&b[24]) << 16));
     return {std::abs(w), std::abs(h)};
   }
-  if (n >= 10 && b[0] == 'G' && b[1] == 'I' && b[2] == 'F') return {int(le16(&b[6])), int(le16(&b[8]))};
+  if (n >= 10 && b[0] == 'G' && b[1] == 'I' && b[2] == 'F')
+    return {int(le16(&b[6])), int(le16(&b[8]))};
   if (n >= 4 && b[0] == 0xFF && b[1] == 0xD8) {
     size_t i = 2;
     while (i + 9 < n) {
@@ -89,7 +95,8 @@ cv::Mat decodeImage(const std::vector<unsigned char>& bytes, const std::string& 
     throw InputError(what + "decoder error (" + e.err + ")");
   }
   if (img.empty()) {
-    const bool known = claimed.width > 0 || (bytes.size() > 3 && bytes[0] == 0xFF && bytes[1] == 0xD8);
+    const bool known =
+        claimed.width > 0 || (bytes.size() > 3 && bytes[0] == 0xFF && bytes[1] == 0xD8);
     throw InputError(what + (known ? "corrupt or truncated image data" : "not an image file"));
   }
   if (double(img.cols) * img.rows > double(options.maxPixels))
@@ -120,9 +127,10 @@ ExpandedInputs expandInputs(const std::vector<std::string>& paths) {
     std::vector<std::string> found;
     std::set<std::string> visitedDirs;
     visitedDirs.insert(fs::weakly_canonical(p, ec).string());
-    auto it = fs::recursive_directory_iterator(
-        p, fs::directory_options::follow_directory_symlink |
-               fs::directory_options::skip_permission_denied, ec);
+    auto it = fs::recursive_directory_iterator(p,
+                                               fs::directory_options::follow_directory_symlink |
+                                                   fs::directory_options::skip_permission_denied,
+                                               ec);
     if (ec) {
       out.skipped.emplace_back(p, "cannot list folder: " + ec.message());
       continue;

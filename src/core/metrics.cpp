@@ -56,8 +56,8 @@ std::string ConfusionMatrix::report(const std::vector<std::string>& names) const
   o << "class        precision  recall     f1  support\n";
   for (size_t c = 0; c < m.size(); ++c) {
     std::snprintf(buf, sizeof buf, "%-10s %10.4f %8.4f %7.4f %8d\n",
-                  c < names.size() ? names[c].c_str() : "?", m[c].precision, m[c].recall,
-                  m[c].f1, m[c].support);
+                  c < names.size() ? names[c].c_str() : "?", m[c].precision, m[c].recall, m[c].f1,
+                  m[c].support);
     o << buf;
   }
   o << "confusion (rows: true, columns: predicted)\n          ";

@@ -5,9 +5,8 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 namespace microfer {
 namespace fs = std::filesystem;
@@ -106,8 +105,7 @@ RawModel readVerified(const std::string& path) {
   if (bytes.size() < 8 + 4 + 8 || std::memcmp(bytes.data(), kMagic, 8) != 0)
     throw fail("not a MicroFER model (bad magic bytes)");
   const uint32_t version = getLe<uint32_t>(bytes, 8);
-  if (version != kVersion)
-    throw fail("unsupported format version " + std::to_string(version));
+  if (version != kVersion) throw fail("unsupported format version " + std::to_string(version));
   size_t pos = 12;
   const uint64_t headerLen = getLe<uint64_t>(bytes, pos);
   pos += 8;
@@ -201,8 +199,7 @@ MicroAttentionResNet loadModel(const std::string& path, ModelInfo& info) {
     // The checksum matched, so this is a file written for another architecture.
     std::string what = e.what();
     if (auto nl = what.find('\n'); nl != std::string::npos) what.resize(nl);
-    throw ModelFileError("model file '" + path + "': weights do not fit the architecture: " +
-                         what);
+    throw ModelFileError("model file '" + path + "': weights do not fit the architecture: " + what);
   }
   model->eval();
   return model;
@@ -215,9 +212,10 @@ std::string defaultModelPath() {
   std::error_code ec;
   // Relative to the executable too, so a relocated install (e.g. the .deb in /usr) works.
   const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  const fs::path besideExe = ec ? fs::path() : exe.parent_path() / ".." / "share" / "microfer" / "models";
+  const fs::path besideExe =
+      ec ? fs::path() : exe.parent_path() / ".." / "share" / "microfer" / "models";
   for (const fs::path& dir : {fs::path(MICROFER_SOURCE_DIR) / "models",
-                             fs::path(MICROFER_DATA_DIR) / "models", besideExe}) {
+                              fs::path(MICROFER_DATA_DIR) / "models", besideExe}) {
     if (dir.empty()) continue;
     if (fs::exists(dir / name, ec)) return (dir / name).string();
   }

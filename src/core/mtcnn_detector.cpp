@@ -1,14 +1,14 @@
 #include "mtcnn_detector.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <opencv2/imgproc.hpp>
 #include <stdexcept>
 #include <string>
 #include <vector>
-
-#include <spdlog/spdlog.h>
-#include <opencv2/imgproc.hpp>
 
 namespace microfer {
 

@@ -1,10 +1,9 @@
 // MTCNN face detector (Zhang et al. 2016) on the original Caffe weights (private to the core).
 #pragma once
 
+#include <opencv2/dnn.hpp>
 #include <string>
 #include <vector>
-
-#include <opencv2/dnn.hpp>
 
 #include "microfer/face_detector.hpp"
 

@@ -49,8 +49,7 @@ torch::Tensor ResidualBlockImpl::forward(const torch::Tensor& x, torch::Tensor* 
   return t * (1 + m);
 }
 
-MicroAttentionResNetImpl::MicroAttentionResNetImpl(const NetworkConfig& config)
-    : config_(config) {
+MicroAttentionResNetImpl::MicroAttentionResNetImpl(const NetworkConfig& config) : config_(config) {
   if (config.blocksPerStage.empty() || config.width <= 0 || config.numClasses <= 0 ||
       config.inputSize < 8 || config.inChannels <= 0)
     throw std::invalid_argument("invalid network configuration");
@@ -60,9 +59,8 @@ MicroAttentionResNetImpl::MicroAttentionResNetImpl(const NetworkConfig& config)
     const int out = config.width << s;
     for (int b = 0; b < config.blocksPerStage[s]; ++b) {
       const int stride = (s > 0 && b == 0) ? 2 : 1;
-      blocks_.push_back(register_module(
-          "block" + std::to_string(s) + "_" + std::to_string(b),
-          ResidualBlock(in, out, stride, config.attention)));
+      blocks_.push_back(register_module("block" + std::to_string(s) + "_" + std::to_string(b),
+                                        ResidualBlock(in, out, stride, config.attention)));
       in = out;
     }
   }

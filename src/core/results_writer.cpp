@@ -1,12 +1,12 @@
 #include "microfer/results_writer.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <cstdio>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <stdexcept>
-
-#include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
 
 #include "microfer/plot.hpp"
 
@@ -42,8 +42,7 @@ ResultsWriter::ResultsWriter(const std::string& outDir, bool writeCsvHeader) : o
   const bool csvIsNew = !fs::exists(csvPath()) || fs::file_size(csvPath(), ec) == 0;
   csv_.open(csvPath(), std::ios::app);
   jsonl_.open(jsonlPath(), std::ios::app);
-  if (!csv_ || !jsonl_)
-    throw std::runtime_error("results folder '" + outDir + "' is not writable");
+  if (!csv_ || !jsonl_) throw std::runtime_error("results folder '" + outDir + "' is not writable");
   if (csvIsNew && writeCsvHeader) {
     csv_ << csvHeader() << '\n';
     csv_.flush();
@@ -59,7 +58,9 @@ ResultsWriter::~ResultsWriter() {
   }
 }
 
-std::string ResultsWriter::csvPath() const { return (fs::path(outDir_) / "results.csv").string(); }
+std::string ResultsWriter::csvPath() const {
+  return (fs::path(outDir_) / "results.csv").string();
+}
 std::string ResultsWriter::jsonlPath() const {
   return (fs::path(outDir_) / "results.jsonl").string();
 }

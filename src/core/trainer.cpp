@@ -1,6 +1,7 @@
 #include "microfer/trainer.hpp"
 
 #include <malloc.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -8,11 +9,9 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <numeric>
-
 #include <nlohmann/json.hpp>
+#include <numeric>
 #include <opencv2/core.hpp>
-#include <spdlog/spdlog.h>
 
 #include "microfer/plot.hpp"
 #include "microfer/types.hpp"
@@ -72,9 +71,14 @@ void writeMetricsCsv(const std::string& path, const std::vector<EpochMetrics>& h
 }
 
 nlohmann::json toJson(const EpochMetrics& m) {
-  return {{"epoch", m.epoch},       {"train_loss", m.trainLoss}, {"train_accuracy", m.trainAccuracy},
-          {"val_loss", m.valLoss},  {"val_accuracy", m.valAccuracy}, {"lr", m.lr},
-          {"seconds", m.seconds},   {"images_per_second", m.imagesPerSecond}};
+  return {{"epoch", m.epoch},
+          {"train_loss", m.trainLoss},
+          {"train_accuracy", m.trainAccuracy},
+          {"val_loss", m.valLoss},
+          {"val_accuracy", m.valAccuracy},
+          {"lr", m.lr},
+          {"seconds", m.seconds},
+          {"images_per_second", m.imagesPerSecond}};
 }
 EpochMetrics fromJson(const nlohmann::json& j) {
   EpochMetrics m;
@@ -90,8 +94,7 @@ EpochMetrics fromJson(const nlohmann::json& j) {
 }
 
 void setLr(torch::optim::SGD& opt, double lr) {
-  for (auto& g : opt.param_groups())
-    static_cast<torch::optim::SGDOptions&>(g.options()).lr(lr);
+  for (auto& g : opt.param_groups()) static_cast<torch::optim::SGDOptions&>(g.options()).lr(lr);
 }
 
 }  // namespace
@@ -161,7 +164,8 @@ TrainResult train(const Dataset& trainSet, const Dataset* val, const TrainConfig
                                                  .momentum(cfg.momentum)
                                                  .nesterov(true)
                                                  .weight_decay(cfg.weightDecay));
-  const torch::Tensor weights = classWeights(trainSet, cfg.balance, cfg.network.numClasses).to(device);
+  const torch::Tensor weights =
+      classWeights(trainSet, cfg.balance, cfg.network.numClasses).to(device);
 
   const fs::path out(cfg.outDir);
   const auto ckModel = out / "checkpoint-model.pt", ckOpt = out / "checkpoint-optim.pt",
@@ -186,7 +190,8 @@ TrainResult train(const Dataset& trainSet, const Dataset* val, const TrainConfig
   const int n = static_cast<int>(trainSet.samples.size());
   const int s = cfg.network.inputSize;
   int batchesPerEpoch = (n + cfg.batchSize - 1) / cfg.batchSize;
-  if (cfg.maxBatchesPerEpoch > 0) batchesPerEpoch = std::min(batchesPerEpoch, cfg.maxBatchesPerEpoch);
+  if (cfg.maxBatchesPerEpoch > 0)
+    batchesPerEpoch = std::min(batchesPerEpoch, cfg.maxBatchesPerEpoch);
   const long totalSteps = long(batchesPerEpoch) * cfg.epochs;
   const bool tty = isatty(fileno(stderr));
   const auto lrAt = [&](long step) {
@@ -196,7 +201,8 @@ TrainResult train(const Dataset& trainSet, const Dataset* val, const TrainConfig
     return 0.5 * cfg.lr * (1 + std::cos(M_PI * t));
   };
 
-  const int endEpoch = cfg.stopAfterEpochs > 0 ? std::min(cfg.epochs, cfg.stopAfterEpochs) : cfg.epochs;
+  const int endEpoch =
+      cfg.stopAfterEpochs > 0 ? std::min(cfg.epochs, cfg.stopAfterEpochs) : cfg.epochs;
   for (int epoch = startEpoch; epoch < endEpoch; ++epoch) {
     // Every epoch reseeds from (seed, epoch): a resumed run repeats the same batches.
     std::mt19937 rng(cfg.seed * 1000003u + epoch);
@@ -241,7 +247,8 @@ TrainResult train(const Dataset& trainSet, const Dataset* val, const TrainConfig
                             double(cfg.epochs - epoch - 1) * batchesPerEpoch * cfg.batchSize) /
                            rate;
         const int barW = 30, filled = barW * (b + 1) / batchesPerEpoch;
-        std::fprintf(stderr, "%sepoch %d/%d [%s%s] %3d%% loss %.4f acc %.4f lr %.4f %.0f img/s ETA %s%s",
+        std::fprintf(stderr,
+                     "%sepoch %d/%d [%s%s] %3d%% loss %.4f acc %.4f lr %.4f %.0f img/s ETA %s%s",
                      tty ? "\r" : "", epoch + 1, cfg.epochs, std::string(filled, '#').c_str(),
                      std::string(barW - filled, '.').c_str(), 100 * (b + 1) / batchesPerEpoch,
                      lossSum / seen, double(correct) / seen, lr, rate, fmtTime(eta).c_str(),
@@ -273,10 +280,11 @@ TrainResult train(const Dataset& trainSet, const Dataset* val, const TrainConfig
     }
     result.history.push_back(m);
     if (!cfg.quiet)
-      spdlog::info("epoch {}/{}: train loss {:.4f} acc {:.4f} | val loss {:.4f} acc {:.4f} | "
-                   "{:.0f} s, {:.0f} img/s",
-                   m.epoch, cfg.epochs, m.trainLoss, m.trainAccuracy, m.valLoss, m.valAccuracy,
-                   m.seconds, m.imagesPerSecond);
+      spdlog::info(
+          "epoch {}/{}: train loss {:.4f} acc {:.4f} | val loss {:.4f} acc {:.4f} | "
+          "{:.0f} s, {:.0f} img/s",
+          m.epoch, cfg.epochs, m.trainLoss, m.trainAccuracy, m.valLoss, m.valAccuracy, m.seconds,
+          m.imagesPerSecond);
 
     // Model files (CPU copies), then the checkpoint, each written atomically.
     const double score = m.valAccuracy >= 0 ? m.valAccuracy : m.epoch;
@@ -316,7 +324,8 @@ TrainResult train(const Dataset& trainSet, const Dataset* val, const TrainConfig
     writeImageAtomically((out / "curves.png").string(),
                          plotSeries(cfg.modelName + " training", series));
   }
-  if (result.bestEpoch == 0 && !result.history.empty()) result.bestEpoch = result.history.back().epoch;
+  if (result.bestEpoch == 0 && !result.history.empty())
+    result.bestEpoch = result.history.back().epoch;
   return result;
 }
 

@@ -4,6 +4,8 @@
 
 namespace microfer::gui {
 
-std::string installedModelPath() { return microfer::defaultModelPath(); }
+std::string installedModelPath() {
+  return microfer::defaultModelPath();
+}
 
 }  // namespace microfer::gui

@@ -1,7 +1,6 @@
 // microfer: the desktop application. With --open PATH --screenshot OUT.png it labels the
 // image, renders the whole window to OUT.png and exits (for documentation and tests; works
 // with QT_QPA_PLATFORM=offscreen).
-#include "microfer/runtime.hpp"
 #include <spdlog/spdlog.h>
 
 #include <QApplication>
@@ -12,6 +11,7 @@
 
 #include "main_window.hpp"
 #include "microfer/pipeline.hpp"
+#include "microfer/runtime.hpp"
 
 #ifndef MICROFER_VERSION
 #define MICROFER_VERSION "unknown"

@@ -180,8 +180,12 @@ MainWindow::~MainWindow() {
   delete m_worker;
 }
 
-FacePanel* MainWindow::facePanel() const { return m_ui->facePanel; }
-ImageView* MainWindow::imageView() const { return m_ui->imageView; }
+FacePanel* MainWindow::facePanel() const {
+  return m_ui->facePanel;
+}
+ImageView* MainWindow::imageView() const {
+  return m_ui->imageView;
+}
 
 void MainWindow::applySettings(const AppSettings& settings, bool persist) {
   m_settings = settings;

@@ -12,8 +12,12 @@ namespace microfer::gui {
 
 namespace {
 
-QString fromStd(const std::string& s) { return QString::fromStdString(s); }
-std::string toStd(const QString& s) { return s.toStdString(); }
+QString fromStd(const std::string& s) {
+  return QString::fromStdString(s);
+}
+std::string toStd(const QString& s) {
+  return s.toStdString();
+}
 
 double elapsedMs(std::chrono::steady_clock::time_point since) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - since)
@@ -378,7 +382,9 @@ void PipelineWorker::setPaused(bool paused) {
     m_streamTimer->start();
 }
 
-void PipelineWorker::stopStream() { finishStream(QString()); }
+void PipelineWorker::stopStream() {
+  finishStream(QString());
+}
 
 void PipelineWorker::saveSnapshot() {
   if (m_lastAnnotated.empty()) {
