@@ -1,6 +1,7 @@
 // The model shipped in models/: present, intact (checksum verified on load), FER2013 class
 // order, and it labels the bundled smiling portrait happy through the full pipeline.
 #include <gtest/gtest.h>
+
 #include <opencv2/imgcodecs.hpp>
 
 #include "microfer/pipeline.hpp"

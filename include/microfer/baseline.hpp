@@ -1,15 +1,14 @@
 // The traditional baseline of the seed project: hand-crafted features + SVM.
 #pragma once
 
+#include <opencv2/core.hpp>
 #include <string>
 #include <vector>
-
-#include <opencv2/core.hpp>
 
 namespace microfer {
 
 enum class BaselineFeatures {
-  Lbp,  ///< uniform LBP (8 neighbours, radius 1; 59 bins) histograms on a 6 x 6 grid
+  Lbp,   ///< uniform LBP (8 neighbours, radius 1; 59 bins) histograms on a 6 x 6 grid
   Gabor  ///< Gabor bank (5 wavelengths x 8 orientations), mean magnitude on a 6 x 6 grid
 };
 BaselineFeatures parseBaselineFeatures(const std::string& name);

@@ -1,9 +1,8 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <random>
-
 #include <opencv2/ml.hpp>
+#include <random>
 
 #include "args.hpp"
 #include "commands.hpp"
@@ -15,7 +14,8 @@
 namespace microfer::cli {
 
 namespace {
-const char* kBaselineHelp = R"(microfer-cli baseline — hand-crafted features + SVM (the seed project's baseline)
+const char* kBaselineHelp =
+    R"(microfer-cli baseline — hand-crafted features + SVM (the seed project's baseline)
 
 Usage: microfer-cli baseline --features lbp|gabor --train DIR --test DIR [--split private]
        microfer-cli baseline --features lbp|gabor --cv DIR [--folds 10]
@@ -70,9 +70,9 @@ ConfusionMatrix fitAndScore(const Features& tr, const Features& te, double c, do
 }  // namespace
 
 int runBaseline(const std::vector<std::string>& argv) {
-  const Args a(argv, {"help", "verbose"},
-               {"features", "train", "test", "split", "max-train", "cv", "folds", "c", "gamma",
-                "seed"});
+  const Args a(
+      argv, {"help", "verbose"},
+      {"features", "train", "test", "split", "max-train", "cv", "folds", "c", "gamma", "seed"});
   if (a.flag("help")) {
     std::fputs(kBaselineHelp, stdout);
     return 0;

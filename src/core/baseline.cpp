@@ -2,9 +2,8 @@
 
 #include <array>
 #include <cmath>
-#include <stdexcept>
-
 #include <opencv2/imgproc.hpp>
+#include <stdexcept>
 
 namespace microfer {
 
@@ -66,7 +65,8 @@ cv::Mat gaborFeatures(const cv::Mat& g) {
         const double theta = o * CV_PI / 8;
         const int k = int(std::ceil(lambda * 1.5)) | 1;
         cv::Mat re = cv::getGaborKernel({k, k}, 0.56 * lambda, theta, lambda, 1.0, 0, CV_32F);
-        cv::Mat im = cv::getGaborKernel({k, k}, 0.56 * lambda, theta, lambda, 1.0, CV_PI / 2, CV_32F);
+        cv::Mat im =
+            cv::getGaborKernel({k, k}, 0.56 * lambda, theta, lambda, 1.0, CV_PI / 2, CV_32F);
         re -= cv::mean(re)[0];  // no response to flat regions
         b.push_back(re);
         b.push_back(im);
