@@ -6,6 +6,7 @@
 
 #include "args.hpp"
 #include "commands.hpp"
+#include "common.hpp"
 #include "microfer/baseline.hpp"
 #include "microfer/dataset.hpp"
 #include "microfer/metrics.hpp"
@@ -106,12 +107,8 @@ int runBaseline(const std::vector<std::string>& argv) {
       accs.push_back(cm.accuracy());
       std::printf("fold %d: accuracy %.4f (n=%d)\n", i + 1, cm.accuracy(), cm.total());
     }
-    double mean = 0, var = 0;
-    for (double v : accs) mean += v / accs.size();
-    for (double v : accs) var += (v - mean) * (v - mean) / accs.size();
     std::fputs(pooled.report(names).c_str(), stdout);
-    std::printf("cv_accuracy_mean=%.4f cv_accuracy_std=%.4f folds=%d features=%s\n", mean,
-                std::sqrt(var), k, a.get("features", "lbp").c_str());
+    printCrossValidationSummary(accs, "features=" + a.get("features", "lbp"));
     return 0;
   }
   if (!a.has("train") || !a.has("test")) throw UsageError("give --train and --test, or --cv");

@@ -6,6 +6,7 @@
 
 #include "args.hpp"
 #include "commands.hpp"
+#include "common.hpp"
 #include "microfer/metrics.hpp"
 #include "microfer/trainer.hpp"
 
@@ -86,12 +87,8 @@ int runCrossValidation(const std::vector<std::string>& argv) {
                 te.samples.size(), cm.accuracy());
     std::fflush(stdout);
   }
-  double mean = 0, var = 0;
-  for (double v : accs) mean += v / accs.size();
-  for (double v : accs) var += (v - mean) * (v - mean) / accs.size();
   std::fputs(pooled.report(all.classNames).c_str(), stdout);
-  std::printf("cv_accuracy_mean=%.4f cv_accuracy_std=%.4f folds=%d %s\n", mean, std::sqrt(var), k,
-              transfer ? "transfer" : "scratch");
+  printCrossValidationSummary(accs, transfer ? "transfer" : "scratch");
   return 0;
 }
 

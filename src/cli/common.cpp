@@ -1,5 +1,6 @@
 #include "common.hpp"
 
+#include <cmath>
 #include <cstdio>
 
 namespace microfer::cli {
@@ -31,6 +32,14 @@ Shard parseShard(const std::string& text) {
   s.index = k;
   s.count = n;
   return s;
+}
+
+void printCrossValidationSummary(const std::vector<double>& acc, const std::string& tag) {
+  double mean = 0, var = 0;
+  for (double v : acc) mean += v / acc.size();
+  for (double v : acc) var += (v - mean) * (v - mean) / acc.size();
+  std::printf("cv_accuracy_mean=%.4f cv_accuracy_std=%.4f folds=%zu %s\n", mean, std::sqrt(var),
+              acc.size(), tag.c_str());
 }
 
 }  // namespace microfer::cli

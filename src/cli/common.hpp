@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "args.hpp"
 #include "microfer/pipeline.hpp"
@@ -18,5 +19,9 @@ struct Shard {
   bool contains(size_t i) const { return static_cast<int>(i % count) == index - 1; }
 };
 Shard parseShard(const std::string& text);
+
+/// Prints "cv_accuracy_mean=... cv_accuracy_std=... folds=K <tag>" (population std) for the
+/// per-fold accuracies of a cross-validation.
+void printCrossValidationSummary(const std::vector<double>& foldAccuracies, const std::string& tag);
 
 }  // namespace microfer::cli
