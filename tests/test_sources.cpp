@@ -242,3 +242,70 @@ TEST(Detector, IouOfHandMadeBoxes) {
 
 }  // namespace
 }  // namespace microfer
+
+namespace microfer {
+namespace {
+
+// A JPEG with an EXIF APP1 segment whose Orientation tag is `orientation`.
+std::string jpegWithOrientation(const cv::Mat& img, uint16_t orientation) {
+  std::vector<uchar> jpg;
+  cv::imencode(".jpg", img, jpg);
+  const unsigned char tiff[] = {'I',
+                                'I',
+                                42,
+                                0,
+                                8,
+                                0,
+                                0,
+                                0,  // little-endian TIFF, IFD at 8
+                                1,
+                                0,  // one entry
+                                0x12,
+                                0x01,
+                                3,
+                                0,
+                                1,
+                                0,
+                                0,
+                                0,  // Orientation, SHORT, count 1
+                                static_cast<unsigned char>(orientation),
+                                0,
+                                0,
+                                0,
+                                0,
+                                0,
+                                0,
+                                0};  // no next IFD
+  std::string app1 = "Exif";
+  app1.push_back('\0');
+  app1.push_back('\0');
+  app1.append(reinterpret_cast<const char*>(tiff), sizeof tiff);
+  const size_t len = app1.size() + 2;
+  std::string out(jpg.begin(), jpg.begin() + 2);  // SOI
+  out += "\xFF\xE1";
+  out.push_back(static_cast<char>(len >> 8));
+  out.push_back(static_cast<char>(len & 0xff));
+  out += app1;
+  out.append(jpg.begin() + 2, jpg.end());
+  return out;
+}
+
+TEST_F(BadInputs, ExifOrientationIsHonoured) {
+  cv::Mat img(20, 40, CV_8UC3, cv::Scalar(0, 0, 0));
+  img(cv::Rect(0, 0, 10, 20)).setTo(cv::Scalar(255, 255, 255));  // white on the left
+  const cv::Mat m = readImage(write("rotated.jpg", jpegWithOrientation(img, 6)));
+  // Orientation 6: the stored image is shown rotated 90° clockwise.
+  ASSERT_EQ(m.size(), cv::Size(20, 40));
+  EXPECT_GT(cv::mean(m(cv::Rect(0, 0, 20, 8)))[0], 200.0) << "the white band is now on top";
+  EXPECT_LT(cv::mean(m(cv::Rect(0, 30, 20, 10)))[0], 60.0);
+}
+
+TEST(Inputs, CmykJpegIsConvertedToBgr) {
+  // tests/data/cmyk.jpg: 32x24 random colours saved as a CMYK JPEG (made for this test).
+  const cv::Mat m = readImage(test::sourceDir() + "/tests/data/cmyk.jpg");
+  EXPECT_EQ(m.type(), CV_8UC3);
+  EXPECT_EQ(m.size(), cv::Size(32, 24));
+}
+
+}  // namespace
+}  // namespace microfer
