@@ -1,6 +1,5 @@
 #include <spdlog/spdlog.h>
 
-#include <cmath>
 #include <cstdio>
 #include <filesystem>
 
@@ -31,8 +30,6 @@ the held-out fold) and is scored once. Prints per-fold accuracy, mean ± std, an
 pooled confusion matrix.
 )";
 }  // namespace
-
-std::vector<int> parseIntList(const std::string& s);
 
 int runCrossValidation(const std::vector<std::string>& argv) {
   const Args a(

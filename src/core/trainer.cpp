@@ -289,12 +289,11 @@ TrainResult train(const Dataset& trainSet, const Dataset* val, const TrainConfig
     // Model files (CPU copies), then the checkpoint, each written atomically.
     const double score = m.valAccuracy >= 0 ? m.valAccuracy : m.epoch;
     model->to(torch::kCPU);
-    ModelInfo epochInfo = info;
-    saveModel(result.lastModel, model, epochInfo);
+    saveModel(result.lastModel, model, info);
     if (score > bestVal) {
       bestVal = score;
       result.bestEpoch = m.epoch;
-      saveModel(result.bestModel, model, epochInfo);
+      saveModel(result.bestModel, model, info);
     }
     model->to(device);
     torch::save(model, (ckModel.string() + ".tmp"));
