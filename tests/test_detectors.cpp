@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -41,8 +42,44 @@ struct LabeledImage {
   std::vector<std::vector<cv::Point2f>> parts;
 };
 
-/// Reads the images and boxes of a dlib imglab XML file. A small regex reader is enough for
-/// this machine-written format (one tag per line, single-quoted attributes).
+/// One <tag ...>inner</tag> or <tag .../> element: its attribute text and its content.
+struct XmlElement {
+  std::string attributes, inner;
+};
+
+/// Every `tag` element of `xml`, in order. A plain search, not std::regex: libstdc++'s regex
+/// recurses once per character matched, and an image's body of 68-point boxes overflowed
+/// the stack (found by AddressSanitizer, whose frames are larger).
+std::vector<XmlElement> xmlElements(const std::string& xml, const std::string& tag) {
+  std::vector<XmlElement> out;
+  const std::string open = "<" + tag, close = "</" + tag + ">";
+  size_t at = xml.find(open);
+  while (at != std::string::npos) {
+    const size_t name = at + open.size();
+    if (name >= xml.size() || !std::isspace(static_cast<unsigned char>(xml[name]))) {
+      at = xml.find(open, name);  // a longer tag name (<images>)
+      continue;
+    }
+    const size_t end = xml.find('>', name);
+    if (end == std::string::npos) break;
+    XmlElement e;
+    const bool selfClosing = xml[end - 1] == '/';
+    e.attributes = xml.substr(name, end - name - (selfClosing ? 1 : 0));
+    at = end + 1;
+    if (!selfClosing) {
+      const size_t stop = xml.find(close, at);
+      if (stop == std::string::npos) break;
+      e.inner = xml.substr(at, stop - at);
+      at = stop + close.size();
+    }
+    out.push_back(std::move(e));
+    at = xml.find(open, at);
+  }
+  return out;
+}
+
+/// Reads the images and boxes of a dlib imglab XML file. A small reader is enough for this
+/// machine-written format (one tag per line, single-quoted attributes).
 std::vector<LabeledImage> readImglab(const std::string& path) {
   std::ifstream in(path);
   EXPECT_TRUE(in.good()) << "cannot read " << path;
@@ -50,10 +87,6 @@ std::vector<LabeledImage> readImglab(const std::string& path) {
   ss << in.rdbuf();
   const std::string xml = ss.str();
 
-  const std::regex imageRe(R"(<image\s+([^>]*)>([\s\S]*?)</image>)");
-  // <box .../> or <box ...> <part name='00' x='' y=''/> ... </box>
-  const std::regex boxRe(R"(<box\s+([^>]*?)(/>|>([\s\S]*?)</box>))");
-  const std::regex partRe(R"(<part\s+([^>]*?)/>)");
   const std::regex attrRe(R"((\w+)\s*=\s*'([^']*)')");
   auto attributes = [&](const std::string& s) {
     std::vector<std::pair<std::string, std::string>> out;
@@ -63,15 +96,15 @@ std::vector<LabeledImage> readImglab(const std::string& path) {
   };
 
   std::vector<LabeledImage> images;
-  for (std::sregex_iterator it(xml.begin(), xml.end(), imageRe), end; it != end; ++it) {
+  for (const XmlElement& image : xmlElements(xml, "image")) {
     LabeledImage img;
-    for (const auto& [key, value] : attributes((*it)[1]))
+    for (const auto& [key, value] : attributes(image.attributes))
       if (key == "file") img.file = value;
-    const std::string body = (*it)[2];
-    for (std::sregex_iterator b(body.begin(), body.end(), boxRe); b != end; ++b) {
+    // <box .../> or <box ...> <part name='00' x='' y=''/> ... </box>
+    for (const XmlElement& box : xmlElements(image.inner, "box")) {
       float top = 0, left = 0, width = 0, height = 0;
       bool ignore = false;
-      for (const auto& [key, value] : attributes((*b)[1])) {
+      for (const auto& [key, value] : attributes(box.attributes)) {
         if (key == "top") top = std::stof(value);
         if (key == "left") left = std::stof(value);
         if (key == "width") width = std::stof(value);
@@ -81,11 +114,10 @@ std::vector<LabeledImage> readImglab(const std::string& path) {
       img.boxes.emplace_back(left, top, width, height);
       img.ignore.push_back(ignore);
       std::vector<cv::Point2f> parts;
-      const std::string inner = (*b)[3];
-      for (std::sregex_iterator p(inner.begin(), inner.end(), partRe); p != end; ++p) {
+      for (const XmlElement& part : xmlElements(box.inner, "part")) {
         int index = -1;
         cv::Point2f pt;
-        for (const auto& [key, value] : attributes((*p)[1])) {
+        for (const auto& [key, value] : attributes(part.attributes)) {
           if (key == "name") index = std::stoi(value);
           if (key == "x") pt.x = std::stof(value);
           if (key == "y") pt.y = std::stof(value);

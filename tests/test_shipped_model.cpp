@@ -1,8 +1,10 @@
 // The model shipped in models/: present, intact (checksum verified on load), FER2013 class
-// order, and it labels the bundled smiling portrait happy through the full pipeline.
+// order, and it labels the bundled smiling portrait happy through the full pipeline, still
+// and in a stream where detection follows the face between whole-frame searches.
 #include <gtest/gtest.h>
 
 #include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include "microfer/pipeline.hpp"
 #include "test_util.hpp"
@@ -38,6 +40,69 @@ TEST(ShippedModel, LabelsTheBundledSmileHappy) {
       EXPECT_EQ(emotionNames()[r.faces[0].prediction.label], "happy")
           << toString(kind) << " / " << toString(tta);
     }
+  }
+}
+
+float iou(const cv::Rect2f& a, const cv::Rect2f& b) {
+  const float inter = (a & b).area();
+  return inter / (a.area() + b.area() - inter);
+}
+
+// A camera-like sequence: the portrait, scaled to 440 px (its face about 85 px wide), drifting
+// a few pixels per frame over a 640x480 frame.
+cv::Mat driftingFrame(const cv::Mat& portrait, int i) {
+  cv::Mat frame(480, 640, CV_8UC3, cv::Scalar(90, 110, 100));
+  cv::Mat scaled;
+  cv::resize(portrait, scaled, cv::Size(440, 440), 0, 0, cv::INTER_AREA);
+  scaled.copyTo(frame(cv::Rect(40 + 6 * i, 4 + 2 * i, scaled.cols, scaled.rows)));
+  return frame;
+}
+
+TEST(StreamDetection, FollowsFacesBetweenWholeFrameSearches) {
+  const cv::Mat img = cv::imread(test::sourceDir() + "/assets/astronaut.png");
+  ASSERT_FALSE(img.empty());
+  for (DetectorKind kind : {DetectorKind::Haar, DetectorKind::Mtcnn}) {
+    if (kind == DetectorKind::Mtcnn && findMtcnnDir().empty()) continue;
+    PipelineConfig pc;
+    pc.detector.kind = kind;
+    pc.classifier.modelPath = kShipped;
+    pc.detectEvery = 5;
+    Pipeline stream(pc), still(pc);
+    for (int i = 0; i < 12; ++i) {
+      const cv::Mat frame = driftingFrame(img, i);
+      const FrameResult s = stream.processStream(frame, "drift", i);
+      const FrameResult w = still.process(frame, "drift", i);
+      ASSERT_EQ(s.faces.size(), 1u) << toString(kind) << " frame " << i;
+      ASSERT_EQ(w.faces.size(), 1u) << toString(kind) << " frame " << i;
+      // The face followed near its last box is the face a whole-frame search finds.
+      EXPECT_GT(iou(s.faces[0].detection.box, w.faces[0].detection.box), 0.8f)
+          << toString(kind) << " frame " << i;
+      EXPECT_EQ(s.faces[0].detection.hasEyes(), w.faces[0].detection.hasEyes());
+      EXPECT_EQ(emotionNames()[s.faces[0].prediction.label], "happy") << toString(kind);
+    }
+    // Whole-frame searches on frames 0, 5 and 10 only.
+    EXPECT_EQ(stream.wholeFrameSearches(), 3) << toString(kind);
+    EXPECT_EQ(stream.nearSearches(), 9) << toString(kind);
+
+    // A frame without a face empties the stream's faces: the next frame searches the whole
+    // frame at once rather than waiting for the fifth.
+    const cv::Mat blank(480, 640, CV_8UC3, cv::Scalar(90, 110, 100));
+    EXPECT_TRUE(stream.processStream(blank, "drift", 12).faces.empty());
+    EXPECT_EQ(stream.processStream(driftingFrame(img, 0), "drift", 13).faces.size(), 1u);
+    EXPECT_EQ(stream.wholeFrameSearches(), 5) << toString(kind);
+
+    // detectEvery 1: every stream frame is exactly a still-image frame.
+    pc.detectEvery = 1;
+    Pipeline every(pc);
+    for (int i = 0; i < 3; ++i) {
+      const cv::Mat frame = driftingFrame(img, i);
+      const FrameResult s = every.processStream(frame, "drift", i);
+      const FrameResult w = still.process(frame, "drift", i);
+      ASSERT_EQ(s.faces.size(), w.faces.size());
+      EXPECT_EQ(s.faces[0].detection.box, w.faces[0].detection.box);
+      EXPECT_EQ(s.faces[0].prediction.probs, w.faces[0].prediction.probs);
+    }
+    EXPECT_EQ(every.nearSearches(), 0);
   }
 }
 

@@ -13,7 +13,9 @@
 
 namespace microfer {
 
-/// Where frames come from. read() is only ever called from the capture thread.
+/// Where frames come from. read() is only ever called from the capture thread; FrameSource
+/// asks fps() and name() once, before that thread starts (a cv::VideoCapture must not be
+/// queried while another thread reads from it).
 class FrameProvider {
  public:
   virtual ~FrameProvider() = default;
@@ -65,12 +67,14 @@ class FrameSource {
   std::string error() const;  ///< why the source failed (State::Failed)
   long long framesCaptured() const { return captured_.load(); }
   long long framesDropped() const { return dropped_.load(); }
-  double fps() const { return provider_->fps(); }
-  std::string name() const { return provider_->name(); }
+  double fps() const { return fps_; }
+  const std::string& name() const { return name_; }
 
  private:
   void run();
-  std::unique_ptr<FrameProvider> provider_;
+  std::unique_ptr<FrameProvider> provider_;  ///< used by the capture thread only
+  const double fps_;
+  const std::string name_;
   Options options_;
   std::thread thread_;
   mutable std::mutex mutex_;

@@ -19,17 +19,19 @@ struct ImageReadOptions {
   long long maxPixels = 100LL * 1000 * 1000;
 };
 
-/// Reads an image as 8-bit BGR. Honours the EXIF orientation; converts 16-bit, gray,
-/// RGBA and CMYK inputs. Throws InputError ("cannot read image 'x.jpg': not an image
-/// file", "... empty file", "... 30000x30000 pixels exceeds the limit of ...").
+/// Reads an image as 8-bit BGR: JPEG, PNG, BMP, TIFF, WebP or PBM/PGM/PPM (other formats
+/// OpenCV knows are refused: their size cannot be checked before OpenCV allocates the image).
+/// Honours the EXIF orientation; converts 16-bit, gray, RGBA and CMYK inputs. Throws
+/// InputError ("cannot read image 'x.jpg': not an image file", "... empty file",
+/// "... 30000x30000 pixels exceeds the limit of ...").
 cv::Mat readImage(const std::string& path, const ImageReadOptions& options = {});
 
 /// Decodes an image held in memory (same rules; `name` is used in messages).
 cv::Mat decodeImage(const std::vector<unsigned char>& bytes, const std::string& name,
                     const ImageReadOptions& options = {});
 
-/// Width and height from a PNG, JPEG, BMP or GIF header without decoding; {0,0} if the
-/// format is not recognised.
+/// Width and height from the header of one of the formats readImage() reads, without
+/// decoding; {0,0} if the format is not one of them or the header holds no size.
 cv::Size peekImageSize(const std::vector<unsigned char>& bytes);
 
 bool hasImageExtension(const std::string& path);

@@ -18,7 +18,14 @@ struct ConfusionMatrix {
   int total() const;
   double accuracy() const;
   std::vector<ClassMetrics> perClass() const;
+  /// Mean F1 over the classes that occur in the truth: the unweighted F1 (UF1) of the
+  /// micro-expression challenges (MEGC) when computed over all held-out predictions.
   double macroF1() const;
+  /// Mean recall over the classes that occur in the truth: the unweighted average recall
+  /// (UAR) of MEGC.
+  double unweightedAverageRecall() const;
+  /// Adds another matrix of the same size (pooling folds).
+  ConfusionMatrix& operator+=(const ConfusionMatrix& other);
   /// A readable report: per-class table, confusion matrix, and the final
   /// "accuracy=... macro_f1=... n=..." line.
   std::string report(const std::vector<std::string>& classNames) const;

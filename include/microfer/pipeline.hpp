@@ -17,6 +17,11 @@ struct PipelineConfig {
   ClassifierConfig classifier;
   bool withAttention = false;  ///< fill Prediction::attention
   int maxFaces = 0;            ///< classify at most this many (largest) faces; 0 = all
+  /// Streams (processStream: video, camera): a whole-frame detection every this many frames;
+  /// in between, each face is searched again only in a window around its last box, which
+  /// costs a fraction of a whole-frame search. A face lost there, or no face at all, brings
+  /// the whole-frame search back on that same frame. 1 = whole-frame detection every frame.
+  int detectEvery = 5;
 };
 
 /// Owns one detector, one aligner and one classifier, loaded once.
@@ -31,6 +36,17 @@ class Pipeline {
   FrameResult process(const cv::Mat& image, const std::string& source = "",
                       long long frameIndex = 0);
 
+  /// As process(), for consecutive frames of one video or camera: detection follows the
+  /// faces of the previous frame (see PipelineConfig::detectEvery). Call resetStream() when
+  /// a new stream starts.
+  FrameResult processStream(const cv::Mat& image, const std::string& source = "",
+                            long long frameIndex = 0);
+  void resetStream();
+  /// Stream frames so far whose faces came from a whole-frame search / from the search
+  /// near the last faces (for benchmarks and logs; resetStream() does not clear them).
+  long long wholeFrameSearches() const { return wholeFrameSearches_; }
+  long long nearSearches() const { return nearSearches_; }
+
   /// Changes the TTA mode without reloading the model.
   void setTta(const TtaConfig& tta);
   /// Replaces the detector (e.g. Haar -> MTCNN); throws DetectorSetupError and keeps the
@@ -44,7 +60,15 @@ class Pipeline {
   const FaceAligner& aligner() const { return aligner_; }
 
  private:
+  /// Re-detects the faces of the previous stream frame near their boxes; false when one is
+  /// lost (the caller then searches the whole frame).
+  bool detectNearPrevious(const cv::Mat& image, std::vector<FaceDetection>& faces);
+  FrameResult classifyFaces(const cv::Mat& image, std::vector<FaceDetection> faces, FrameResult r);
+
   PipelineConfig config_;
+  std::vector<FaceDetection> streamFaces_;  ///< faces of the previous stream frame
+  int framesSinceFullDetection_ = 0;
+  long long wholeFrameSearches_ = 0, nearSearches_ = 0;
   std::unique_ptr<FaceDetector> detector_;
   std::unique_ptr<ExpressionClassifier> classifier_;
   FaceAligner aligner_;

@@ -1,7 +1,6 @@
 // Writing results: labelled images, results.csv, results.jsonl, labelled videos.
 #pragma once
 
-#include <fstream>
 #include <map>
 #include <memory>
 #include <opencv2/core.hpp>
@@ -17,16 +16,21 @@ namespace microfer {
 /// - inputs are never written to; an existing result is never overwritten (new names get
 ///   a numeric suffix; results.csv/results.jsonl are appended to);
 /// - images and videos are written under a temporary name and renamed when complete;
-/// - every CSV/JSONL record is flushed as soon as it is written, so what was written
-///   survives a crash or a cancelled batch.
-/// Throws std::runtime_error with the path when the folder is not writable or a write fails.
-/// Not thread-safe.
+/// - every CSV/JSONL record is handed to the kernel as soon as it is written, so what was
+///   written survives a crash or a cancelled batch;
+/// - a write that fails (disk full, quota, file size limit) throws, and leaves no partial
+///   record at the end of results.csv / results.jsonl and no partial image or video under a
+///   final name.
+/// Throws std::runtime_error naming the file when the folder is not writable or a write fails.
+/// Not thread-safe; not copyable.
 class ResultsWriter {
  public:
   /// `writeCsvHeader` false: append rows only (shards after the first, so that the parts
   /// concatenate into one file).
   explicit ResultsWriter(const std::string& outDir, bool writeCsvHeader = true);
   ~ResultsWriter();
+  ResultsWriter(const ResultsWriter&) = delete;
+  ResultsWriter& operator=(const ResultsWriter&) = delete;
 
   /// One CSV row per face and one JSONL object for the frame.
   void append(const FrameResult& result);
@@ -35,8 +39,12 @@ class ResultsWriter {
   /// Starts a labelled video for `sourcePath` (MJPG in .avi); returns its final path.
   std::string openVideo(const std::string& sourcePath, double fps, cv::Size size);
   void writeVideoFrame(const cv::Mat& annotated);
-  /// Finishes the video (renames it into place). Called by the destructor too.
+  /// Finishes the video: checks that it reads back with every frame written (cv::VideoWriter
+  /// reports no write errors), then renames it into place; if not, removes it and throws.
+  /// Called by the destructor too.
   void closeVideo();
+  /// Drops an unfinished video (after an error): the temporary file is removed. No-throw.
+  void discardVideo() noexcept;
 
   const std::string& outDir() const { return outDir_; }
   std::string csvPath() const;
@@ -47,10 +55,12 @@ class ResultsWriter {
  private:
   std::string uniquePath(const std::string& sourcePath, const std::string& suffix,
                          const std::string& ext);
+  void appendRecords(const std::string& csvRows, const std::string& jsonLines);
   std::string outDir_;
-  std::ofstream csv_, jsonl_;
+  int csvFd_ = -1, jsonlFd_ = -1;  ///< opened with O_APPEND; written with write(2)
   cv::VideoWriter video_;
   std::string videoTmp_, videoFinal_;
+  long long videoFrames_ = 0;      ///< frames written into the open video
   std::set<std::string> claimed_;  ///< names handed out in this run
 };
 

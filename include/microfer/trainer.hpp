@@ -32,7 +32,11 @@ struct TrainConfig {
   std::string outDir = "runs/train";  ///< checkpoints, metrics.csv, curves.png, best.mfm
   bool resume = false;                ///< continue from outDir's checkpoint if there is one
   std::string initModel;              ///< fine-tune: start from this model file's weights
-  int maxBatchesPerEpoch = 0;         ///< >0 limits each epoch (smoke tests)
+  /// With initModel: the final (classifier) layer is not copied but starts fresh, so the
+  /// init model may have another number of classes (transfer to another label set, e.g.
+  /// FER2013 -> CASME II). The rest of the architecture must still match.
+  bool initNewClassifier = false;
+  int maxBatchesPerEpoch = 0;  ///< >0 limits each epoch (smoke tests)
   /// >0: return after this many epochs of the `epochs`-long schedule (as if interrupted).
   int stopAfterEpochs = 0;
   bool quiet = false;  ///< no progress output

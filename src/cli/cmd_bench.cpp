@@ -1,8 +1,6 @@
 // microfer-cli bench: per-stage timings of the product's pipeline on synthetic 640x480 frames
 // built from real faces, batch labelling throughput on a folder, and the live pipeline on a
 // video file (FrameSource, paced like a 30 FPS camera).
-#include <sys/resource.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -73,6 +71,11 @@ Options:
   --min-face PX          smallest face to find, pixels (default 40)
   --threads N            inference threads (default: all cores)
   --no-realtime          --video: read as fast as possible, no frame dropped
+  --stream               frames: a moving sequence as a camera sees it (a scene cut
+                         every 10 s) through the stream path, where detection
+                         follows the faces between whole-frame searches
+  --detect-every N       --stream / --video: whole-frame detection every Nth frame
+                         (default 5; 1 = every frame)
   --json FILE            also write the figures as JSON
   --verbose              detailed log
 
@@ -98,24 +101,6 @@ double round1(double v) {
 }
 double round2(double v) {
   return std::round(v * 100) / 100;
-}
-
-/// A field of /proc/self/status in MiB (VmRSS, VmHWM); falls back to getrusage's peak.
-double procStatusMiB(const char* field) {
-  std::ifstream in("/proc/self/status");
-  std::string line;
-  const std::string key = std::string(field) + ":";
-  while (std::getline(in, line))
-    if (line.rfind(key, 0) == 0) return std::atof(line.c_str() + key.size()) / 1024.0;
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  return ru.ru_maxrss / 1024.0;  // kilobytes on Linux
-}
-double peakRssMiB() {
-  return procStatusMiB("VmHWM");
-}
-double rssMiB() {
-  return procStatusMiB("VmRSS");
 }
 
 // -------------------------------------------------------------------------------------------
@@ -369,37 +354,12 @@ void printSeries(const std::vector<Series>& series, nlohmann::json& json) {
   }
 }
 
-void writeJson(const std::string& path, const nlohmann::json& json) {
-  if (path.empty()) return;
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp);
-    out << json.dump(2) << "\n";
-    if (!out) throw std::runtime_error("cannot write '" + tmp + "'");
-  }
-  fs::rename(tmp, path);
-}
-
 nlohmann::json describeRun(const PipelineConfig& cfg) {
   const char* omp = std::getenv("OMP_WAIT_POLICY");
   return {{"detector", toString(cfg.detector.kind)}, {"tta", toString(cfg.classifier.tta.mode)},
           {"min_face", cfg.detector.minFaceSize},    {"threads", cfg.classifier.threads},
           {"omp_wait_policy", omp ? omp : ""},       {"opencv_threads", cv::getNumThreads()}};
 }
-
-/// A temporary folder that is removed with everything in it when the object goes.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "microfer-bench-XXXXXX").string();
-    if (!mkdtemp(pattern.data())) throw std::runtime_error("cannot create a temporary folder");
-    path = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
 
 // -------------------------------------------------------------------------------------------
 // Modes
@@ -411,19 +371,27 @@ int benchFrames(const Args& a, const PipelineConfig& cfg, int faces) {
 
   // A pool of distinct frames, cycled through: enough variety for the detector's cost to
   // average out, small enough to build in a moment.
+  // --stream: consecutive frames of slowly moving faces (30 FPS, a new scene every 10 s), as
+  // the live view sees them, through Pipeline::processStream.
+  const bool stream = a.flag("stream");
   const FaceBank bank = loadFaceBank();
-  const int distinct = std::min(frames + warmup, 24);
-  const std::vector<Scene> scenes = planScenes(bank, faces, distinct, seed);
-  std::vector<std::vector<unsigned char>> jpegs(scenes.size());
-  std::vector<std::vector<cv::Rect2f>> planted(scenes.size());
-  for (size_t i = 0; i < scenes.size(); ++i)
-    cv::imencode(".jpg", renderScene(bank, scenes[i], 0, &planted[i]), jpegs[i],
-                 {cv::IMWRITE_JPEG_QUALITY, 90});
+  constexpr int kStreamFps = 30, kFramesPerScene = 300;
+  const int distinct = stream ? frames + warmup : std::min(frames + warmup, 24);
+  const std::vector<Scene> scenes = planScenes(
+      bank, faces, stream ? (distinct + kFramesPerScene - 1) / kFramesPerScene : distinct, seed);
+  std::vector<std::vector<unsigned char>> jpegs(static_cast<size_t>(distinct));
+  std::vector<std::vector<cv::Rect2f>> planted(jpegs.size());
+  for (size_t i = 0; i < jpegs.size(); ++i) {
+    const cv::Mat image =
+        stream ? renderScene(bank, scenes[i / kFramesPerScene], double(i) / kStreamFps, &planted[i])
+               : renderScene(bank, scenes[i], 0, &planted[i]);
+    cv::imencode(".jpg", image, jpegs[i], {cv::IMWRITE_JPEG_QUALITY, 90});
+  }
 
   Pipeline pipeline(cfg);
   AnnotateOptions ann;
   ann.attention = cfg.withAttention;
-  TempDir tmp;
+  TempDir tmp("bench");
   Series decode{"decode", {}}, detect{"detect", {}}, align{"align", {}}, classify{"classify", {}},
       annotateMs{"annotate", {}}, write{"write", {}}, frame{"frame", {}};
   long long planted_ = 0, found = 0;
@@ -431,11 +399,12 @@ int benchFrames(const Args& a, const PipelineConfig& cfg, int faces) {
   Clock::time_point timedStart = start;
   for (int i = 0; i < warmup + frames; ++i) {
     if (i == warmup) timedStart = Clock::now();
-    const size_t k = static_cast<size_t>(i) % scenes.size();
+    const size_t k = static_cast<size_t>(i) % jpegs.size();
     const auto t0 = Clock::now();
     cv::Mat image = decodeImage(jpegs[k], "frame " + std::to_string(k));
     const auto t1 = Clock::now();
-    const FrameResult r = pipeline.process(image, "synthetic", i);
+    const FrameResult r = stream ? pipeline.processStream(image, "synthetic", i)
+                                 : pipeline.process(image, "synthetic", i);
     const auto t2 = Clock::now();
     annotate(image, r, ann);
     const auto t3 = Clock::now();
@@ -463,18 +432,28 @@ int benchFrames(const Args& a, const PipelineConfig& cfg, int faces) {
   const double fps = frames / seconds;
 
   nlohmann::json json = describeRun(cfg);
-  json["mode"] = "frames";
+  json["mode"] = stream ? "stream" : "frames";
+  if (stream) json["detect_every"] = cfg.detectEvery;
   json["faces_per_frame"] = faces;
   json["frames"] = frames;
   json["frame_size"] = {kFrameWidth, kFrameHeight};
+  const std::string kind = stream ? "a moving sequence, whole-frame detection every " +
+                                        std::to_string(cfg.detectEvery) + " frames"
+                                  : std::to_string(jpegs.size()) + " distinct";
   std::printf(
-      "bench: %d synthetic %dx%d frames (%zu distinct, seed %u), %d face(s) each, "
-      "detector %s, TTA %s\n",
-      frames, kFrameWidth, kFrameHeight, scenes.size(), seed, faces,
+      "bench: %d synthetic %dx%d frames (%s, seed %u), %d face(s) each, detector %s, TTA %s\n",
+      frames, kFrameWidth, kFrameHeight, kind.c_str(), seed, faces,
       toString(cfg.detector.kind).c_str(), toString(cfg.classifier.tta.mode).c_str());
   printSeries({decode, detect, align, classify, annotateMs, write, frame}, json);
   const double peak = peakRssMiB();
   std::printf("planted faces found: %lld/%lld\n", found, planted_);
+  if (stream) {
+    std::printf(
+        "stream frames: %lld with a whole-frame search, %lld searched near the last faces\n",
+        pipeline.wholeFrameSearches(), pipeline.nearSearches());
+    json["whole_frame_searches"] = pipeline.wholeFrameSearches();
+    json["near_searches"] = pipeline.nearSearches();
+  }
   std::printf("peak memory (VmHWM): %.1f MiB\n", peak);
   const double p50 = percentile(frame.ms, 0.5), p95 = percentile(frame.ms, 0.95);
   json["faces_planted"] = planted_;
@@ -500,7 +479,7 @@ int benchFolder(const Args& a, const PipelineConfig& cfg) {
   Pipeline pipeline(cfg);
   AnnotateOptions ann;
   ann.attention = cfg.withAttention;
-  TempDir tmp;
+  TempDir tmp("bench");
   ResultsWriter writer(tmp.path.string());
   // The first images warm up the caches and the allocator; they are labelled again, timed.
   for (int i = 0; i < warmup; ++i) pipeline.process(readImage(images[i]), images[i]);
@@ -559,6 +538,7 @@ int benchVideo(const Args& a, const PipelineConfig& cfg) {
     cv::Mat first;
     if (cap.isOpened() && cap.read(first)) pipeline.process(first);
   }
+  pipeline.resetStream();
   FrameSource::Options opts;
   opts.queueSize = 1;
   opts.dropOldest = realTime;
@@ -577,7 +557,7 @@ int benchVideo(const Args& a, const PipelineConfig& cfg) {
       if (source.state() == FrameSource::State::Running) continue;
       break;
     }
-    FrameResult r = pipeline.process(frame.image, path, frame.index);
+    FrameResult r = pipeline.processStream(frame.image, path, frame.index);
     annotate(frame.image, r, ann);
     samples.push_back({msBetween(frame.captured, Clock::now()), rssMiB()});
   }
@@ -620,6 +600,11 @@ int benchVideo(const Args& a, const PipelineConfig& cfg) {
               toString(cfg.detector.kind).c_str(), toString(cfg.classifier.tta.mode).c_str());
   std::printf("frames: %lld captured, %zu processed, %lld dropped; %.1f processed/s over %.1f s\n",
               captured, samples.size(), dropped, processedPerS, seconds);
+  std::printf(
+      "detection: %lld frames with a whole-frame search, %lld searched near the last faces\n",
+      pipeline.wholeFrameSearches(), pipeline.nearSearches());
+  json["whole_frame_searches"] = pipeline.wholeFrameSearches();
+  json["near_searches"] = pipeline.nearSearches();
   std::printf(
       "latency capture->result ms: all p50 %.1f p95 %.1f | first 10%% p50 %.1f p95 %.1f | "
       "last 10%% p50 %.1f p95 %.1f\n",
@@ -684,9 +669,10 @@ int makeVideo(const Args& a, int faces) {
 }  // namespace
 
 int runBench(const std::vector<std::string>& argv) {
-  const Args a(argv, {"help", "verbose", "attention", "no-realtime"},
-               {"detector", "tta", "model", "min-face", "threads", "max-faces", "faces", "frames",
-                "warmup", "seed", "json", "folder", "video", "make-frames", "make-video"});
+  const Args a(
+      argv, {"help", "verbose", "attention", "no-realtime", "stream"},
+      {"detector", "tta", "model", "min-face", "threads", "max-faces", "faces", "frames", "warmup",
+       "seed", "json", "folder", "video", "make-frames", "make-video", "detect-every"});
   if (a.flag("help")) {
     std::fputs(kBenchHelp, stdout);
     return 0;

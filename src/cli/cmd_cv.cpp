@@ -6,8 +6,8 @@
 #include "args.hpp"
 #include "commands.hpp"
 #include "common.hpp"
-#include "microfer/metrics.hpp"
-#include "microfer/trainer.hpp"
+#include "microfer/cross_validation.hpp"
+#include "microfer/model_file.hpp"
 
 namespace microfer::cli {
 
@@ -20,7 +20,8 @@ Usage: microfer-cli cv --data DIR [options]
                     S###_...); contempt is not one of the 7 classes and is skipped
   --folds K         number of folds (default 10); no subject is in two folds
   --init FILE       fine-tune from this model (transfer learning, e.g. the FER2013 model)
-  --epochs N (30) --lr X (0.01, or 0.003 with --init) --batch N (32) --width N (32)
+  --epochs N (30) --lr X (0.01, or 0.003 with --init) --batch N (32)
+  --width N         (32, or the --init model's)
   --seed N (1)      fold assignment and training seed
   --out DIR         per-fold training folders (default runs/cv)
   --threads N       LibTorch threads
@@ -30,6 +31,28 @@ the held-out fold) and is scored once. Prints per-fold accuracy, mean ± std, an
 pooled confusion matrix.
 )";
 }  // namespace
+
+TrainConfig foldTrainConfig(const Args& a, const std::vector<std::string>& classNames) {
+  TrainConfig cfg;
+  cfg.initModel = a.get("init");
+  const bool transfer = !cfg.initModel.empty();
+  if (transfer) {
+    const ModelInfo init = readModelInfo(cfg.initModel);
+    cfg.network = init.network;
+    cfg.initNewClassifier = init.classNames != classNames;
+  }
+  cfg.network.numClasses = static_cast<int>(classNames.size());
+  cfg.network.width = a.getInt("width", cfg.network.width);
+  cfg.epochs = a.getInt("epochs", 30);
+  cfg.batchSize = a.getInt("batch", 32);
+  cfg.lr = a.getDouble("lr", transfer ? 0.003 : 0.01);
+  cfg.warmupEpochs = transfer ? 0 : 1;
+  cfg.seed = static_cast<unsigned>(a.getInt("seed", 1));
+  cfg.quiet = true;
+  if (cfg.epochs < 1 || cfg.batchSize < 2 || cfg.network.width < 1)
+    throw UsageError("--epochs, --batch and --width must be positive (batch >= 2)");
+  return cfg;
+}
 
 int runCrossValidation(const std::vector<std::string>& argv) {
   const Args a(
@@ -47,45 +70,27 @@ int runCrossValidation(const std::vector<std::string>& argv) {
   const unsigned seed = static_cast<unsigned>(a.getInt("seed", 1));
   const Dataset all = loadImageFolder(a.get("data"));
   const std::vector<int> fold = subjectFolds(all.samples, k, seed);
-  const bool transfer = a.has("init");
+  const TrainConfig base = foldTrainConfig(a, all.classNames);
+  const std::filesystem::path out = a.get("out", "runs/cv");
 
-  ConfusionMatrix pooled(kNumEmotions);
   std::vector<double> accs;
-  for (int f = 0; f < k; ++f) {
-    Dataset tr, te;
-    tr.classNames = te.classNames = all.classNames;
-    for (size_t i = 0; i < all.samples.size(); ++i)
-      (fold[i] == f ? te : tr).samples.push_back(all.samples[i]);
-    TrainConfig cfg;
-    cfg.network.width = a.getInt("width", 32);
-    cfg.epochs = a.getInt("epochs", 30);
-    cfg.batchSize = a.getInt("batch", 32);
-    cfg.lr = a.getDouble("lr", transfer ? 0.003 : 0.01);
-    cfg.warmupEpochs = transfer ? 0 : 1;
-    cfg.seed = seed + f;
-    cfg.initModel = a.get("init");
-    cfg.outDir =
-        (std::filesystem::path(a.get("out", "runs/cv")) / ("fold" + std::to_string(f))).string();
-    cfg.quiet = true;
-    const TrainResult r = train(tr, nullptr, cfg);
-    ModelInfo info;
-    MicroAttentionResNet model = loadModel(r.lastModel, info);
-    std::vector<cv::Mat> crops;
-    for (const auto& s : te.samples) crops.push_back(s.image);
-    const auto probs = predictCrops(model, crops, info.mean, info.stdDev);
-    ConfusionMatrix cm(kNumEmotions);
-    for (size_t i = 0; i < probs.size(); ++i) {
-      const int p = int(std::max_element(probs[i].begin(), probs[i].end()) - probs[i].begin());
-      cm.add(te.samples[i].label, p);
-      pooled.add(te.samples[i].label, p);
-    }
-    accs.push_back(cm.accuracy());
-    std::printf("fold %d: train %zu test %zu accuracy %.4f\n", f + 1, tr.samples.size(),
-                te.samples.size(), cm.accuracy());
-    std::fflush(stdout);
-  }
+  const auto folds = crossValidate(
+      all, fold,
+      [&](int f) {
+        TrainConfig cfg = base;
+        cfg.seed = base.seed + f;
+        cfg.outDir = (out / ("fold" + std::to_string(f))).string();
+        return cfg;
+      },
+      [&](const FoldResult& r) {
+        accs.push_back(r.confusion.accuracy());
+        std::printf("fold %d: train %zu test %zu accuracy %.4f\n", r.fold + 1,
+                    r.trainIndices.size(), r.testIndices.size(), r.confusion.accuracy());
+        std::fflush(stdout);
+      });
+  const ConfusionMatrix pooled = pooledConfusion(folds, static_cast<int>(all.classNames.size()));
   std::fputs(pooled.report(all.classNames).c_str(), stdout);
-  printCrossValidationSummary(accs, transfer ? "transfer" : "scratch");
+  printCrossValidationSummary(accs, base.initModel.empty() ? "scratch" : "transfer");
   return 0;
 }
 

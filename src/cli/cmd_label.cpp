@@ -37,6 +37,10 @@ Options:
   --min-face PX          smallest face to find, pixels (default 40)
   --every N              videos: label every Nth frame (default 1)
   --no-smooth            videos: no temporal smoothing of the labels
+  --detect-every N       videos: search the whole frame every Nth labelled frame and,
+                         in between, only around the faces already found (default 5;
+                         a lost face brings the whole-frame search back at once;
+                         1 = whole frame every time)
   --attention            draw the micro-attention map over each face
   --max-faces N          label at most the N largest faces per image (default all)
   --max-pixels N         refuse images larger than N pixels (default 100000000)
@@ -72,28 +76,43 @@ void labelVideo(const std::string& path, Pipeline& pipeline, ResultsWriter& writ
     cap.open(path);
   } catch (const cv::Exception&) {
   }
-  if (!cap.isOpened()) throw InputError("cannot open video '" + path + "'");
+  if (!cap.isOpened())
+    throw InputError("cannot open video '" + path + "': missing, unreadable or not a video");
   double fps = cap.get(cv::CAP_PROP_FPS);
   if (!(fps > 0 && fps < 1000)) fps = 25;
+  // The container's count, to tell a video that ends early (corrupt or cut) from a whole one.
+  const double declared = cap.get(cv::CAP_PROP_FRAME_COUNT);
   FaceTracker tracker;
+  pipeline.resetStream();
   cv::Mat frame;
   long long index = 0, processed = 0;
   std::string videoOut;
-  while (cap.read(frame)) {
-    if (frame.empty()) break;
-    if (index % every == 0) {
-      FrameResult r = pipeline.process(frame, path, index);
-      if (smooth) tracker.update(r);
-      annotate(frame, r, ann);
-      if (videoOut.empty()) videoOut = writer.openVideo(path, fps / every, frame.size());
-      writer.writeVideoFrame(frame);
-      writer.append(r);
-      totals.faces += static_cast<long>(r.faces.size());
-      ++processed;
+  try {
+    // OpenCV skips frames it cannot decode: `index` counts the frames that decoded.
+    while (cap.read(frame)) {
+      if (frame.empty()) break;
+      if (index % every == 0) {
+        FrameResult r = pipeline.processStream(frame, path, index);
+        if (smooth) tracker.update(r);
+        annotate(frame, r, ann);
+        if (videoOut.empty()) videoOut = writer.openVideo(path, fps / every, frame.size());
+        writer.writeVideoFrame(frame);
+        writer.append(r);
+        totals.faces += static_cast<long>(r.faces.size());
+        ++processed;
+      }
+      ++index;
     }
-    ++index;
+    writer.closeVideo();
+  } catch (...) {
+    writer.discardVideo();  // an unfinished labelled video never gets its final name
+    throw;
   }
-  writer.closeVideo();
+  if (declared > 0 && index > 0 && index < static_cast<long long>(declared))
+    std::fprintf(stderr,
+                 "warning: video '%s': only %lld of its %.0f frames could be read "
+                 "(the others are corrupt or missing)\n",
+                 path.c_str(), index, declared);
   if (processed == 0) throw InputError("video '" + path + "' has no readable frames");
   totals.frames += processed;
   std::printf("%s: %lld frames labelled -> %s\n", path.c_str(), processed, videoOut.c_str());
@@ -103,7 +122,7 @@ void labelVideo(const std::string& path, Pipeline& pipeline, ResultsWriter& writ
 int runLabel(const std::vector<std::string>& argv) {
   const Args a(argv, {"help", "verbose", "no-smooth", "attention"},
                {"detector", "tta", "out", "model", "min-face", "every", "threads", "max-pixels",
-                "shard", "max-faces"});
+                "shard", "max-faces", "detect-every"});
   if (a.flag("help")) {
     std::fputs(kLabelHelp, stdout);
     return 0;

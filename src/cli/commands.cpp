@@ -12,8 +12,10 @@ int runCommand(const std::string& command, const std::vector<std::string>& args)
   if (command == "geometry") return runGeometry(args);
   if (command == "export") return runExport(args);
   if (command == "cv") return runCrossValidation(args);
+  if (command == "loso") return runLoso(args);
   if (command == "baseline") return runBaseline(args);
   if (command == "bench") return runBench(args);
+  if (command == "soak") return runSoak(args);
   throw UsageError("unknown command '" + command + "'");
 }
 

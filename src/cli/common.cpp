@@ -1,7 +1,12 @@
 #include "common.hpp"
 
+#include <sys/resource.h>
+
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
 
 namespace microfer::cli {
 
@@ -19,6 +24,8 @@ PipelineConfig pipelineConfigFromArgs(const Args& a) {
   cfg.classifier.threads = a.getInt("threads", 0);
   cfg.withAttention = a.flag("attention");
   cfg.maxFaces = a.getInt("max-faces", 0);
+  cfg.detectEvery = a.getInt("detect-every", cfg.detectEvery);
+  if (cfg.detectEvery < 1) throw UsageError("--detect-every must be at least 1");
   return cfg;
 }
 
@@ -40,6 +47,50 @@ void printCrossValidationSummary(const std::vector<double>& acc, const std::stri
   for (double v : acc) var += (v - mean) * (v - mean) / acc.size();
   std::printf("cv_accuracy_mean=%.4f cv_accuracy_std=%.4f folds=%zu %s\n", mean, std::sqrt(var),
               acc.size(), tag.c_str());
+}
+
+namespace {
+/// A field of /proc/self/status in MiB (VmRSS, VmHWM); falls back to getrusage's peak.
+double procStatusMiB(const char* field) {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  const std::string key = std::string(field) + ":";
+  while (std::getline(in, line))
+    if (line.rfind(key, 0) == 0) return std::atof(line.c_str() + key.size()) / 1024.0;
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_maxrss / 1024.0;  // kilobytes on Linux
+}
+}  // namespace
+
+double peakRssMiB() {
+  return procStatusMiB("VmHWM");
+}
+double rssMiB() {
+  return procStatusMiB("VmRSS");
+}
+
+void writeJson(const std::string& path, const nlohmann::json& json) {
+  if (path.empty()) return;
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp);
+    out << json.dump(2) << "\n";
+    if (!out) throw std::runtime_error("cannot write '" + tmp + "'");
+  }
+  std::filesystem::rename(tmp, path);
+}
+
+TempDir::TempDir(const std::string& tag) {
+  std::string pattern =
+      (std::filesystem::temp_directory_path() / ("microfer-" + tag + "-XXXXXX")).string();
+  if (!mkdtemp(pattern.data())) throw std::runtime_error("cannot create a temporary folder");
+  path = pattern;
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path, ec);
 }
 
 }  // namespace microfer::cli

@@ -1,15 +1,22 @@
 // Options shared by several microfer-cli commands.
 #pragma once
 
+#include <filesystem>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
 
 #include "args.hpp"
 #include "microfer/pipeline.hpp"
 
+namespace microfer {
+struct TrainConfig;
+}
+
 namespace microfer::cli {
 
-/// --detector, --tta, --model, --min-face, --threads, --attention, --max-faces.
+/// --detector, --tta, --model, --min-face, --threads, --attention, --max-faces,
+/// --detect-every.
 PipelineConfig pipelineConfigFromArgs(const Args& a);
 
 /// --shard K/N: item i (0-based, in the sorted input order) belongs to shard K when
@@ -23,5 +30,29 @@ Shard parseShard(const std::string& text);
 /// Prints "cv_accuracy_mean=... cv_accuracy_std=... folds=K <tag>" (population std) for the
 /// per-fold accuracies of a cross-validation.
 void printCrossValidationSummary(const std::vector<double>& foldAccuracies, const std::string& tag);
+
+/// Resident memory of this process (VmRSS) and its peak (VmHWM) in MiB, from
+/// /proc/self/status; where that is missing, both give getrusage's peak.
+double rssMiB();
+double peakRssMiB();
+
+/// Writes `json` to `path` (a temporary name renamed into place); nothing for an empty path.
+void writeJson(const std::string& path, const nlohmann::json& json);
+
+/// A fresh folder under the system's temporary folder (microfer-TAG-XXXXXX), removed with
+/// everything in it when the object goes.
+struct TempDir {
+  std::filesystem::path path;
+  explicit TempDir(const std::string& tag);
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+};
+
+/// The training of one cross-validation fold (cv, loso) from --width --epochs (30) --batch (32)
+/// --lr (0.01, or 0.003 with --init) --seed (1) --init. With --init, the architecture is the init
+/// model's, and its classifier layer is replaced when its classes differ from `classNames`.
+/// Defined in cmd_cv.cpp (which includes LibTorch; this header does not).
+TrainConfig foldTrainConfig(const Args& a, const std::vector<std::string>& classNames);
 
 }  // namespace microfer::cli

@@ -19,8 +19,10 @@ Commands:
   train           train the micro-attention network (see: microfer-cli train --help)
   eval            accuracy of a model on a labelled folder of face crops
   cv              subject-independent k-fold cross-validation (CK+)
+  loso            leave-one-subject-out on micro-expressions (CASME II layout)
   baseline        LBP / Gabor + SVM baselines
   bench           per-stage timings of the pipeline (see: microfer-cli bench --help)
+  soak            long run: memory stays flat, every input is in the results
   info            show the installed model and detectors
 
 Common options: --verbose (detailed log), --help

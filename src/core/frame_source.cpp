@@ -51,7 +51,10 @@ std::unique_ptr<FrameProvider> openVideoProvider(const std::string& path) {
 }
 
 FrameSource::FrameSource(std::unique_ptr<FrameProvider> provider, const Options& options)
-    : provider_(std::move(provider)), options_(options) {
+    : provider_(std::move(provider)),
+      fps_(provider_->fps()),
+      name_(provider_->name()),
+      options_(options) {
   if (options_.queueSize == 0) options_.queueSize = 1;
   thread_ = std::thread([this] { run(); });
 }
@@ -61,7 +64,12 @@ FrameSource::~FrameSource() {
 }
 
 void FrameSource::stop() {
-  stopRequested_ = true;
+  {
+    // Under the lock: set between the capture thread's check of the flag and its wait, the
+    // wake-up would be lost and join() would hang.
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopRequested_ = true;
+  }
   changed_.notify_all();
   if (thread_.joinable()) thread_.join();
 }
@@ -84,8 +92,7 @@ bool FrameSource::next(Frame& frame, std::chrono::milliseconds timeout) {
 
 void FrameSource::run() {
   using Clock = std::chrono::steady_clock;
-  const double fps = provider_->fps();
-  const auto period = std::chrono::duration<double>(fps > 0 ? 1.0 / fps : 1.0 / 30);
+  const auto period = std::chrono::duration<double>(fps_ > 0 ? 1.0 / fps_ : 1.0 / 30);
   auto due = Clock::now();
   long long index = 0;
   int failures = 0;
@@ -96,7 +103,7 @@ void FrameSource::run() {
       ok = provider_->read(image);
     } catch (const std::exception& e) {
       std::lock_guard<std::mutex> lock(mutex_);
-      error_ = provider_->name() + ": " + e.what();
+      error_ = name_ + ": " + e.what();
       state_ = State::Failed;
       break;
     }
@@ -104,8 +111,7 @@ void FrameSource::run() {
       if (provider_->isFile()) break;
       if (++failures >= options_.maxConsecutiveFailures) {
         std::lock_guard<std::mutex> lock(mutex_);
-        error_ = provider_->name() + ": camera lost (no frame after " + std::to_string(failures) +
-                 " tries)";
+        error_ = name_ + ": camera lost (no frame after " + std::to_string(failures) + " tries)";
         state_ = State::Failed;
         break;
       }

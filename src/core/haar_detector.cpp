@@ -145,8 +145,13 @@ std::vector<FaceDetection> HaarDetector::detect(const cv::Mat& image) {
                            ? double(config_.maxDetectSide) / longSide
                            : 1.0;
   cv::Mat small;
-  if (scale < 1.0)
+  if (scale < 1.0 && cvRound(std::min(gray.cols, gray.rows) * scale) >= 1)
     cv::resize(gray, small, cv::Size(), scale, scale, cv::INTER_AREA);
+  else if (scale < 1.0)  // so thin (8294 x 1) that it would shrink to 0 pixels across
+    cv::resize(
+        gray, small,
+        cv::Size(std::max(1, cvRound(gray.cols * scale)), std::max(1, cvRound(gray.rows * scale))),
+        0, 0, cv::INTER_AREA);
   else
     small = gray;
   cv::Mat equalized;

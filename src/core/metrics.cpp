@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <sstream>
+#include <stdexcept>
 
 namespace microfer {
 
@@ -47,6 +48,25 @@ double ConfusionMatrix::macroF1() const {
       ++n;
     }
   return n ? s / n : 0.0;
+}
+
+double ConfusionMatrix::unweightedAverageRecall() const {
+  double s = 0;
+  int n = 0;
+  for (const auto& c : perClass())
+    if (c.support > 0) {
+      s += c.recall;
+      ++n;
+    }
+  return n ? s / n : 0.0;
+}
+
+ConfusionMatrix& ConfusionMatrix::operator+=(const ConfusionMatrix& other) {
+  if (other.counts.size() != counts.size())
+    throw std::invalid_argument("confusion matrices of different sizes");
+  for (size_t t = 0; t < counts.size(); ++t)
+    for (size_t p = 0; p < counts.size(); ++p) counts[t][p] += other.counts[t][p];
+  return *this;
 }
 
 std::string ConfusionMatrix::report(const std::vector<std::string>& names) const {

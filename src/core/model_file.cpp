@@ -1,5 +1,7 @@
 #include "microfer/model_file.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -55,29 +57,79 @@ json toJson(const ModelInfo& info) {
               {"notes", info.notes}};
 }
 
+// Header values are checked before anything is built from them: nlohmann converts a number
+// that does not fit (1e300 as an int or a float) with undefined behaviour, and a huge width
+// or depth would have the network allocate gigabytes.
+int intValue(const json& v, const std::string& what, int lo, int hi) {
+  if (!v.is_number_integer() || v.get<long long>() < lo || v.get<long long>() > hi)
+    throw std::runtime_error(what + " is " + v.dump() + ", expected an integer in " +
+                             std::to_string(lo) + ".." + std::to_string(hi));
+  return static_cast<int>(v.get<long long>());
+}
+int intIn(const json& j, const char* key, int lo, int hi) {
+  return intValue(j.at(key), key, lo, hi);
+}
+float numberIn(const json& j, const char* key, double lo, double hi) {
+  const json& v = j.at(key);
+  if (!v.is_number() || !(v.get<double>() >= lo && v.get<double>() <= hi))
+    throw std::runtime_error(std::string(key) + " is " + v.dump() + ", expected a number in [" +
+                             std::to_string(lo) + ", " + std::to_string(hi) + "]");
+  return static_cast<float>(v.get<double>());
+}
+float numberIn(const json& j, const char* key, double lo, double hi, float missing) {
+  return j.contains(key) ? numberIn(j, key, lo, hi) : missing;
+}
+
+/// Learnable parameters of a network, roughly (convolutions, attention and the classifier),
+/// in floating point so that no size overflows.
+double parameterEstimate(const NetworkConfig& n) {
+  double total = 9.0 * n.inChannels * n.width, in = n.width;
+  for (size_t s = 0; s < n.blocksPerStage.size(); ++s) {
+    const double out = n.width * std::pow(2.0, double(s));
+    for (int b = 0; b < n.blocksPerStage[s]; ++b) {
+      total += 9 * in * out + 9 * out * out + in * out + (n.attention ? 3 * out * out + out : 0);
+      in = out;
+    }
+  }
+  return total + in * n.numClasses;
+}
+constexpr double kMaxParameters = 50e6;  // the shipped model has 1.5 million
+
 ModelInfo fromJson(const json& j) {
   ModelInfo info;
   info.name = j.at("name").get<std::string>();
   const auto& n = j.at("network");
   if (n.at("arch").get<std::string>() != "preact-resnet-micro-attention")
     throw std::runtime_error("unknown architecture '" + n.at("arch").get<std::string>() + "'");
-  info.network.blocksPerStage = n.at("blocks_per_stage").get<std::vector<int>>();
-  info.network.width = n.at("width").get<int>();
-  info.network.inputSize = n.at("input_size").get<int>();
-  info.network.inChannels = n.at("in_channels").get<int>();
-  info.network.numClasses = n.at("num_classes").get<int>();
+  const json& blocks = n.at("blocks_per_stage");
+  if (!blocks.is_array() || blocks.empty() || blocks.size() > 6)
+    throw std::runtime_error("blocks_per_stage must list 1 to 6 stages");
+  info.network.blocksPerStage.clear();
+  for (size_t s = 0; s < blocks.size(); ++s)
+    info.network.blocksPerStage.push_back(
+        intValue(blocks[s], "blocks_per_stage[" + std::to_string(s) + "]", 1, 16));
+  info.network.width = intIn(n, "width", 1, 1024);
+  info.network.inputSize = intIn(n, "input_size", 8, 512);
+  // The classifier feeds gray crops.
+  info.network.inChannels = intIn(n, "in_channels", 1, 1);
+  info.network.numClasses = intIn(n, "num_classes", 1, 1000);
   info.network.attention = n.at("attention").get<bool>();
-  info.network.dropout = n.at("dropout").get<double>();
-  info.mean = j.at("normalisation").at("mean").get<float>();
-  info.stdDev = j.at("normalisation").at("std").get<float>();
+  info.network.dropout = numberIn(n, "dropout", 0, 0.99);
+  if (parameterEstimate(info.network) > kMaxParameters)
+    throw std::runtime_error("the network it describes is too large (over " +
+                             std::to_string(static_cast<long long>(kMaxParameters)) +
+                             " parameters)");
+  const auto& norm = j.at("normalisation");
+  info.mean = numberIn(norm, "mean", -1e3, 1e3);
+  info.stdDev = numberIn(norm, "std", 1e-6, 1e3);
   info.classNames = j.at("class_names").get<std::vector<std::string>>();
   const auto& c = j.at("crop");
-  info.crop.size = c.at("size").get<int>();
-  info.crop.leftEyeX = c.at("left_eye_x").get<float>();
-  info.crop.rightEyeX = c.at("right_eye_x").get<float>();
-  info.crop.eyeY = c.at("eye_y").get<float>();
-  info.crop.boxScale = c.value("box_scale", 1.0f);
-  info.crop.boxShiftY = c.value("box_shift_y", 0.0f);
+  info.crop.size = intIn(c, "size", 8, 512);
+  info.crop.leftEyeX = numberIn(c, "left_eye_x", 0, 1);
+  info.crop.rightEyeX = numberIn(c, "right_eye_x", 0, 1);
+  info.crop.eyeY = numberIn(c, "eye_y", 0, 1);
+  info.crop.boxScale = numberIn(c, "box_scale", 0.1, 10, 1.0f);
+  info.crop.boxShiftY = numberIn(c, "box_shift_y", -1, 1, 0.0f);
   info.notes = j.value("notes", std::string());
   if (static_cast<int>(info.classNames.size()) != info.network.numClasses)
     throw std::runtime_error("class_names has " + std::to_string(info.classNames.size()) +
@@ -128,6 +180,85 @@ RawModel readVerified(const std::string& path) {
   return raw;
 }
 
+/// The LibTorch archive of `model`'s parameters and buffers.
+std::string archiveOf(MicroAttentionResNet& model) {
+  torch::serialize::OutputArchive archive;
+  model->save(archive);
+  std::ostringstream out;
+  archive.save_to(out);
+  return out.str();
+}
+
+uint32_t le16At(const std::string& s, size_t pos) {
+  return getLe<uint16_t>(s, pos);
+}
+uint32_t le32At(const std::string& s, size_t pos) {
+  return getLe<uint32_t>(s, pos);
+}
+
+/// Whether a zip entry holds tensor data: "<archive>/data/<digits>".
+bool isTensorRecord(const std::string& name) {
+  const size_t slash = name.find('/');
+  if (slash == std::string::npos || name.compare(slash, 6, "/data/") != 0) return false;
+  const std::string id = name.substr(slash + 6);
+  return !id.empty() &&
+         std::all_of(id.begin(), id.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+/// The byte ranges in which two archives of the same architecture written by archiveOf()
+/// differ: the contents of the tensor records and the CRC-32 fields of each (in the central
+/// directory, the local header and the data descriptor). `zip` must come from archiveOf() in this
+/// process: it is parsed as the well-formed zip that LibTorch writes (one end-of-central-
+/// directory record at the very end, no comment, no ZIP64), not as untrusted input.
+std::vector<std::pair<size_t, size_t>> tensorRegions(const std::string& zip) {
+  constexpr size_t kEndRecord = 22, kCentralEntry = 46, kLocalHeader = 30;
+  const auto unexpected = [] {
+    return std::logic_error("LibTorch wrote an archive layout this program does not know");
+  };
+  if (zip.size() < kEndRecord || le32At(zip, zip.size() - kEndRecord) != 0x06054b50)
+    throw unexpected();
+  const size_t entries = le16At(zip, zip.size() - kEndRecord + 10);
+  size_t pos = le32At(zip, zip.size() - kEndRecord + 16);
+  std::vector<std::pair<size_t, size_t>> regions;
+  for (size_t i = 0; i < entries; ++i) {
+    if (pos + kCentralEntry > zip.size() || le32At(zip, pos) != 0x02014b50) throw unexpected();
+    const size_t nameLen = le16At(zip, pos + 28), extraLen = le16At(zip, pos + 30),
+                 commentLen = le16At(zip, pos + 32), local = le32At(zip, pos + 42);
+    if (isTensorRecord(zip.substr(pos + kCentralEntry, nameLen))) {
+      if (local + kLocalHeader > zip.size()) throw unexpected();
+      const size_t data = local + kLocalHeader + le16At(zip, local + 26) + le16At(zip, local + 28);
+      const size_t size = le32At(zip, pos + 20);
+      regions.emplace_back(pos + 16, 4);
+      regions.emplace_back(local + 14, 4);
+      regions.emplace_back(data, size);
+      // A streamed entry (flag bit 3) has its CRC-32 in a descriptor after the data, with or
+      // without the descriptor's signature.
+      if (le16At(zip, local + 6) & 8) {
+        const size_t descriptor = data + size;
+        if (descriptor + 8 > zip.size()) throw unexpected();
+        regions.emplace_back(descriptor + (le32At(zip, descriptor) == 0x08074b50 ? 4 : 0), 4);
+      }
+    }
+    pos += kCentralEntry + nameLen + extraLen + commentLen;
+  }
+  std::sort(regions.begin(), regions.end());
+  return regions;
+}
+
+/// True when `payload` is byte for byte the archive `reference` outside its tensor data, so
+/// that LibTorch's reader (which compiles the archive's TorchScript code and unpickles its
+/// metadata) only ever sees structure this program wrote itself.
+bool sameLayout(const std::string& payload, const std::string& reference) {
+  if (payload.size() != reference.size()) return false;
+  size_t from = 0;
+  for (const auto& [start, length] : tensorRegions(reference)) {
+    if (start < from || start + length > reference.size()) return false;
+    if (payload.compare(from, start - from, reference, from, start - from) != 0) return false;
+    from = start + length;
+  }
+  return payload.compare(from, std::string::npos, reference, from, std::string::npos) == 0;
+}
+
 ModelInfo parseHeader(const std::string& path, const std::string& header) {
   try {
     return fromJson(json::parse(header));
@@ -148,11 +279,7 @@ uint64_t fnv1a64(const void* data, size_t size, uint64_t seed) {
 }
 
 void saveModel(const std::string& path, MicroAttentionResNet& model, const ModelInfo& info) {
-  torch::serialize::OutputArchive archive;
-  model->save(archive);
-  std::ostringstream payloadStream;
-  archive.save_to(payloadStream);
-  const std::string payload = payloadStream.str();
+  const std::string payload = archiveOf(model);
   const std::string header = toJson(info).dump(2);
 
   std::string out(kMagic, kMagic + 8);
@@ -189,8 +316,22 @@ MicroAttentionResNet loadModel(const std::string& path, ModelInfo& info) {
   const RawModel raw = readVerified(path);
   info = parseHeader(path, raw.header);
   MicroAttentionResNet model(nullptr);
+  std::string reference;
   try {
     model = MicroAttentionResNet(info.network);
+    reference = archiveOf(model);
+  } catch (const std::exception& e) {
+    throw ModelFileError("model file '" + path +
+                         "': cannot build the network its header describes: " + e.what());
+  }
+  // LibTorch's archive reader is not made for untrusted input (a fuzzed archive behind a
+  // valid checksum crashed its TorchScript importer): it gets only an archive laid out
+  // exactly as this program writes one for the header's architecture.
+  if (!sameLayout(raw.payload, reference))
+    throw ModelFileError("model file '" + path +
+                         "': the weights archive does not match the architecture in its header "
+                         "(written by another version of MicroFER or LibTorch, or altered)");
+  try {
     torch::serialize::InputArchive archive;
     std::istringstream payload(raw.payload);
     archive.load_from(payload);

@@ -1,7 +1,9 @@
 #include "microfer/plot.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -96,11 +98,15 @@ void writeImageAtomically(const std::string& path, const cv::Mat& image) {
     throw std::runtime_error("cannot encode image for '" + path + "'");
   FILE* f = std::fopen(tmp.c_str(), "wb");
   if (!f) throw std::runtime_error("cannot write '" + tmp.string() + "'");
+  errno = 0;
   const bool ok = std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size();
-  const bool closed = std::fclose(f) == 0;
+  int err = errno;
+  const bool closed = std::fclose(f) == 0;  // the last buffered bytes are written here
+  if (!err) err = errno;
   if (!ok || !closed) {
     std::remove(tmp.c_str());
-    throw std::runtime_error("cannot write '" + path + "' (disk full?)");
+    throw std::runtime_error("cannot write '" + path +
+                             "': " + (err ? std::strerror(err) : "write failed") + " (disk full?)");
   }
   std::error_code ec;
   fs::rename(tmp, p, ec);

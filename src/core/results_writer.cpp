@@ -1,8 +1,12 @@
 #include "microfer/results_writer.hpp"
 
+#include <fcntl.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -25,6 +29,53 @@ std::string fmt(double v, int prec) {
   std::snprintf(buf, sizeof buf, "%.*f", prec, v);
   return buf;
 }
+
+int openForAppend(const std::string& path) {
+  return ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
+}
+
+// write(2) until done: no user-space buffer, so a record reaches the kernel at once and a
+// failure is seen here. Returns 0 or the errno of the failure.
+int writeAll(int fd, const std::string& bytes) {
+  size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return errno;
+    if (n == 0) return EIO;
+    done += static_cast<size_t>(n);
+  }
+  return 0;
+}
+
+std::string writeError(const std::string& path, int err) {
+  std::string msg = "cannot write '" + path + "': " + std::strerror(err);
+  if (err == ENOSPC || err == EFBIG || err == EDQUOT) msg += " (disk full or over a size limit)";
+  return msg;
+}
+
+// Cuts a file back to `size` after a failed append, so it never ends in half a record.
+void truncateTo(int fd, off_t size, const std::string& path) {
+  if (size >= 0 && ::ftruncate(fd, size) != 0)
+    spdlog::error("cannot cut '{}' back to its last complete record: {}", path,
+                  std::strerror(errno));
+}
+
+// cv::VideoWriter::write() reports no errors, so a video is checked by reading it back:
+// the container's frame count, or (where the backend does not know it) the frames decoded.
+bool videoReadsBack(const std::string& path, long long frames) {
+  cv::VideoCapture check;
+  try {
+    if (!check.open(path)) return false;
+    const double count = check.get(cv::CAP_PROP_FRAME_COUNT);
+    if (count > 0) return static_cast<long long>(count) == frames;
+    long long decoded = 0;
+    for (cv::Mat f; check.read(f) && !f.empty();) ++decoded;
+    return decoded == frames;
+  } catch (const cv::Exception&) {
+    return false;
+  }
+}
 }  // namespace
 
 std::string ResultsWriter::csvHeader() {
@@ -39,14 +90,24 @@ ResultsWriter::ResultsWriter(const std::string& outDir, bool writeCsvHeader) : o
   if (ec || !fs::is_directory(outDir))
     throw std::runtime_error("cannot create results folder '" + outDir + "'" +
                              (ec ? ": " + ec.message() : ""));
-  const bool csvIsNew = !fs::exists(csvPath()) || fs::file_size(csvPath(), ec) == 0;
-  csv_.open(csvPath(), std::ios::app);
-  jsonl_.open(jsonlPath(), std::ios::app);
-  if (!csv_ || !jsonl_) throw std::runtime_error("results folder '" + outDir + "' is not writable");
-  if (csvIsNew && writeCsvHeader) {
-    csv_ << csvHeader() << '\n';
-    csv_.flush();
-    if (!csv_) throw std::runtime_error("cannot write '" + csvPath() + "'");
+  csvFd_ = openForAppend(csvPath());
+  jsonlFd_ = openForAppend(jsonlPath());
+  if (csvFd_ < 0 || jsonlFd_ < 0) {
+    const int err = errno;
+    if (csvFd_ >= 0) ::close(csvFd_);
+    if (jsonlFd_ >= 0) ::close(jsonlFd_);
+    throw std::runtime_error("results folder '" + outDir +
+                             "' is not writable: " + std::strerror(err));
+  }
+  if (writeCsvHeader && ::lseek(csvFd_, 0, SEEK_END) == 0) {
+    const int err = writeAll(csvFd_, csvHeader() + '\n');
+    if (err) {
+      truncateTo(csvFd_, 0, csvPath());
+      const std::string msg = writeError(csvPath(), err);
+      ::close(csvFd_);
+      ::close(jsonlFd_);
+      throw std::runtime_error(msg);
+    }
   }
 }
 
@@ -56,6 +117,9 @@ ResultsWriter::~ResultsWriter() {
   } catch (const std::exception& e) {
     spdlog::error("{}", e.what());
   }
+  // Records were written with write(2); a failing close (NFS) can only be logged here.
+  if (::close(csvFd_) != 0) spdlog::error("closing '{}': {}", csvPath(), std::strerror(errno));
+  if (::close(jsonlFd_) != 0) spdlog::error("closing '{}': {}", jsonlPath(), std::strerror(errno));
 }
 
 std::string ResultsWriter::csvPath() const {
@@ -104,12 +168,23 @@ void ResultsWriter::append(const FrameResult& r) {
       {"height", r.imageSize.height},
       {"faces", faces},
       {"timing_ms", {{"detect", r.detectMs}, {"align", r.alignMs}, {"classify", r.classifyMs}}}};
-  csv_ << rows.str();
-  csv_.flush();
-  jsonl_ << frame.dump() << '\n';
-  jsonl_.flush();
-  if (!csv_ || !jsonl_)
-    throw std::runtime_error("cannot write results in '" + outDir_ + "' (disk full?)");
+  appendRecords(rows.str(), frame.dump() + '\n');
+}
+
+void ResultsWriter::appendRecords(const std::string& csvRows, const std::string& jsonLines) {
+  const off_t csvEnd = ::lseek(csvFd_, 0, SEEK_END);
+  const off_t jsonlEnd = ::lseek(jsonlFd_, 0, SEEK_END);
+  std::string failed = csvPath();
+  int err = writeAll(csvFd_, csvRows);
+  if (!err) {
+    failed = jsonlPath();
+    err = writeAll(jsonlFd_, jsonLines);
+  }
+  if (!err) return;
+  // Both files go back to where they were: no half row, and the CSV and JSONL still agree.
+  truncateTo(csvFd_, csvEnd, csvPath());
+  truncateTo(jsonlFd_, jsonlEnd, jsonlPath());
+  throw std::runtime_error(writeError(failed, err));
 }
 
 std::string ResultsWriter::uniquePath(const std::string& sourcePath, const std::string& suffix,
@@ -147,19 +222,38 @@ std::string ResultsWriter::openVideo(const std::string& sourcePath, double fps, 
   if (!video_.open(videoTmp_, cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), fps > 0 ? fps : 25.0,
                    size, true))
     throw std::runtime_error("cannot write video '" + videoFinal_ + "'");
+  videoFrames_ = 0;
   return videoFinal_;
 }
 
 void ResultsWriter::writeVideoFrame(const cv::Mat& annotated) {
-  if (video_.isOpened()) video_.write(annotated);
+  if (!video_.isOpened()) return;
+  video_.write(annotated);
+  ++videoFrames_;
 }
 
 void ResultsWriter::closeVideo() {
   if (!video_.isOpened()) return;
   video_.release();
   std::error_code ec;
+  if (!videoReadsBack(videoTmp_, videoFrames_)) {
+    fs::remove(videoTmp_, ec);
+    throw std::runtime_error("cannot write video '" + videoFinal_ +
+                             "': it did not read back complete (disk full?); removed");
+  }
   fs::rename(videoTmp_, videoFinal_, ec);
   if (ec) throw std::runtime_error("cannot finish video '" + videoFinal_ + "': " + ec.message());
+}
+
+void ResultsWriter::discardVideo() noexcept {
+  if (!video_.isOpened()) return;
+  try {
+    video_.release();
+  } catch (...) {
+    // Releasing only flushes the file that is removed below.
+  }
+  std::error_code ec;
+  fs::remove(videoTmp_, ec);
 }
 
 }  // namespace microfer

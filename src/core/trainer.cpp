@@ -146,7 +146,7 @@ TrainResult train(const Dataset& trainSet, const Dataset* val, const TrainConfig
   if (!cfg.initModel.empty()) {
     ModelInfo initInfo;
     MicroAttentionResNet init = loadModel(cfg.initModel, initInfo);
-    if (initInfo.network.numClasses != cfg.network.numClasses ||
+    if ((initInfo.network.numClasses != cfg.network.numClasses && !cfg.initNewClassifier) ||
         initInfo.network.width != cfg.network.width ||
         initInfo.network.blocksPerStage != cfg.network.blocksPerStage ||
         initInfo.network.attention != cfg.network.attention)
@@ -154,7 +154,8 @@ TrainResult train(const Dataset& trainSet, const Dataset* val, const TrainConfig
                                   "' has a different architecture");
     torch::NoGradGuard ng;
     auto dst = model->named_parameters();
-    for (const auto& p : init->named_parameters()) dst[p.key()].copy_(p.value());
+    for (const auto& p : init->named_parameters())
+      if (!cfg.initNewClassifier || p.key().rfind("fc.", 0) != 0) dst[p.key()].copy_(p.value());
     auto dstB = model->named_buffers();
     for (const auto& b : init->named_buffers()) dstB[b.key()].copy_(b.value());
     info.crop = initInfo.crop;

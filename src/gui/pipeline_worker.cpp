@@ -297,6 +297,7 @@ void PipelineWorker::startSource(std::unique_ptr<FrameProvider> provider, bool l
   m_streamFrames = 0;
   m_paused = false;
   m_tracker.reset();
+  if (m_pipeline) m_pipeline->resetStream();
   m_streamTimer->start();
   Q_EMIT streamStarted(m_streamName, m_streamOutDir);
 }
@@ -315,7 +316,7 @@ void PipelineWorker::pullFrame() {
   }
   try {
     const auto start = std::chrono::steady_clock::now();
-    FrameResult result = m_pipeline->process(frame.image, toStd(m_streamName), frame.index);
+    FrameResult result = m_pipeline->processStream(frame.image, toStd(m_streamName), frame.index);
     if (m_settings.smoothing) m_tracker.update(result);
     cv::Mat annotated = frame.image.clone();
     annotate(annotated, result, annotateOptions());

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# The test suite under the sanitizers, each in a build folder of its own:
+#   build-asan  AddressSanitizer + UndefinedBehaviorSanitizer + LeakSanitizer
+#               (-DMICROFER_SANITIZE=ON): every test of test_core, test_pipeline, test_gui
+#   build-tsan  ThreadSanitizer (-DMICROFER_SANITIZE_THREAD=ON): the capture thread and queue,
+#               tracker, results writer, damaged-video and soak tests. Not test_gui: Qt's event
+#               queue is uninstrumented, so every queued signal would look like a race.
+# Debian's LibTorch, OpenMP, OpenCV, GDAL, GLib and Qt are not instrumented: what is reported
+# inside them is suppressed entry by entry, with the reason, in tests/sanitizers/*.supp; our
+# own code has no suppression. Any report fails the run.
+# Usage: scripts/test-sanitizers.sh [asan|tsan]...   (default: both). Run scripts/setup.sh
+# first (scripts/test.sh does): it installs the dependencies and the MTCNN weights.
+# MICROFER_JOBS: parallel compile jobs (default: the number of cores).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+jobs=${MICROFER_JOBS:-$(nproc)}
+supp="$root/tests/sanitizers"
+runs=("$@")
+[ ${#runs[@]} -gt 0 ] || runs=(asan tsan)
+
+export OMP_WAIT_POLICY=PASSIVE QT_QPA_PLATFORM=offscreen
+# OpenCV's gPhoto2 camera probe leaks in code that LeakSanitizer cannot name (see lsan.supp).
+export OPENCV_VIDEOIO_PRIORITY_GPHOTO2=0
+# -O1 keeps the instrumented build and the tests fast enough for CI; -g1 gives line numbers
+# in the reports.
+flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1 -DNDEBUG"
+       -DMICROFER_BUILD_BENCH=OFF)
+
+stamp() { echo "== $(date +%T) $*"; }
+
+for run in "${runs[@]}"; do
+  start=$(date +%s)
+  case "$run" in
+    asan)
+      # Set before the build: test discovery runs the test programs too.
+      export ASAN_OPTIONS="halt_on_error=1:detect_leaks=1:detect_stack_use_after_return=1"
+      export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:suppressions=$supp/ubsan.supp"
+      export LSAN_OPTIONS="suppressions=$supp/lsan.supp:print_suppressions=0"
+      stamp "ASan+UBSan: configure and build test_core test_pipeline test_gui"
+      cmake -S . -B build-asan "${flags[@]}" -DMICROFER_SANITIZE=ON >/dev/null
+      cmake --build build-asan -j "$jobs" --target test_core test_pipeline test_gui
+      stamp "ASan+UBSan: ctest"
+      (cd build-asan && ctest --output-on-failure --timeout 1800)
+      unset ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS
+      ;;
+    tsan)
+      # ignore_noninstrumented_modules: only our instrumented code's accesses are checked,
+      # not what LibTorch/OpenMP, GLib or GDAL do inside themselves (see tsan.supp).
+      export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:ignore_noninstrumented_modules=1:suppressions=$supp/tsan.supp"
+      stamp "TSan: configure and build test_pipeline"
+      cmake -S . -B build-tsan "${flags[@]}" -DMICROFER_SANITIZE_THREAD=ON \
+        -DMICROFER_BUILD_GUI=OFF >/dev/null
+      cmake --build build-tsan -j "$jobs" --target test_pipeline
+      stamp "TSan: ctest (capture thread, queue, tracker, results)"
+      (cd build-tsan && ctest --output-on-failure --timeout 1800 \
+        -R '^(FrameSource|Tracker|ResultsWriter|DamagedVideo|Soak)\.')
+      unset TSAN_OPTIONS
+      ;;
+    *)
+      echo "unknown run '$run' (asan or tsan)" >&2
+      exit 2
+      ;;
+  esac
+  stamp "$run: passed in $(($(date +%s) - start)) s"
+done
