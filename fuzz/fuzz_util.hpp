@@ -6,7 +6,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <opencv2/core/utils/logger.hpp>
@@ -15,21 +14,24 @@
 
 namespace microfer::fuzz {
 
-/// A folder of this process for the files a target writes per input, removed at exit. On
-/// tmpfs (/dev/shm) where there is one: the targets write a file for every input.
+/// A folder of this process for the files a target writes per input. On tmpfs (/dev/shm)
+/// where there is one: the targets write a file for every input. libFuzzer ends with _Exit()
+/// (no atexit handlers), so each start removes the folders of processes that are gone.
 inline const std::filesystem::path& scratchDir() {
   static const std::filesystem::path dir = [] {
     namespace fs = std::filesystem;
     std::error_code ec;
     const fs::path base =
         fs::is_directory("/dev/shm", ec) ? fs::path("/dev/shm") : fs::temp_directory_path();
-    const fs::path d = base / ("microfer-fuzz-" + std::to_string(::getpid()));
+    const std::string prefix = "microfer-fuzz-";
+    for (const auto& e : fs::directory_iterator(base, ec)) {
+      const std::string name = e.path().filename().string();
+      if (name.rfind(prefix, 0) == 0 && !fs::exists("/proc/" + name.substr(prefix.size()), ec))
+        fs::remove_all(e.path(), ec);
+    }
+    const fs::path d = base / (prefix + std::to_string(::getpid()));
     fs::remove_all(d, ec);
     fs::create_directories(d);
-    std::atexit([] {
-      std::error_code e;
-      fs::remove_all(scratchDir(), e);
-    });
     return d;
   }();
   return dir;
