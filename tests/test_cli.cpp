@@ -18,18 +18,9 @@ namespace microfer {
 namespace {
 namespace fs = std::filesystem;
 
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
-}
+using test::slurp;
 
-std::vector<std::string> lines(const fs::path& p) {
-  std::vector<std::string> out;
-  std::ifstream f(p);
-  for (std::string l; std::getline(f, l);)
-    if (!l.empty()) out.push_back(l);
-  return out;
-}
+using test::lines;
 
 int run(const std::string& args, const fs::path& dir) {
   const std::string cmd = std::string(MICROFER_CLI) + " " + args + " >" +

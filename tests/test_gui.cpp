@@ -469,6 +469,34 @@ TEST_F(Gui, CameraLostMidStreamKeepsWhatWasWritten) {
   EXPECT_TRUE(fs::exists(end.videoPath.toStdString())) << "the labelled video so far is kept";
 }
 
+TEST_F(Gui, VideoWithoutFramesIsReportedNotSilentlyFinished) {
+  REQUIRE_MODEL();
+  const fs::path video = results_ / "empty.avi";
+  {
+    // A valid container that holds no frame.
+    cv::VideoWriter writer(video.string(), cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), 10,
+                           cv::Size(320, 240));
+    ASSERT_TRUE(writer.isOpened());
+  }
+  ASSERT_TRUE(fs::exists(video));
+  MainWindow window(testSettings());
+  window.setMessageBoxesEnabled(false);
+  window.setFileChooser(
+      [&](MainWindow::ChooserKind) { return QString::fromStdString(video.string()); });
+  QSignalSpy ended(&window, &MainWindow::streamEnded);
+  action(window, "actionOpenVideo")->trigger();
+  // Opening may already fail (no frame to probe): then an error message and no stream.
+  if (ended.isEmpty()) ended.wait(10000);
+  if (!ended.isEmpty()) {
+    const auto end = ended.first().first().value<microfer::gui::StreamEnd>();
+    EXPECT_EQ(end.framesProcessed, 0);
+    EXPECT_TRUE(end.error.contains(QStringLiteral("no readable frames")))
+        << end.error.toStdString();
+  }
+  EXPECT_FALSE(window.lastMessage().isEmpty()) << "the user must be told";
+  EXPECT_FALSE(window.isStreaming());
+}
+
 TEST_F(Gui, SettingsSurviveARestart) {
   AppSettings chosen;
   chosen.detector = QStringLiteral("mtcnn");

@@ -26,18 +26,9 @@ using namespace std::chrono_literals;
 
 constexpr int kFrames = 20;
 
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
-}
+using test::slurp;
 
-std::vector<std::string> lines(const fs::path& p) {
-  std::vector<std::string> out;
-  std::ifstream f(p);
-  for (std::string l; std::getline(f, l);)
-    if (!l.empty()) out.push_back(l);
-  return out;
-}
+using test::lines;
 
 bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;

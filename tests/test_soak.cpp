@@ -14,10 +14,7 @@ namespace microfer {
 namespace {
 namespace fs = std::filesystem;
 
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
-}
+using test::slurp;
 
 TEST(Soak, ShortRunAccountsForEveryFrameAndImage) {
   MICROFER_REQUIRE_SHARED("data/dlib-faces");

@@ -5,7 +5,10 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
+#include <vector>
 
 namespace microfer::test {
 
@@ -33,6 +36,21 @@ inline std::filesystem::path tempDir(const std::string& tag) {
 /// Writes a small untrained model (for plumbing tests, not accuracy) into `dir`; returns
 /// its path. Defined in test_support.cpp.
 std::string writeRandomModel(const std::filesystem::path& dir, int width = 8);
+
+/// The whole file as bytes (empty if it cannot be read).
+inline std::string slurp(const std::filesystem::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
+}
+
+/// The file's non-empty lines.
+inline std::vector<std::string> lines(const std::filesystem::path& p) {
+  std::vector<std::string> out;
+  std::ifstream f(p);
+  for (std::string l; std::getline(f, l);)
+    if (!l.empty()) out.push_back(l);
+  return out;
+}
 
 }  // namespace microfer::test
 

@@ -311,7 +311,9 @@ void PipelineWorker::pullFrame() {
     if (state == FrameSource::State::Failed)
       finishStream(fromStd(m_source->error()));
     else if (state == FrameSource::State::Finished)
-      finishStream(QString());
+      // A video that opens but yields no frame is an error the user must see, as in the CLI.
+      finishStream(m_streamFrames == 0 ? tr("video '%1' has no readable frames").arg(m_streamName)
+                                       : QString());
     return;
   }
   try {
