@@ -478,21 +478,15 @@ int runSoak(const std::vector<std::string>& argv) {
   bool passed = true;
   std::string growth[2] = {"-", "-"}, counts[2] = {"-", "-"};
   const auto start = Clock::now();
-  if (frames > 0) {
-    const PartResult live = soakLive(cfg, frames, dir);
-    json["live"] = report("live", "frames", live, maxGrowthMB);
-    passed &= live.passed(maxGrowthMB);
-    growth[0] = fixed1(live.memory.growthMB);
-    counts[0] = std::to_string(live.accounting.records) + "/" + std::to_string(frames);
+  auto record = [&](int slot, const char* part, const char* unit, const PartResult& r, int total) {
+    json[part] = report(part, unit, r, maxGrowthMB);
+    passed &= r.passed(maxGrowthMB);
+    growth[slot] = fixed1(r.memory.growthMB);
+    counts[slot] = std::to_string(r.accounting.records) + "/" + std::to_string(total);
     std::fflush(stdout);
-  }
-  if (images > 0) {
-    const PartResult batch = soakBatch(a, images, dir);
-    json["batch"] = report("batch", "images", batch, maxGrowthMB);
-    passed &= batch.passed(maxGrowthMB);
-    growth[1] = fixed1(batch.memory.growthMB);
-    counts[1] = std::to_string(batch.accounting.records) + "/" + std::to_string(images);
-  }
+  };
+  if (frames > 0) record(0, "live", "frames", soakLive(cfg, frames, dir), frames);
+  if (images > 0) record(1, "batch", "images", soakBatch(a, images, dir), images);
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   json["seconds"] = round1(seconds);
   json["passed"] = passed;
