@@ -43,11 +43,6 @@ TEST(ShippedModel, LabelsTheBundledSmileHappy) {
   }
 }
 
-float iou(const cv::Rect2f& a, const cv::Rect2f& b) {
-  const float inter = (a & b).area();
-  return inter / (a.area() + b.area() - inter);
-}
-
 // A camera-like sequence: the portrait, scaled to 440 px (its face about 85 px wide), drifting
 // a few pixels per frame over a 640x480 frame.
 cv::Mat driftingFrame(const cv::Mat& portrait, int i) {

@@ -127,10 +127,9 @@ bool Pipeline::detectNearPrevious(const cv::Mat& image, std::vector<FaceDetectio
     for (size_t i = 0; i < found.size(); ++i) {
       cv::Rect2f& b = found[i].box;
       b = cv::Rect2f(toFrame(b.tl()), toFrame(b.br()));
-      const float inter = (b & last.box).area();
-      const float iou = inter / (b.area() + last.box.area() - inter);
-      if (iou >= bestIou) {
-        bestIou = iou;
+      const float overlap = iou(b, last.box);
+      if (overlap >= bestIou) {
+        bestIou = overlap;
         best = static_cast<int>(i);
       }
     }
