@@ -4,18 +4,9 @@
 #include <opencv2/core.hpp>
 #include <random>
 
-namespace microfer {
+#include "microfer/augment_config.hpp"
 
-struct AugmentConfig {
-  float maxRotationDeg = 15.f;
-  float minScale = 0.9f, maxScale = 1.1f;
-  float maxShift = 0.1f;  ///< fraction of the crop side
-  bool flip = true;
-  float brightness = 0.2f;        ///< +- fraction of the pixel range
-  float contrast = 0.2f;          ///< gain in [1 - c, 1 + c]
-  float eraseProbability = 0.5f;  ///< random erasing (Zhong et al. 2020)
-  float eraseMinArea = 0.02f, eraseMaxArea = 0.25f;
-};
+namespace microfer {
 
 /// Random affine (rotation, scale, shift, flip), brightness/contrast, then normalisation
 /// ((v/255 - mean)/std) and random erasing (erased pixels get normal noise).

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "microfer/checksum.hpp"
 #include "microfer/face_aligner.hpp"
 #include "microfer/network.hpp"
 
@@ -49,8 +50,5 @@ ModelInfo readModelInfo(const std::string& path);
 /// source tree's models/, the installed data dir, <executable>/../share/microfer/models.
 /// Returns "" if none exists.
 std::string defaultModelPath();
-
-/// FNV-1a 64-bit hash.
-uint64_t fnv1a64(const void* data, size_t size, uint64_t seed = 1469598103934665603ULL);
 
 }  // namespace microfer

@@ -7,14 +7,9 @@
 #include "microfer/augment.hpp"
 #include "microfer/dataset.hpp"
 #include "microfer/model_file.hpp"
+#include "microfer/train_schedule.hpp"
 
 namespace microfer {
-
-enum class ClassBalance {
-  None,    ///< plain cross-entropy
-  Sqrt,    ///< class weights proportional to 1/sqrt(class frequency), mean weight 1
-  Inverse  ///< class weights proportional to 1/frequency, mean weight 1
-};
 
 struct TrainConfig {
   NetworkConfig network;

@@ -3,6 +3,7 @@
 
 #include "args.hpp"
 #include "commands.hpp"
+#include "microfer/device_trainer.hpp"
 #include "microfer/model_file.hpp"
 
 namespace microfer::cli {
@@ -10,17 +11,30 @@ namespace microfer::cli {
 // Ships a trained model: re-saves it with the current crop geometry (the aligner contract)
 // and notes, verified on reading back.
 int runExport(const std::vector<std::string>& argv) {
-  const Args a(argv, {"help", "verbose", "keep-crop"}, {"model", "out", "notes", "name"});
-  if (a.flag("help") || !a.has("model") || !a.has("out")) {
+  const Args a(argv, {"help", "verbose", "keep-crop"}, {"model", "weights", "out", "notes", "name"});
+  if (a.flag("help") || a.has("model") == a.has("weights") || !a.has("out")) {
     std::puts(
-        "microfer-cli export --model TRAINED.mfm --out models/NAME.mfm [--notes FILE]\n"
-        "  [--name NAME] [--keep-crop]\n"
+        "microfer-cli export (--model TRAINED.mfm | --weights TRAINED.mfw) --out models/NAME.mfm\n"
+        "  [--notes FILE] [--name NAME] [--keep-crop]\n"
         "Writes the model with the aligner's current crop geometry (unless --keep-crop) and\n"
-        "the text of --notes stored in the file.");
+        "the text of --notes stored in the file. --weights takes the portable weights that\n"
+        "microfer-train-device writes (any LibTorch version, any machine).");
     return a.flag("help") ? 0 : 2;
   }
   ModelInfo info;
-  MicroAttentionResNet net = loadModel(a.get("model"), info);
+  MicroAttentionResNet net(nullptr);
+  if (a.has("model")) {
+    net = loadModel(a.get("model"), info);
+  } else {
+    PortableWeights w;
+    net = readWeights(a.get("weights"), w);
+    info.network = w.network;
+    info.mean = w.mean;
+    info.stdDev = w.stdDev;
+    info.classNames = w.classNames;
+    info.crop.size = w.network.inputSize;
+    info.notes = w.notes;
+  }
   if (!a.flag("keep-crop")) {
     CropGeometry g;
     g.size = info.crop.size;

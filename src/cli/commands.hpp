@@ -20,5 +20,6 @@ int runBaseline(const std::vector<std::string>& args);
 int runInfo(const std::vector<std::string>& args);
 int runGeometry(const std::vector<std::string>& args);
 int runExport(const std::vector<std::string>& args);
+int runPack(const std::vector<std::string>& args);
 
 }  // namespace microfer::cli

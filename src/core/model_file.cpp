@@ -268,16 +268,6 @@ ModelInfo parseHeader(const std::string& path, const std::string& header) {
 }
 }  // namespace
 
-uint64_t fnv1a64(const void* data, size_t size, uint64_t seed) {
-  uint64_t h = seed;
-  const auto* p = static_cast<const unsigned char*>(data);
-  for (size_t i = 0; i < size; ++i) {
-    h ^= p[i];
-    h *= 1099511628211ULL;
-  }
-  return h;
-}
-
 void saveModel(const std::string& path, MicroAttentionResNet& model, const ModelInfo& info) {
   const std::string payload = archiveOf(model);
   const std::string header = toJson(info).dump(2);

@@ -34,21 +34,7 @@ namespace {
 torch::Tensor classWeights(const Dataset& ds, ClassBalance balance, int numClasses) {
   std::vector<int> counts = ds.classCounts();
   counts.resize(numClasses, 0);
-  std::vector<float> w(numClasses, 1.f);
-  if (balance != ClassBalance::None) {
-    const double n = ds.samples.size();
-    int present = 0;
-    for (int c : counts) present += c > 0;
-    double mean = 0;
-    for (int c = 0; c < numClasses; ++c) {
-      if (!counts[c]) continue;
-      const double r = n / (present * double(counts[c]));
-      w[c] = float(balance == ClassBalance::Sqrt ? std::sqrt(r) : r);
-      mean += w[c] * counts[c] / n;
-    }
-    for (auto& v : w) v = float(v / mean);  // average weight per sample = 1
-  }
-  return torch::tensor(w);
+  return torch::tensor(balanceWeights(counts, balance));
 }
 
 std::string fmtTime(double s) {
@@ -196,10 +182,7 @@ TrainResult train(const Dataset& trainSet, const Dataset* val, const TrainConfig
   const long totalSteps = long(batchesPerEpoch) * cfg.epochs;
   const bool tty = isatty(fileno(stderr));
   const auto lrAt = [&](long step) {
-    const double warm = cfg.warmupEpochs * batchesPerEpoch;
-    if (step < warm) return cfg.lr * (step + 1) / warm;
-    const double t = (step - warm) / std::max(1.0, totalSteps - warm);
-    return 0.5 * cfg.lr * (1 + std::cos(M_PI * t));
+    return scheduledLr(step, totalSteps, cfg.warmupEpochs * batchesPerEpoch, cfg.lr);
   };
 
   const int endEpoch =

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Trains candidate models side by side on a CUDA machine that has PyTorch's LibTorch and a
+# C++ compiler but no OpenCV (the GPU machine this workplace lends now and then).
+#   scripts/device/train-gpu.sh PACKS OUT SECONDS
+# PACKS holds train.mfc.xz and public.mfc.xz (microfer-cli pack, then xz); no test data
+# travels, so nothing there can be tuned on PrivateTest. Every run validates on PublicTest
+# and keeps its best epoch; OUT receives RUN.mfw (best weights) for each run and logs.tar
+# (logs and metrics.csv). The runs' schedules are fitted into SECONDS (builds included).
+set -u
+packs=$1 out=$2
+deadline=$(($(date +%s) + $3))
+mkdir -p "$out" /tmp/mfer/obj /tmp/mfer/runs
+nvidia-smi -L || true
+T=$(python3 -c 'import os, torch; print(os.path.dirname(torch.__file__))')
+ABI=$(python3 -c 'import torch; print(int(torch._C._GLIBCXX_USE_CXX11_ABI))')
+python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda)'
+
+# Unpack while compiling.
+(for f in "$packs"/*.mfc.xz; do
+   d=/tmp/mfer/$(basename "$f" .xz)
+   xz -dc "$f" >"$d" 2>/dev/null ||
+     python3 -c 'import lzma, shutil, sys; shutil.copyfileobj(lzma.open(sys.argv[1]), open(sys.argv[2], "wb"))' "$f" "$d"
+ done) &
+unpack=$!
+
+CXX=(g++ -O2 -std=c++17 -D_GLIBCXX_USE_CXX11_ABI="$ABI" -Iinclude -isystem "$T/include"
+     -isystem "$T/include/torch/csrc/api/include")
+t0=$(date +%s)
+pids=()
+for s in src/core/network.cpp src/core/checksum.cpp src/core/train_schedule.cpp \
+         src/core/device_trainer.cpp src/device/train_main.cpp; do
+  "${CXX[@]}" -c "$s" -o "/tmp/mfer/obj/$(basename "$s" .cpp).o" &
+  pids+=($!)
+done
+for p in "${pids[@]}"; do wait "$p" || { echo "compile failed"; exit 1; }; done
+g++ /tmp/mfer/obj/*.o -o /tmp/mfer/mtd -L"$T/lib" -Wl,--no-as-needed -ltorch -ltorch_cuda \
+  -ltorch_cpu -lc10_cuda -lc10 -Wl,-rpath,"$T/lib" || { echo "link failed"; exit 1; }
+wait $unpack
+echo "built in $(($(date +%s) - t0)) s"; ls -la /tmp/mfer/*.mfc || exit 1
+
+# PyTorch's CUDA libraries live beside it in site-packages.
+export LD_LIBRARY_PATH="$(find "$T/.." -maxdepth 4 -type d -name lib -path '*nvidia*' | tr '\n' :)$T/lib"
+budget=$((deadline - $(date +%s) - 30))
+echo "training budget $budget s"
+run() {
+  local name=$1; shift
+  /tmp/mfer/mtd --train /tmp/mfer/train.mfc --val /tmp/mfer/public.mfc \
+    --out /tmp/mfer/runs/"$name" --budget "$budget" --threads 2 --epochs 400 "$@" \
+    >/tmp/mfer/runs/"$name".log 2>&1 &
+}
+while read -r name args; do
+  [ -n "$name" ] && run "$name" $args
+done <"$(dirname "$0")/candidates.txt"
+sleep 20
+if [ -z "${MFER_ALLOW_CPU:-}" ] && grep -l "CUDA not available" /tmp/mfer/runs/*.log; then
+  echo "no CUDA: stopping"; ldd /tmp/mfer/mtd | grep -iE "cuda|not found"; kill $(jobs -p); exit 1
+fi
+nvidia-smi --query-gpu=utilization.gpu,memory.used --format=csv
+wait
+
+for d in /tmp/mfer/runs/*/; do
+  n=$(basename "$d")
+  cp "$d/best.mfw" "$out/$n.mfw" 2>/dev/null
+  echo "== $n: $(tail -1 /tmp/mfer/runs/$n.log)"
+  grep -E "budget|^epoch" /tmp/mfer/runs/$n.log | tail -4
+done
+(cd /tmp/mfer/runs && tar cf "$out/logs.tar" *.log */metrics.csv)

@@ -1,0 +1,35 @@
+#include "microfer/train_schedule.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace microfer {
+
+std::vector<float> balanceWeights(const std::vector<int>& counts, ClassBalance balance) {
+  std::vector<float> w(counts.size(), 1.f);
+  if (balance == ClassBalance::None) return w;
+  double n = 0;
+  int present = 0;
+  for (int c : counts) {
+    n += c;
+    present += c > 0;
+  }
+  if (n <= 0) return w;
+  double mean = 0;
+  for (size_t c = 0; c < counts.size(); ++c) {
+    if (!counts[c]) continue;
+    const double r = n / (present * double(counts[c]));
+    w[c] = float(balance == ClassBalance::Sqrt ? std::sqrt(r) : r);
+    mean += w[c] * counts[c] / n;
+  }
+  for (auto& v : w) v = float(v / mean);  // average weight per sample = 1
+  return w;
+}
+
+double scheduledLr(long step, long totalSteps, double warmupSteps, double peak) {
+  if (step < warmupSteps) return peak * (step + 1) / warmupSteps;
+  const double t = (step - warmupSteps) / std::max(1.0, totalSteps - warmupSteps);
+  return 0.5 * peak * (1 + std::cos(M_PI * std::min(1.0, t)));
+}
+
+}  // namespace microfer
