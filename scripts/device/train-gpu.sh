@@ -23,13 +23,16 @@ python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.versio
  done) &
 unpack=$!
 
-CXX=(g++ -O2 -std=c++17 -D_GLIBCXX_USE_CXX11_ABI="$ABI" -Iinclude -isystem "$T/include"
+CXX=(g++ -O2 -D_GLIBCXX_USE_CXX11_ABI="$ABI" -Iinclude -isystem "$T/include"
      -isystem "$T/include/torch/csrc/api/include")
 t0=$(date +%s)
 pids=()
 for s in src/core/network.cpp src/core/checksum.cpp src/core/train_schedule.cpp \
          src/core/device_trainer.cpp src/device/train_main.cpp; do
-  "${CXX[@]}" -c "$s" -o "/tmp/mfer/obj/$(basename "$s" .cpp).o" &
+  o=/tmp/mfer/obj/$(basename "$s" .cpp).o
+  # C++17 as here; C++20 where a newer LibTorch's headers want it.
+  { "${CXX[@]}" -std=c++17 -c "$s" -o "$o" 2>"$o.log" || "${CXX[@]}" -std=c++20 -c "$s" -o "$o" ||
+    { cat "$o.log"; false; }; } &
   pids+=($!)
 done
 for p in "${pids[@]}"; do wait "$p" || { echo "compile failed"; exit 1; }; done
