@@ -255,13 +255,19 @@ TEST(DeviceTrainer, BudgetShortensTheWholeSchedule) {
   DeviceTrainConfig c = smokeConfig(test::tempDir("budget"));
   c.network.numClasses = 3;
   c.epochs = 50;
-  c.budgetSeconds = 1e-3;  // far less than one epoch: the shortest schedule (2 epochs)
+  c.budgetSeconds = 1e-3;  // far less than one epoch: the schedule ends after the 3rd epoch
   const DeviceTrainResult r = trainOnDevice(data, nullptr, c);
-  EXPECT_EQ(r.epochs, 2);
-  ASSERT_EQ(r.history.size(), 2u);
-  // 2 batches an epoch: the last step is step 3 of a 4-step schedule (50 would be near the peak).
-  EXPECT_NEAR(r.history.back().lr, scheduledLr(3, 4, 2, 0.05), 1e-12);
-  EXPECT_LT(r.history.back().lr, 0.03);
+  EXPECT_EQ(r.epochs, 3);
+  ASSERT_EQ(r.history.size(), 3u);
+}
+
+TEST(DeviceTrainer, BudgetArithmetic) {
+  // 3 epochs done in 30 s, 10 s each, 100 s budget: 0.9 * 70 / 10 = 6.3 more -> 9.
+  EXPECT_EQ(epochsWithinBudget(120, 3, 10, 30, 100), 9);
+  EXPECT_EQ(epochsWithinBudget(5, 3, 10, 30, 100), 5) << "never longer than planned";
+  EXPECT_EQ(epochsWithinBudget(120, 3, 10, 130, 100), 3) << "over budget: stop now";
+  EXPECT_EQ(epochsWithinBudget(120, 3, 0, 30, 100), 3) << "no timing: no extra epochs";
+  EXPECT_EQ(epochsWithinBudget(120, 3, 4, 20, 500), 3 + 108);  // 0.9 * 480 / 4 = 108
 }
 
 }  // namespace

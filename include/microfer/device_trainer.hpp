@@ -80,7 +80,7 @@ struct DeviceTrainConfig {
   float mean = 0.5f, stdDev = 0.25f;
   unsigned seed = 1;
   std::string outDir = "runs/device";  ///< best.mfw, last.mfw, metrics.csv
-  /// >0: after the first epoch the cosine schedule is shortened so that the run ends
+  /// >0: after the third epoch the cosine schedule is shortened so that the run ends
   /// within this many seconds (a whole schedule rather than a cut-off one).
   double budgetSeconds = 0;
   int maxBatchesPerEpoch = 0;  ///< >0 limits each epoch (tests)

@@ -20,4 +20,10 @@ std::vector<float> balanceWeights(const std::vector<int>& counts, ClassBalance b
 /// then cosine decay from `peak` to 0 at `totalSteps`.
 double scheduledLr(long step, long totalSteps, double warmupSteps, double peak);
 
+/// Length of a schedule fitted into a time budget: `done` epochs have run in `usedSeconds`,
+/// the next ones are expected to take `secondsPerEpoch`; 10 % of what is left is kept back
+/// for slower epochs. Never more than `planned`, never fewer than `done`.
+int epochsWithinBudget(int planned, int done, double secondsPerEpoch, double usedSeconds,
+                       double budgetSeconds);
+
 }  // namespace microfer

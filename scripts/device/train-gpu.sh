@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # Trains candidate models side by side on a CUDA machine that has PyTorch's LibTorch and a
 # C++ compiler but no OpenCV (the GPU machine this workplace lends now and then).
-#   scripts/device/train-gpu.sh PACKS OUT SECONDS
+#   scripts/device/train-gpu.sh PACKS OUT SECONDS [CANDIDATES]
 # PACKS holds train.mfc.xz and public.mfc.xz (microfer-cli pack, then xz); no test data
 # travels, so nothing there can be tuned on PrivateTest. Every run validates on PublicTest
-# and keeps its best epoch; OUT receives RUN.mfw (best weights) for each run and logs.tar
-# (logs and metrics.csv). The runs' schedules are fitted into SECONDS (builds included).
+# and keeps its best epoch. OUT receives, for each line "RUN options" of CANDIDATES
+# (default candidates.txt beside this script), RUN/best.mfw, RUN/last.mfw, RUN/metrics.csv
+# and RUN.log, written as the run goes (a run cut off still leaves its best epoch). The
+# schedules are fitted into SECONDS (build included; see --budget).
 set -u
-packs=$1 out=$2
+packs=$1 out=$2 candidates=${4:-$(dirname "$0")/candidates.txt}
 deadline=$(($(date +%s) + $3))
-mkdir -p "$out" /tmp/mfer/obj /tmp/mfer/runs
+mkdir -p "$out" /tmp/mfer/obj
 nvidia-smi -L || true
 T=$(python3 -c 'import os, torch; print(os.path.dirname(torch.__file__))')
 ABI=$(python3 -c 'import torch; print(int(torch._C._GLIBCXX_USE_CXX11_ABI))')
@@ -48,23 +50,19 @@ echo "training budget $budget s"
 run() {
   local name=$1; shift
   /tmp/mfer/mtd --train /tmp/mfer/train.mfc --val /tmp/mfer/public.mfc \
-    --out /tmp/mfer/runs/"$name" --budget "$budget" --threads 2 --epochs 400 "$@" \
-    >/tmp/mfer/runs/"$name".log 2>&1 &
+    --out "$out/$name" --budget "$budget" --threads 2 "$@" >"$out/$name.log" 2>&1 &
 }
 while read -r name args; do
   [ -n "$name" ] && run "$name" $args
-done <"$(dirname "$0")/candidates.txt"
+done <"$candidates"
 sleep 20
-if [ -z "${MFER_ALLOW_CPU:-}" ] && grep -l "CUDA not available" /tmp/mfer/runs/*.log; then
+if [ -z "${MFER_ALLOW_CPU:-}" ] && grep -l "CUDA not available" "$out"/*.log; then
   echo "no CUDA: stopping"; ldd /tmp/mfer/mtd | grep -iE "cuda|not found"; kill $(jobs -p); exit 1
 fi
 nvidia-smi --query-gpu=utilization.gpu,memory.used --format=csv
 wait
 
-for d in /tmp/mfer/runs/*/; do
-  n=$(basename "$d")
-  cp "$d/best.mfw" "$out/$n.mfw" 2>/dev/null
-  echo "== $n: $(tail -1 /tmp/mfer/runs/$n.log)"
-  grep -E "budget|^epoch" /tmp/mfer/runs/$n.log | tail -4
+for log in "$out"/*.log; do
+  echo "== $(basename "$log" .log): $(tail -1 "$log")"
+  grep -E "budget|^epoch" "$log" | tail -3
 done
-(cd /tmp/mfer/runs && tar cf "$out/logs.tar" *.log */metrics.csv)

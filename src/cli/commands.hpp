@@ -21,5 +21,6 @@ int runInfo(const std::vector<std::string>& args);
 int runGeometry(const std::vector<std::string>& args);
 int runExport(const std::vector<std::string>& args);
 int runPack(const std::vector<std::string>& args);
+int runCurves(const std::vector<std::string>& args);
 
 }  // namespace microfer::cli

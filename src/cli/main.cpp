@@ -24,6 +24,9 @@ Commands:
   bench           per-stage timings of the pipeline (see: microfer-cli bench --help)
   soak            long run: memory stays flat, every input is in the results
   info            show the installed model and detectors
+  export          ship a trained model (.mfm) or device-trained weights (.mfw)
+  pack            pack labelled crops into one file for microfer-train-device
+  curves          plot a training run's metrics.csv
 
 Common options: --verbose (detailed log), --help
 Exit codes: 0 all fine, 1 some inputs failed, 2 usage error, 3 model or set-up error.

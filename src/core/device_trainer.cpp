@@ -368,6 +368,10 @@ void setLr(torch::optim::SGD& opt, double lr) {
 
 }  // namespace
 
+namespace {
+constexpr int kBudgetEpoch = 2;  // the epoch (0-based) whose duration sizes the schedule
+}  // namespace
+
 DeviceTrainResult trainOnDevice(const CropPack& trainPack, const CropPack* valPack,
                                 const DeviceTrainConfig& cfg) {
   using Clock = std::chrono::steady_clock;
@@ -423,12 +427,7 @@ DeviceTrainResult trainOnDevice(const CropPack& trainPack, const CropPack* valPa
     int64_t seen = 0;
     const long totalSteps = long(batches) * epochs;
     double lr = 0;
-    Clock::time_point tHalf = t0;
     for (int b = 0; b < batches; ++b) {
-      if (b == batches / 2) {
-        lossSum.item<double>();  // waits for the device: the second half is timed alone
-        tHalf = Clock::now();
-      }
       const int64_t first = int64_t(b) * cfg.batchSize, last = std::min(n, first + cfg.batchSize);
       const auto idx = order.slice(0, first, last);
       const auto x = augmentBatch(tr.pixels.index_select(0, idx), cfg.augment, cfg.mean,
@@ -453,21 +452,18 @@ DeviceTrainResult trainOnDevice(const CropPack& trainPack, const CropPack* valPa
     m.lr = lr;
     m.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
     m.imagesPerSecond = seen / m.seconds;
-    const auto tTrained = Clock::now();
     if (va.labels.defined()) std::tie(m.valAccuracy, m.valFlipAccuracy) =
         evaluate(model, va, cfg.mean, cfg.stdDev);
     result.history.push_back(m);
 
-    if (epoch == 0 && cfg.budgetSeconds > 0) {
-      // Fit the whole cosine schedule into the budget, measured on the second half of the
-      // first epoch (the first batches include the device's warm-up) plus validation, 10 %
-      // kept back for the slower epochs of a shared device.
+    if (epoch == kBudgetEpoch && epochs > kBudgetEpoch + 1 && cfg.budgetSeconds > 0) {
+      // Fit the whole cosine schedule into the budget, timed on this (third) epoch: the
+      // first ones include the device's warm-up (cuDNN's algorithm search, other jobs
+      // starting). The epochs so far ran with the longer schedule, at learning rates within
+      // 0.3 % of the new one's (when the budget holds more than a few epochs).
       const double used = std::chrono::duration<double>(Clock::now() - start).count();
-      const auto sec = [](Clock::duration d) { return std::chrono::duration<double>(d).count(); };
-      const double half = batches > 1 ? sec(tTrained - tHalf) * batches / (batches - batches / 2)
-                                      : sec(tTrained - t0);
-      const double per = half + sec(Clock::now() - tTrained);
-      const int fit = std::max(2, int(0.9 * (cfg.budgetSeconds - used) / per) + 1);
+      const double per = std::chrono::duration<double>(Clock::now() - t0).count();
+      const int fit = epochsWithinBudget(epochs, epoch + 1, per, used, cfg.budgetSeconds);
       if (fit < epochs) {
         epochs = fit;
         if (!cfg.quiet)

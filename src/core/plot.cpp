@@ -34,9 +34,13 @@ cv::Mat plotSeries(const std::string& title, const std::vector<Series>& series) 
     cv::putText(img, buf, {L + pw + 5, y + 4}, font, 0.4, cv::Scalar(0, 0, 0));
   }
   const auto xOf = [&](size_t i) { return L + (n > 1 ? int(pw * i / (n - 1)) : pw / 2); };
+  // Label every epoch up to 25, else every 5th, 10th, 50th, ... so labels never overlap.
+  size_t step = 1;
+  for (size_t k = 0; n / step > 25; ++k) step = (k % 2 == 0 ? 5 : 2) * step;
   for (size_t i = 0; i < n; ++i)
-    cv::putText(img, std::to_string(i + 1), {xOf(i) - 5, T + ph + 18}, font, 0.4,
-                cv::Scalar(0, 0, 0));
+    if (step == 1 || (i + 1) % step == 0 || i == 0)
+      cv::putText(img, std::to_string(i + 1), {xOf(i) - 5, T + ph + 18}, font, 0.4,
+                  cv::Scalar(0, 0, 0));
   cv::putText(img, "epoch", {L + pw / 2 - 20, H - 12}, font, 0.5, cv::Scalar(0, 0, 0));
   cv::putText(img, title, {L, 25}, font, 0.6, cv::Scalar(0, 0, 0), 1, cv::LINE_AA);
   int legendY = T + 20;

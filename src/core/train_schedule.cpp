@@ -32,4 +32,11 @@ double scheduledLr(long step, long totalSteps, double warmupSteps, double peak) 
   return 0.5 * peak * (1 + std::cos(M_PI * std::min(1.0, t)));
 }
 
+int epochsWithinBudget(int planned, int done, double secondsPerEpoch, double usedSeconds,
+                       double budgetSeconds) {
+  const double left = std::max(0.0, budgetSeconds - usedSeconds);
+  const double more = secondsPerEpoch > 0 ? 0.9 * left / secondsPerEpoch : 0.0;
+  return std::clamp(done + int(std::min(more, 1e6)), done, std::max(done, planned));
+}
+
 }  // namespace microfer

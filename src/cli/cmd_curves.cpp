@@ -1,0 +1,69 @@
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "args.hpp"
+#include "commands.hpp"
+#include "microfer/plot.hpp"
+
+namespace microfer::cli {
+
+// Draws the training curves of a metrics.csv: the one microfer-cli train writes (it also
+// draws them itself) or the one of microfer-train-device, which runs where there is no
+// OpenCV to draw with.
+int runCurves(const std::vector<std::string>& argv) {
+  const Args a(argv, {"help", "verbose"}, {"metrics", "out", "title"});
+  if (a.flag("help") || !a.has("metrics") || !a.has("out")) {
+    std::puts(
+        "microfer-cli curves --metrics RUN/metrics.csv --out curves.png [--title TEXT]\n"
+        "Plots train accuracy, validation accuracy (and flip-TTA validation accuracy where the\n"
+        "file has it) and train loss per epoch.");
+    return a.flag("help") ? 0 : 2;
+  }
+  const std::string path = a.get("metrics");
+  std::ifstream f(path);
+  if (!f) throw std::runtime_error("cannot read '" + path + "'");
+  std::string line;
+  std::getline(f, line);
+  std::map<std::string, size_t> col;
+  {
+    std::istringstream h(line);
+    std::string name;
+    for (size_t i = 0; std::getline(h, name, ','); ++i) col[name] = i;
+  }
+  for (const char* need : {"epoch", "train_loss", "train_accuracy", "val_accuracy"})
+    if (!col.count(need))
+      throw std::runtime_error("'" + path + "': header lacks column '" + need + "'");
+  const bool hasFlip = col.count("val_flip_accuracy") > 0;
+  std::vector<Series> s = {{"train accuracy", {}, cv::Scalar(200, 80, 0), false},
+                           {"validation accuracy", {}, cv::Scalar(0, 140, 0), false},
+                           {"validation accuracy, flip TTA", {}, cv::Scalar(0, 200, 200), false},
+                           {"train loss", {}, cv::Scalar(0, 0, 200), true}};
+  for (int lineNo = 2; std::getline(f, line); ++lineNo) {
+    if (line.empty()) continue;
+    std::vector<double> v;
+    std::istringstream in(line);
+    std::string cell;
+    try {
+      while (std::getline(in, cell, ',')) v.push_back(std::stod(cell));
+    } catch (const std::logic_error&) {
+      throw std::runtime_error("'" + path + "':" + std::to_string(lineNo) + ": not a number: '" +
+                               cell + "'");
+    }
+    if (v.size() < col.size())
+      throw std::runtime_error("'" + path + "':" + std::to_string(lineNo) + ": too few columns");
+    s[0].values.push_back(v[col["train_accuracy"]]);
+    if (v[col["val_accuracy"]] >= 0) s[1].values.push_back(v[col["val_accuracy"]]);
+    if (hasFlip && v[col["val_flip_accuracy"]] >= 0)
+      s[2].values.push_back(v[col["val_flip_accuracy"]]);
+    s[3].values.push_back(v[col["train_loss"]]);
+  }
+  if (s[0].values.empty()) throw std::runtime_error("'" + path + "': no epochs");
+  if (!hasFlip) s.erase(s.begin() + 2);
+  writeImageAtomically(a.get("out"), plotSeries(a.get("title", "training"), s));
+  std::printf("wrote %s (%zu epochs)\n", a.get("out").c_str(), s[0].values.size());
+  return 0;
+}
+
+}  // namespace microfer::cli
