@@ -137,6 +137,11 @@ TEST_F(CliTest, UsageAndSetupErrorsHaveTheirExitCodes) {
               model + " --out \"" + (dir / "r").string() + "\"",
           dir),
       findMtcnnDir().empty() ? 3 : 0);
+  for (const char* bad : {"0.4,0.5", "0.4,0.5,1.2", "a,b,c", "0.4,0.5,0.4,0.3"}) {
+    EXPECT_EQ(run(std::string("label x.png --detector mtcnn --mtcnn-thresholds ") + bad, dir), 2)
+        << bad;
+    EXPECT_NE(slurp(dir / "stderr.txt").find("--mtcnn-thresholds"), std::string::npos) << bad;
+  }
   EXPECT_EQ(run("--help", dir), 0);
   EXPECT_NE(slurp(dir / "stdout.txt").find("label PATH"), std::string::npos);
   EXPECT_EQ(run("label --help", dir), 0);

@@ -69,6 +69,9 @@ Options:
   --seed N               seed of the synthetic frames (default 1)
   --model FILE           model file (default: the shipped models/microfer-resnet10.mfm)
   --min-face PX          smallest face to find, pixels (default 40)
+  --mtcnn-thresholds P,R,O
+                         MTCNN's P-, R- and O-Net score thresholds (default
+                         0.6,0.7,0.7; lower finds more faces and more false ones)
   --threads N            inference threads (default: all cores)
   --no-realtime          --video: read as fast as possible, no frame dropped
   --stream               frames: a moving sequence as a camera sees it (a scene cut
@@ -671,7 +674,7 @@ int makeVideo(const Args& a, int faces) {
 int runBench(const std::vector<std::string>& argv) {
   const Args a(
       argv, {"help", "verbose", "attention", "no-realtime", "stream"},
-      {"detector", "tta", "model", "min-face", "threads", "max-faces", "faces", "frames", "warmup",
+      {"detector", "tta", "model", "min-face", "mtcnn-thresholds", "threads", "max-faces", "faces", "frames", "warmup",
        "seed", "json", "folder", "video", "make-frames", "make-video", "detect-every"});
   if (a.flag("help")) {
     std::fputs(kBenchHelp, stdout);

@@ -30,12 +30,16 @@ Usage: microfer-cli eval --data DIR [options]
   --model FILE           model file (default: the shipped model)
   --confusion PNG        also draw the confusion matrix to this file
   --pipeline             run the full pipeline instead of classifying the crops:
-                         each crop is padded by --pad PX (default 8) of mid-grey on
-                         every side, upscaled to 192x192,
+                         each crop is padded by --pad PX (default 8) on every
+                         side, with mid-grey or, with --pad-border replicate, its
+                         own edge pixels; then upscaled to 192x192,
                          then detected (--detector, --min-face), aligned and
                          classified; reports how many faces were found and the
                          accuracy on those
   --detector haar|mtcnn  with --pipeline (default haar)
+  --mtcnn-thresholds P,R,O
+                         with --pipeline: MTCNN's score thresholds (default
+                         0.6,0.7,0.7)
   --threads N            inference threads
 
 Prints per-class precision/recall/F1, the confusion matrix and a last line
@@ -45,8 +49,8 @@ Prints per-class precision/recall/F1, the confusion matrix and a last line
 
 int runEval(const std::vector<std::string>& argv) {
   const Args a(argv, {"help", "verbose", "pipeline"},
-               {"data", "csv", "split", "tta", "model", "confusion", "detector", "min-face",
-                "threads", "batch", "pad"});
+               {"data", "csv", "split", "tta", "model", "confusion", "detector", "min-face", "mtcnn-thresholds",
+                "threads", "batch", "pad", "pad-border"});
   if (a.flag("help")) {
     std::fputs(kEvalHelp, stdout);
     return 0;
@@ -87,9 +91,14 @@ int runEval(const std::vector<std::string>& argv) {
   } else {
     Pipeline pipeline(cfg);
     const int pad = a.getInt("pad", 8);
+    const std::string border = a.get("pad-border", "grey");
+    if (border != "grey" && border != "replicate")
+      throw UsageError("--pad-border must be grey or replicate");
     for (const auto& s : ds.samples) {
       cv::Mat padded, big, bgr;
-      cv::copyMakeBorder(s.image, padded, pad, pad, pad, pad, cv::BORDER_CONSTANT, cv::Scalar(128));
+      cv::copyMakeBorder(s.image, padded, pad, pad, pad, pad,
+                         border == "grey" ? cv::BORDER_CONSTANT : cv::BORDER_REPLICATE,
+                         cv::Scalar(128));
       cv::resize(padded, big, cv::Size(192, 192), 0, 0, cv::INTER_CUBIC);
       cv::cvtColor(big, bgr, cv::COLOR_GRAY2BGR);
       const FrameResult r = pipeline.process(bgr, s.path);

@@ -35,6 +35,9 @@ Options:
                          suffix, results.csv and results.jsonl are appended to
   --model FILE           model file (default: the shipped models/microfer-resnet10.mfm)
   --min-face PX          smallest face to find, pixels (default 40)
+  --mtcnn-thresholds P,R,O
+                         MTCNN's P-, R- and O-Net score thresholds (default
+                         0.6,0.7,0.7; lower finds more faces and more false ones)
   --every N              videos: label every Nth frame (default 1)
   --no-smooth            videos: no temporal smoothing of the labels
   --detect-every N       videos: search the whole frame every Nth labelled frame and,
@@ -121,7 +124,7 @@ void labelVideo(const std::string& path, Pipeline& pipeline, ResultsWriter& writ
 
 int runLabel(const std::vector<std::string>& argv) {
   const Args a(argv, {"help", "verbose", "no-smooth", "attention"},
-               {"detector", "tta", "out", "model", "min-face", "every", "threads", "max-pixels",
+               {"detector", "tta", "out", "model", "min-face", "mtcnn-thresholds", "every", "threads", "max-pixels",
                 "shard", "max-faces", "detect-every"});
   if (a.flag("help")) {
     std::fputs(kLabelHelp, stdout);

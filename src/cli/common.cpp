@@ -20,6 +20,19 @@ PipelineConfig pipelineConfigFromArgs(const Args& a) {
   }
   cfg.detector.minFaceSize = a.getInt("min-face", cfg.detector.minFaceSize);
   if (cfg.detector.minFaceSize < 12) throw UsageError("--min-face must be at least 12");
+  if (a.has("mtcnn-thresholds")) {
+    float t[3];
+    char extra = 0;
+    if (std::sscanf(a.get("mtcnn-thresholds").c_str(), "%f,%f,%f%c", &t[0], &t[1], &t[2],
+                    &extra) != 3)
+      throw UsageError("--mtcnn-thresholds expects P,R,O (three scores), got '" +
+                       a.get("mtcnn-thresholds") + "'");
+    for (int i = 0; i < 3; ++i) {
+      if (!(t[i] > 0.f && t[i] < 1.f))
+        throw UsageError("--mtcnn-thresholds: each score must lie between 0 and 1");
+      cfg.detector.mtcnnThresholds[i] = t[i];
+    }
+  }
   cfg.classifier.modelPath = a.get("model");
   cfg.classifier.threads = a.getInt("threads", 0);
   cfg.withAttention = a.flag("attention");
