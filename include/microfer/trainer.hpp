@@ -64,7 +64,8 @@ std::vector<std::vector<float>> predictCrops(MicroAttentionResNet& model,
                                              float stdDev, int batchSize = 256);
 
 /// Sets the allocator and thread options that make LibTorch fast on small CPUs
-/// (keeps glibc from returning tensor buffers to the kernel after every step).
+/// (keeps glibc from returning tensor buffers to the kernel after every step). `threads`
+/// <= 0 means one per logical CPU (LibTorch's default counts physical cores only).
 void tuneRuntimeForTorch(int threads);
 
 }  // namespace microfer

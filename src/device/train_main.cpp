@@ -7,6 +7,7 @@
 #include <map>
 #include <stdexcept>
 #include <string>
+#include <thread>
 
 #include "microfer/device_trainer.hpp"
 
@@ -21,7 +22,7 @@ const char* kUsage =
     "  --warmup EPOCHS (1) --balance none|sqrt|inverse (sqrt) --seed N (1)\n"
     "  --width N (32) --blocks A,B,C,D (1,1,1,1) --no-attention --dropout X (0.2)\n"
     "  --no-erase --budget SECONDS (shorten the schedule to fit) --max-batches N --cpu\n"
-    "  --threads N (CPU threads) --notes TEXT\n";
+    "  --threads N (CPU threads; default: every logical CPU) --notes TEXT\n";
 
 struct Args {
   std::map<std::string, std::string> values;
@@ -91,7 +92,9 @@ int main(int argc, char** argv) {
     c.budgetSeconds = std::stod(a.get("budget", "0"));
     c.maxBatchesPerEpoch = std::stoi(a.get("max-batches", "0"));
     c.cpu = a.has("cpu");
-    if (a.has("threads")) torch::set_num_threads(std::stoi(a.get("threads")));
+    // LibTorch's default is one thread per physical core; use every logical CPU.
+    torch::set_num_threads(a.has("threads") ? std::stoi(a.get("threads"))
+                                            : int(std::max(1u, std::thread::hardware_concurrency())));
     if (c.epochs < 1 || c.batchSize < 1 || c.lr <= 0)
       throw std::invalid_argument("--epochs, --batch and --lr must be positive");
 

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Reproduces the README's performance table: every `microfer-cli bench` run it lists, on
+# an otherwise idle machine. Usage: scripts/bench.sh [OUTDIR]   (default runs/bench)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=${1:-runs/bench}
+cli=build/src/microfer-cli
+mkdir -p "$out"
+[ -d "$out/frames" ] || "$cli" bench --make-frames "$out/frames" --frames 100 >/dev/null
+[ -f "$out/clip.avi" ] || "$cli" bench --make-video "$out/clip.avi" --frames 2000 >/dev/null
+run() {  # name, then bench arguments
+  local name=$1; shift
+  "$cli" bench "$@" --json "$out/$name.json" >"$out/$name.txt" 2>&1
+  printf '%-28s %s | %s\n' "$name" "$(grep -E '^detect ' "$out/$name.txt" | head -1 | tr -s ' ')" \
+    "$(tail -1 "$out/$name.txt")"
+}
+run mtcnn-flip --detector mtcnn --tta flip --frames 100
+run haar-flip --detector haar --tta flip --frames 100
+run haar-flip-stream --detector haar --tta flip --frames 100 --stream
+run mtcnn-flip-stream --detector mtcnn --tta flip --frames 100 --stream
+run mtcnn-flip-5faces --detector mtcnn --tta flip --faces 5 --frames 100
+run mtcnn-flip-5faces-stream --detector mtcnn --tta flip --faces 5 --frames 100 --stream
+run haar-off --detector haar --tta off --frames 100
+run haar-full --detector haar --tta full --frames 100
+run folder-haar --folder "$out/frames" --detector haar --tta flip
+run folder-mtcnn --folder "$out/frames" --detector mtcnn --tta flip
+run video-mtcnn --video "$out/clip.avi" --detector mtcnn --tta flip
+run video-haar --video "$out/clip.avi" --detector haar --tta flip
+grep -h "^classify" "$out/haar-off.txt" "$out/haar-full.txt" | sed 's/^/off vs full: /'
+"$cli" train --data ../shared/data/fer2013/train --epochs 1 --max-batches 40 --out "$out/train" 2>&1 |
+  grep -o "[0-9]* img/s" | tail -1 | sed 's/^/training (microfer-cli train, 40 batches): /'
