@@ -9,7 +9,10 @@
 # and RUN.log, written as the run goes (a run cut off still leaves its best epoch). The
 # schedules are fitted into SECONDS (build included; see --budget).
 set -u
-packs=$1 out=$2 candidates=${4:-$(dirname "$0")/candidates.txt}
+here=$(cd "$(dirname "$0")" && pwd)
+mkdir -p "$2"
+packs=$(cd "$1" && pwd) out=$(cd "$2" && pwd) candidates=$(realpath "${4:-$here/candidates.txt}")
+cd "$here/../.."   # the sources are read from the repository root
 deadline=$(($(date +%s) + $3))
 mkdir -p "$out" /tmp/mfer/obj
 nvidia-smi -L || true
