@@ -7,8 +7,11 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 #include <sstream>
 
+#include "microfer/device_trainer.hpp"
 #include "microfer/face_detector.hpp"
 #include "microfer/results_writer.hpp"
 #include "microfer/types.hpp"
@@ -145,6 +148,53 @@ TEST_F(CliTest, UsageAndSetupErrorsHaveTheirExitCodes) {
   EXPECT_EQ(run("--help", dir), 0);
   EXPECT_NE(slurp(dir / "stdout.txt").find("label PATH"), std::string::npos);
   EXPECT_EQ(run("label --help", dir), 0);
+}
+
+TEST_F(CliTest, PackWritesTheCropsOfAFolderAndCurvesPlotsAMetricsFile) {
+  // Two classes of drawn 60x60 images; pack resizes them to --size.
+  const fs::path data = dir / "crops";
+  int n = 0;
+  for (const char* cls : {"happy", "sad"}) {
+    fs::create_directories(data / cls);
+    for (int i = 0; i < 3; ++i, ++n) {
+      cv::Mat img(60, 60, CV_8UC1, cv::Scalar(20 * n));
+      cv::circle(img, {30, 30}, 10 + i, cv::Scalar(255), -1);
+      cv::imwrite((data / cls / ("Training_" + std::to_string(i) + ".png")).string(), img);
+    }
+  }
+  cv::imwrite((data / "sad" / "PublicTest_0.png").string(), cv::Mat(60, 60, CV_8UC1, cv::Scalar(7)));
+  const fs::path pack = dir / "train.mfc";
+  ASSERT_EQ(run("pack --data \"" + data.string() + "\" --split train --size 32 --out \"" +
+                    pack.string() + "\"",
+                dir),
+            0)
+      << slurp(dir / "stderr.txt");
+  const CropPack p = readCropPack(pack.string());
+  EXPECT_EQ(p.size, 32);
+  EXPECT_EQ(p.count(), 6u) << "the PublicTest_ file is not part of --split train";
+  const auto counts = p.classCounts();
+  EXPECT_EQ(counts[3], 3);  // happy
+  EXPECT_EQ(counts[4], 3);  // sad
+  // Pixels are the images', resized: the first happy image has a white disc in the middle.
+  EXPECT_EQ(p.pixels[16 * 32 + 16], 255);
+  EXPECT_EQ(run("pack --data \"" + data.string() + "\" --split sideways --out x.mfc", dir), 2);
+
+  const fs::path metrics = dir / "metrics.csv", png = dir / "curves.png";
+  std::ofstream(metrics) << "epoch,train_loss,train_accuracy,val_accuracy,val_flip_accuracy,lr,"
+                            "seconds,images_per_second\n1,1.9,0.3,0.35,0.36,0.1,2,100\n"
+                            "2,1.5,0.5,0.45,0.47,0.05,2,100\n";
+  ASSERT_EQ(run("curves --metrics \"" + metrics.string() + "\" --out \"" + png.string() + "\"",
+                dir),
+            0)
+      << slurp(dir / "stderr.txt");
+  const cv::Mat plot = cv::imread(png.string());
+  EXPECT_FALSE(plot.empty());
+  std::ofstream(metrics, std::ios::app) << "3,oops,0.5,0.45,0.47,0.05,2,100\n";
+  EXPECT_NE(run("curves --metrics \"" + metrics.string() + "\" --out \"" + png.string() + "\"",
+                dir),
+            0);
+  EXPECT_NE(slurp(dir / "stderr.txt").find("metrics.csv':4: not a number"), std::string::npos)
+      << slurp(dir / "stderr.txt");
 }
 
 }  // namespace
