@@ -36,10 +36,7 @@ int runCurves(const std::vector<std::string>& argv) {
     if (!col.count(need))
       throw std::runtime_error("'" + path + "': header lacks column '" + need + "'");
   const bool hasFlip = col.count("val_flip_accuracy") > 0;
-  std::vector<Series> s = {{"train accuracy", {}, cv::Scalar(200, 80, 0), false},
-                           {"validation accuracy", {}, cv::Scalar(0, 140, 0), false},
-                           {"validation accuracy, flip TTA", {}, cv::Scalar(0, 200, 200), false},
-                           {"train loss", {}, cv::Scalar(0, 0, 200), true}};
+  std::vector<double> trainAcc, valAcc, valFlip, trainLoss;
   for (int lineNo = 2; std::getline(f, line); ++lineNo) {
     if (line.empty()) continue;
     std::vector<double> v;
@@ -53,16 +50,16 @@ int runCurves(const std::vector<std::string>& argv) {
     }
     if (v.size() < col.size())
       throw std::runtime_error("'" + path + "':" + std::to_string(lineNo) + ": too few columns");
-    s[0].values.push_back(v[col["train_accuracy"]]);
-    if (v[col["val_accuracy"]] >= 0) s[1].values.push_back(v[col["val_accuracy"]]);
-    if (hasFlip && v[col["val_flip_accuracy"]] >= 0)
-      s[2].values.push_back(v[col["val_flip_accuracy"]]);
-    s[3].values.push_back(v[col["train_loss"]]);
+    trainAcc.push_back(v[col["train_accuracy"]]);
+    if (v[col["val_accuracy"]] >= 0) valAcc.push_back(v[col["val_accuracy"]]);
+    if (hasFlip && v[col["val_flip_accuracy"]] >= 0) valFlip.push_back(v[col["val_flip_accuracy"]]);
+    trainLoss.push_back(v[col["train_loss"]]);
   }
-  if (s[0].values.empty()) throw std::runtime_error("'" + path + "': no epochs");
-  if (!hasFlip) s.erase(s.begin() + 2);
-  writeImageAtomically(a.get("out"), plotSeries(a.get("title", "training"), s));
-  std::printf("wrote %s (%zu epochs)\n", a.get("out").c_str(), s[0].values.size());
+  if (trainAcc.empty()) throw std::runtime_error("'" + path + "': no epochs");
+  const size_t epochs = trainAcc.size();
+  writeImageAtomically(a.get("out"), plotTrainingCurves(a.get("title", "training"), trainAcc,
+                                                        valAcc, valFlip, trainLoss));
+  std::printf("wrote %s (%zu epochs)\n", a.get("out").c_str(), epochs);
   return 0;
 }
 

@@ -117,4 +117,17 @@ void writeImageAtomically(const std::string& path, const cv::Mat& image) {
   if (ec) throw std::runtime_error("cannot rename to '" + path + "': " + ec.message());
 }
 
+cv::Mat plotTrainingCurves(const std::string& title, std::vector<double> trainAccuracy,
+                           std::vector<double> valAccuracy, std::vector<double> valFlipAccuracy,
+                           std::vector<double> trainLoss) {
+  std::vector<Series> s;
+  s.push_back({"train accuracy", std::move(trainAccuracy), cv::Scalar(200, 80, 0), false});
+  s.push_back({"validation accuracy", std::move(valAccuracy), cv::Scalar(0, 140, 0), false});
+  if (!valFlipAccuracy.empty())
+    s.push_back({"validation accuracy, flip TTA", std::move(valFlipAccuracy),
+                 cv::Scalar(0, 200, 200), false});
+  s.push_back({"train loss", std::move(trainLoss), cv::Scalar(0, 0, 200), true});
+  return plotSeries(title, s);
+}
+
 }  // namespace microfer

@@ -299,17 +299,15 @@ TrainResult train(const Dataset& trainSet, const Dataset* val, const TrainConfig
     }
     fs::rename(ckState.string() + ".tmp", ckState);
     writeMetricsCsv((out / "metrics.csv").string(), result.history);
-    std::vector<Series> series(3);
-    series[0] = {"train accuracy", {}, cv::Scalar(200, 80, 0), false};
-    series[1] = {"validation accuracy", {}, cv::Scalar(0, 140, 0), false};
-    series[2] = {"train loss", {}, cv::Scalar(0, 0, 200), true};
+    std::vector<double> trainAcc, valAcc, trainLoss;
     for (const auto& h : result.history) {
-      series[0].values.push_back(h.trainAccuracy);
-      if (h.valAccuracy >= 0) series[1].values.push_back(h.valAccuracy);
-      series[2].values.push_back(h.trainLoss);
+      trainAcc.push_back(h.trainAccuracy);
+      if (h.valAccuracy >= 0) valAcc.push_back(h.valAccuracy);
+      trainLoss.push_back(h.trainLoss);
     }
     writeImageAtomically((out / "curves.png").string(),
-                         plotSeries(cfg.modelName + " training", series));
+                         plotTrainingCurves(cfg.modelName + " training", trainAcc, valAcc, {},
+                                            trainLoss));
   }
   if (result.bestEpoch == 0 && !result.history.empty())
     result.bestEpoch = result.history.back().epoch;
