@@ -5,6 +5,7 @@
 //     MICROFER_MODEL   model file for the classifier benchmarks (default: the shipped model;
 //                      they are skipped when there is none; the weights do not change speed)
 //     MICROFER_SHARED_DIR  the shared data folder (default ../shared)
+#include <ATen/Parallel.h>
 #include <benchmark/benchmark.h>
 
 #include <cstdlib>
@@ -108,8 +109,10 @@ void BM_AlignGray(benchmark::State& state) {
 }
 
 std::unique_ptr<microfer::ExpressionClassifier> makeClassifier(microfer::TtaMode mode,
-                                                               benchmark::State& state) {
+                                                               benchmark::State& state,
+                                                               int parallelMinViews = -1) {
   microfer::ClassifierConfig c;
+  if (parallelMinViews >= 0) c.parallelMinViews = parallelMinViews;
   if (const char* model = std::getenv("MICROFER_MODEL")) c.modelPath = model;
   c.tta.mode = mode;
   try {
@@ -120,11 +123,15 @@ std::unique_ptr<microfer::ExpressionClassifier> makeClassifier(microfer::TtaMode
   }
 }
 
-/// TTA classification: range(0) faces, range(1) = TtaMode (0 off, 1 flip, 2 full).
+/// TTA classification: range(0) faces, range(1) = TtaMode (0 off, 1 flip, 2 full),
+/// range(2) = LibTorch threads for every batch size (0 = the classifier's default: one
+/// thread below ClassifierConfig::parallelMinViews views, all cores from there).
 void BM_Classify(benchmark::State& state) {
   const auto mode = static_cast<microfer::TtaMode>(state.range(1));
-  auto cls = makeClassifier(mode, state);
+  auto cls = makeClassifier(mode, state, state.range(2) > 0 ? 0 : -1);
   if (!cls) return;
+  const int previousThreads = at::get_num_threads();
+  if (state.range(2) > 0) at::set_num_threads(static_cast<int>(state.range(2)));
   const int size = cls->cropGeometry().size;
   std::vector<cv::Mat> crops(static_cast<size_t>(state.range(0)));
   cv::RNG rng(1);
@@ -137,6 +144,7 @@ void BM_Classify(benchmark::State& state) {
     benchmark::DoNotOptimize(preds.data());
   }
   state.SetItemsProcessed(state.iterations() * state.range(0));
+  at::set_num_threads(previousThreads);
 }
 
 BENCHMARK(BM_HaarDetect)
@@ -159,8 +167,8 @@ BENCHMARK(BM_MtcnnDetect)
     ->UseRealTime();
 BENCHMARK(BM_AlignGray)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Classify)
-    ->ArgNames({"faces", "tta"})
-    ->ArgsProduct({{1, 5}, {0, 1, 2}})
+    ->ArgNames({"faces", "tta", "torch_threads"})
+    ->ArgsProduct({{1, 2, 4, 8, 16}, {0, 1, 2}, {0, 1, 2}})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 

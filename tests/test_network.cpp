@@ -232,6 +232,24 @@ TEST_F(ClassifierTest, BatchEqualsOneByOne) {
   }
 }
 
+TEST_F(ClassifierTest, SmallBatchesOnOneThreadGiveTheSameProbabilities) {
+  const int threads = torch::get_num_threads();
+  torch::set_num_threads(2);
+  ClassifierConfig cc;
+  cc.modelPath = path;
+  cc.tta.mode = TtaMode::Flip;
+  ExpressionClassifier oneThread(cc);  // 2 views < parallelMinViews (8)
+  cc.parallelMinViews = 0;
+  ExpressionClassifier allThreads(cc);
+  cv::Mat crop(48, 48, CV_8U);
+  cv::randu(crop, 0, 255);
+  const Prediction a = oneThread.classify(crop);
+  EXPECT_EQ(torch::get_num_threads(), 2) << "the thread count must be restored";
+  const Prediction b = allThreads.classify(crop);
+  for (int c = 0; c < 7; ++c) EXPECT_NEAR(a.probs[c], b.probs[c], 1e-5) << c;
+  torch::set_num_threads(threads);
+}
+
 TEST(Classifier, NoModelIsAClearError) {
   ClassifierConfig cc;
   cc.modelPath = "/nonexistent/model.mfm";

@@ -44,6 +44,9 @@ struct ClassifierConfig {
   std::string modelPath;  ///< empty = defaultModelPath()
   TtaConfig tta;
   int threads = 0;  ///< LibTorch intra-op threads; 0 = leave as is
+  /// Forward passes of fewer views than this (faces x TTA views) run on one thread: for a
+  /// face or two, waking more threads costs more than it saves. 0 = always all threads.
+  int parallelMinViews = 8;
 };
 
 /// Loads the network once; classifies crops with TTA. Every call runs all views of all
