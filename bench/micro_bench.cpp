@@ -8,11 +8,15 @@
 #include <ATen/Parallel.h>
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
+#include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <opencv2/objdetect.hpp>
 #include <string>
 #include <vector>
 
@@ -68,7 +72,7 @@ void detectBench(benchmark::State& state, microfer::DetectorKind kind, bool eyes
   }
   auto det = makeDetector(kind, state, eyes);
   if (!det) return;
-  // range(0): OpenCV threads during detection (the applications use 1).
+  // range(0): OpenCV threads during detection (the applications use all cores).
   const int previousThreads = cv::getNumThreads();
   cv::setNumThreads(static_cast<int>(state.range(0)));
   size_t faces = 0;
@@ -90,6 +94,66 @@ void BM_HaarDetectNoEyes(benchmark::State& state) {
 }
 void BM_MtcnnDetect(benchmark::State& state) {
   detectBench(state, microfer::DetectorKind::Mtcnn);
+}
+
+/// Levers on OpenCV's frontal-face cascade alone, two OpenCV threads, minimum face 40 px:
+/// range(0) = 0 as shipped (scale step 1.2 on the frame), 1 coarser pyramid (1.3), 2 the
+/// frame downscaled so that the 40 px minimum face fills the cascade's 24 px window. Frames:
+/// the first 24 JPEGs of $MICROFER_BENCH_FRAMES (`microfer-cli bench --make-frames DIR`), else
+/// the group photo above. Counters: ms per frame and faces found per frame.
+void BM_HaarCascadeLever(benchmark::State& state) {
+  static const std::vector<cv::Mat> frames = [] {
+    std::vector<cv::Mat> out;
+    if (const char* dir = std::getenv("MICROFER_BENCH_FRAMES")) {
+      std::vector<std::string> files;
+      for (const auto& e : fs::directory_iterator(dir))
+        if (e.path().extension() == ".jpg") files.push_back(e.path().string());
+      std::sort(files.begin(), files.end());
+      for (size_t i = 0; i < files.size() && out.size() < 24; ++i)
+        out.push_back(cv::imread(files[i], cv::IMREAD_GRAYSCALE));
+    } else if (!testFrame().empty()) {
+      cv::Mat gray;
+      cv::cvtColor(testFrame(), gray, cv::COLOR_BGR2GRAY);
+      out.push_back(gray);
+    }
+    return out;
+  }();
+  cv::CascadeClassifier cascade;
+  const std::string file = "/usr/share/opencv4/haarcascades/haarcascade_frontalface_default.xml";
+  if (frames.empty() || !cascade.load(file)) {
+    state.SkipWithError(("needs ../shared/data/dlib-faces and " + file).c_str());
+    return;
+  }
+  const int lever = static_cast<int>(state.range(0));
+  const double scaleStep = lever == 1 ? 1.3 : 1.2;
+  const double shrink = lever == 2 ? 24.0 / 40.0 : 1.0;
+  const int minFace = static_cast<int>(std::lround(40 * shrink));
+  const int previousThreads = cv::getNumThreads();
+  cv::setNumThreads(2);
+  long long faces = 0;
+  cv::Mat small, equalized;
+  std::vector<cv::Rect> found;
+  double totalMs = 0;
+  for (auto _ : state) {
+    const auto t0 = std::chrono::steady_clock::now();
+    faces = 0;
+    for (const cv::Mat& f : frames) {
+      if (shrink < 1.0)
+        cv::resize(f, small, cv::Size(), shrink, shrink, cv::INTER_AREA);
+      else
+        small = f;
+      cv::equalizeHist(small, equalized);
+      cascade.detectMultiScale(equalized, found, scaleStep, 5, cv::CASCADE_SCALE_IMAGE,
+                               cv::Size(minFace, minFace));
+      faces += static_cast<long long>(found.size());
+    }
+    totalMs += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
+                   .count();
+  }
+  const double n = static_cast<double>(frames.size());
+  state.counters["ms_per_frame"] = totalMs / (static_cast<double>(state.iterations()) * n);
+  state.counters["faces_per_frame"] = static_cast<double>(faces) / n;
+  cv::setNumThreads(previousThreads);
 }
 
 void BM_AlignGray(benchmark::State& state) {
@@ -163,6 +227,11 @@ BENCHMARK(BM_MtcnnDetect)
     ->ArgName("cv_threads")
     ->Arg(1)
     ->Arg(2)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK(BM_HaarCascadeLever)
+    ->ArgName("lever")
+    ->DenseRange(0, 2)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 BENCHMARK(BM_AlignGray)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);

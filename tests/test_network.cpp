@@ -232,21 +232,31 @@ TEST_F(ClassifierTest, BatchEqualsOneByOne) {
   }
 }
 
-TEST_F(ClassifierTest, SmallBatchesOnOneThreadGiveTheSameProbabilities) {
+TEST_F(ClassifierTest, PassSplitAcrossThreadsEqualsOnePass) {
   const int threads = torch::get_num_threads();
   torch::set_num_threads(2);
   ClassifierConfig cc;
   cc.modelPath = path;
   cc.tta.mode = TtaMode::Flip;
-  ExpressionClassifier oneThread(cc);  // 2 views < parallelMinViews (8)
+  ExpressionClassifier split(cc);  // 3 faces x 2 views >= parallelMinViews: two chunks
   cc.parallelMinViews = 0;
-  ExpressionClassifier allThreads(cc);
-  cv::Mat crop(48, 48, CV_8U);
-  cv::randu(crop, 0, 255);
-  const Prediction a = oneThread.classify(crop);
+  ExpressionClassifier whole(cc);
+  std::vector<cv::Mat> crops(3);
+  for (auto& c : crops) {
+    c = cv::Mat(48, 48, CV_8U);
+    cv::randu(c, 0, 255);
+  }
+  const auto a = split.classify(crops, true);
   EXPECT_EQ(torch::get_num_threads(), 2) << "the thread count must be restored";
-  const Prediction b = allThreads.classify(crop);
-  for (int c = 0; c < 7; ++c) EXPECT_NEAR(a.probs[c], b.probs[c], 1e-5) << c;
+  const auto b = whole.classify(crops, true);
+  EXPECT_EQ(torch::get_num_threads(), 2);
+  ASSERT_EQ(a.size(), 3u);
+  ASSERT_EQ(b.size(), 3u);
+  for (size_t i = 0; i < a.size(); ++i) {
+    for (int c = 0; c < 7; ++c) EXPECT_NEAR(a[i].probs[c], b[i].probs[c], 1e-5) << i << " " << c;
+    ASSERT_EQ(a[i].attention.size(), cv::Size(48, 48));
+    EXPECT_LT(cv::norm(a[i].attention, b[i].attention, cv::NORM_INF), 1e-5) << i;
+  }
   torch::set_num_threads(threads);
 }
 

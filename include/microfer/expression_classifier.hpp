@@ -44,9 +44,10 @@ struct ClassifierConfig {
   std::string modelPath;  ///< empty = defaultModelPath()
   TtaConfig tta;
   int threads = 0;  ///< LibTorch intra-op threads; 0 = leave as is
-  /// Forward passes of fewer views than this (faces x TTA views) run on one thread: for a
-  /// face or two, waking more threads costs more than it saves. 0 = always all threads.
-  int parallelMinViews = 8;
+  /// A forward pass of at least this many views (faces x TTA views) is split into one chunk
+  /// per LibTorch thread, each chunk run on one thread; smaller passes, or all with 0, run
+  /// whole on the calling thread alone.
+  int parallelMinViews = 2;
 };
 
 /// Loads the network once; classifies crops with TTA. Every call runs all views of all

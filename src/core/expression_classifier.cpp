@@ -1,8 +1,11 @@
 #include "microfer/expression_classifier.hpp"
 
+#include <ATen/Parallel.h>
 #include <omp.h>
 #include <spdlog/spdlog.h>
 
+#include <future>
+#include <memory>
 #include <numeric>
 #include <opencv2/imgproc.hpp>
 #include <stdexcept>
@@ -32,6 +35,62 @@ class SingleThreadScope {
  private:
   int previous_;
 };
+
+/// The network on `batch`, split into one chunk per LibTorch thread, each chunk run on a
+/// single thread: the calling thread takes the first, LibTorch's inter-op pool the others.
+/// On the 2-core machine this beats LibTorch's own splitting of each operator across threads
+/// at every batch size, because OpenMP threads here wait passively and waking them for each
+/// of the network's few dozen small operators costs milliseconds (`micro_bench
+/// --benchmark_filter=Classify`, README Performance). Batches under `minViews` run whole on
+/// the calling thread.
+torch::Tensor forwardChunked(MicroAttentionResNet& net, const torch::Tensor& batch,
+                             bool withAttention, std::vector<torch::Tensor>& maps,
+                             int minViews) {
+  const int64_t total = batch.size(0);
+  const int64_t threads = omp_get_max_threads();
+  const int64_t chunks =
+      (minViews > 0 && total >= minViews) ? std::min<int64_t>(threads, total) : 1;
+  const SingleThreadScope oneThread(true);
+  auto run = [&net, withAttention](const torch::Tensor& x, std::vector<torch::Tensor>& m) {
+    return withAttention ? net->forwardWithAttention(x, m) : net->forward(x);
+  };
+  if (chunks <= 1) return run(batch, maps);
+
+  const std::vector<torch::Tensor> parts = batch.chunk(chunks, 0);
+  std::vector<torch::Tensor> logits(parts.size());
+  std::vector<std::vector<torch::Tensor>> partMaps(parts.size());
+  std::vector<std::future<void>> done;
+  for (size_t c = 1; c < parts.size(); ++c) {
+    auto task = std::make_shared<std::packaged_task<void()>>([&, c] {
+      c10::InferenceMode guard;  // thread-local, as is the thread count
+      if (omp_get_max_threads() != 1) omp_set_num_threads(1);
+      logits[c] = run(parts[c], partMaps[c]);
+    });
+    done.push_back(task->get_future());
+    at::launch([task] { (*task)(); });
+  }
+  std::exception_ptr failure;
+  try {
+    logits[0] = run(parts[0], partMaps[0]);
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  for (auto& f : done) {  // wait for every task before the locals they use go away
+    try {
+      f.get();
+    } catch (...) {
+      if (!failure) failure = std::current_exception();
+    }
+  }
+  if (failure) std::rethrow_exception(failure);
+  if (withAttention)
+    for (size_t b = 0; b < partMaps[0].size(); ++b) {
+      std::vector<torch::Tensor> level;
+      for (const auto& pm : partMaps) level.push_back(pm[b]);
+      maps.push_back(torch::cat(level, 0));
+    }
+  return torch::cat(logits, 0);
+}
 
 }  // namespace
 
@@ -171,19 +230,9 @@ std::vector<Prediction> ExpressionClassifier::classify(const std::vector<cv::Mat
       }
     }
   }
-  torch::Tensor logits;
   std::vector<torch::Tensor> maps;
-  // ClassifierConfig::parallelMinViews: below it LibTorch's second thread costs more than it
-  // gives, as waking it for each of the network's few dozen small operators (OpenMP threads
-  // wait passively here) outweighs splitting a batch of one or two 48x48 crops. Measured
-  // with `micro_bench --benchmark_filter=Classify` on the 2-core machine, one vs two threads:
-  // 1 view 3.0 vs 6.4 ms, 2 views 4.6 vs 8.6, 4 views 9.0 vs 11.4, 8 views 17.1 vs 15.9,
-  // 16 views 33.0 vs 26.0 ms.
-  const SingleThreadScope smallBatch(n * nv < impl_->config.parallelMinViews);
-  if (withAttention)
-    logits = impl_->net->forwardWithAttention(batch, maps);
-  else
-    logits = impl_->net->forward(batch);
+  const torch::Tensor logits = forwardChunked(impl_->net, batch, withAttention, maps,
+                                              impl_->config.parallelMinViews);
   const torch::Tensor probs = torch::softmax(logits, 1).contiguous();
   const int64_t k = probs.size(1);
   const float* p = probs.data_ptr<float>();
