@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -299,6 +300,27 @@ TEST(Detectors, MissingMtcnnDirThrowsNamingTheFolder) {
     EXPECT_NE(msg.find("kpzhang93/MTCNN_face_detection_alignment"), std::string::npos) << msg;
     EXPECT_NE(msg.find("MICROFER_MTCNN_DIR"), std::string::npos) << msg;
   }
+}
+
+TEST(Detectors, MtcnnDirFromTheEnvironmentIsTheOnlyFolderTried) {
+  const char* old = std::getenv("MICROFER_MTCNN_DIR");
+  const std::string previous = old ? old : "";
+  const std::string wrong = "/nonexistent/microfer-mtcnn-from-env";
+  ::setenv("MICROFER_MTCNN_DIR", wrong.c_str(), 1);
+  // Even where models/mtcnn or ../shared holds the weights, a wrong explicit folder is reported.
+  EXPECT_EQ(microfer::findMtcnnDir(), "");
+  DetectorConfig c;
+  c.kind = DetectorKind::Mtcnn;
+  try {
+    microfer::createFaceDetector(c);
+    ADD_FAILURE() << "expected DetectorSetupError";
+  } catch (const microfer::DetectorSetupError& e) {
+    EXPECT_NE(std::string(e.what()).find(wrong), std::string::npos) << e.what();
+  }
+  if (old)
+    ::setenv("MICROFER_MTCNN_DIR", previous.c_str(), 1);
+  else
+    ::unsetenv("MICROFER_MTCNN_DIR");
 }
 
 TEST(Detectors, MissingHaarDirThrowsNamingTheFolder) {

@@ -524,6 +524,53 @@ TEST_F(Gui, SettingsSurviveARestart) {
   EXPECT_EQ(restarted.settings().minFaceSize, 64);
 }
 
+TEST_F(Gui, FailedDetectorSwitchKeepsTheDetectorInUseAlsoOnDisk) {
+  REQUIRE_MODEL();
+  const std::string image = sampleImage();
+  if (image.empty()) GTEST_SKIP() << "needs assets/astronaut.png or ../shared/data/dlib-faces";
+  // MTCNN made unavailable: where $MICROFER_MTCNN_DIR is set it is the only folder tried.
+  struct EnvGuard {
+    QByteArray previous = qgetenv("MICROFER_MTCNN_DIR");
+    bool had = qEnvironmentVariableIsSet("MICROFER_MTCNN_DIR");
+    ~EnvGuard() {
+      if (had)
+        qputenv("MICROFER_MTCNN_DIR", previous);
+      else
+        qunsetenv("MICROFER_MTCNN_DIR");
+    }
+  } restoreEnv;
+  qputenv("MICROFER_MTCNN_DIR", QByteArray::fromStdString((results_ / "no-weights").string()));
+  {
+    MainWindow window(testSettings());
+    window.setMessageBoxesEnabled(false);
+    window.setFileChooser(
+        [&](MainWindow::ChooserKind) { return QString::fromStdString(image); });
+    QSignalSpy shown(&window, &MainWindow::resultShown);
+    action(window, "actionOpenImage")->trigger();  // the Haar pipeline is up and working
+    ASSERT_TRUE(shown.wait(120000)) << window.lastMessage().toStdString();
+
+    AppSettings wanted = window.settings();
+    wanted.detector = QStringLiteral("mtcnn");
+    wanted.minFaceSize = 64;
+    QSignalSpy errors(&window, &MainWindow::errorShown);
+    action(window, "actionSettings")->trigger();
+    auto* dialog =
+        window.findChild<microfer::gui::SettingsDialog*>(QStringLiteral("settingsDialog"));
+    ASSERT_NE(dialog, nullptr);
+    dialog->setSettings(wanted);
+    dialog->accept();
+    ASSERT_TRUE(errors.wait(60000)) << "the failed switch must be reported";
+    EXPECT_TRUE(errors.first().first().toString().contains(QStringLiteral("MTCNN weights")))
+        << errors.first().first().toString().toStdString();
+    // The settings follow the detector in use once the worker has said which it kept.
+    EXPECT_TRUE(QTest::qWaitFor([&] { return window.settings().detector == "haar"; }, 10000));
+    EXPECT_EQ(window.settings().minFaceSize, 40);
+  }
+  MainWindow restarted;  // would start with no pipeline at all if "mtcnn" had been kept
+  EXPECT_EQ(restarted.settings().detector.toStdString(), "haar");
+  EXPECT_EQ(restarted.settings().minFaceSize, 40);
+}
+
 TEST_F(Gui, HeadlessScreenshot) {
   const std::string image = sampleImage();
   if (image.empty()) GTEST_SKIP() << "needs assets/astronaut.png or ../shared/data/dlib-faces";

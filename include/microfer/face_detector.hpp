@@ -35,9 +35,9 @@ struct DetectorConfig {
   std::string haarDir;
   /// Haar: also find eyes inside each face (for alignment).
   bool haarEyes = true;
-  /// MTCNN: folder with det1/det2/det3 .prototxt + .caffemodel; empty = search
-  /// $MICROFER_MTCNN_DIR, <source>/models/mtcnn, <install>/share/microfer/models/mtcnn,
-  /// ../shared/models/mtcnn.
+  /// MTCNN: folder with det1/det2/det3 .prototxt + .caffemodel; empty = $MICROFER_MTCNN_DIR
+  /// where that is set (then the only folder tried), else the first of <source>/models/mtcnn,
+  /// <install>/share/microfer/models/mtcnn, ../shared/models/mtcnn that has them.
   std::string mtcnnDir;
   float mtcnnThresholds[3] = {0.6f, 0.7f, 0.7f};  ///< P-, R-, O-Net score thresholds
   float mtcnnPyramidFactor = 0.709f;

@@ -27,11 +27,11 @@ bool hasMtcnnWeights(const fs::path& dir) {
 
 /// The folders findMtcnnDir() tries, in order (see DetectorConfig::mtcnnDir).
 std::vector<std::string> mtcnnCandidates(const std::string& preferred) {
-  // An explicit folder is the only candidate: silently falling back to another copy of the
-  // weights would hide a typo in the user's setting.
+  // An explicit folder (the setting, else $MICROFER_MTCNN_DIR) is the only candidate:
+  // silently falling back to another copy of the weights would hide a typo in it.
   if (!preferred.empty()) return {preferred};
+  if (const char* env = std::getenv("MICROFER_MTCNN_DIR"); env && *env) return {env};
   std::vector<std::string> dirs;
-  if (const char* env = std::getenv("MICROFER_MTCNN_DIR"); env && *env) dirs.emplace_back(env);
   dirs.push_back((fs::path(MICROFER_SOURCE_DIR) / "models" / "mtcnn").string());
   dirs.push_back((fs::path(MICROFER_DATA_DIR) / "models" / "mtcnn").string());
   dirs.push_back(

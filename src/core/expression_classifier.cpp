@@ -60,17 +60,17 @@ torch::Tensor forwardChunked(MicroAttentionResNet& net, const torch::Tensor& bat
   std::vector<torch::Tensor> logits(parts.size());
   std::vector<std::vector<torch::Tensor>> partMaps(parts.size());
   std::vector<std::future<void>> done;
-  for (size_t c = 1; c < parts.size(); ++c) {
-    auto task = std::make_shared<std::packaged_task<void()>>([&, c] {
-      c10::InferenceMode guard;  // thread-local, as is the thread count
-      if (omp_get_max_threads() != 1) omp_set_num_threads(1);
-      logits[c] = run(parts[c], partMaps[c]);
-    });
-    done.push_back(task->get_future());
-    at::launch([task] { (*task)(); });
-  }
   std::exception_ptr failure;
   try {
+    for (size_t c = 1; c < parts.size(); ++c) {
+      auto task = std::make_shared<std::packaged_task<void()>>([&, c] {
+        c10::InferenceMode guard;  // thread-local, as is the thread count
+        if (omp_get_max_threads() != 1) omp_set_num_threads(1);
+        logits[c] = run(parts[c], partMaps[c]);
+      });
+      done.push_back(task->get_future());
+      at::launch([task] { (*task)(); });
+    }
     logits[0] = run(parts[0], partMaps[0]);
   } catch (...) {
     failure = std::current_exception();

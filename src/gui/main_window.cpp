@@ -189,6 +189,7 @@ ImageView* MainWindow::imageView() const {
 
 void MainWindow::applySettings(const AppSettings& settings, bool persist) {
   m_settings = settings;
+  m_settingsPersisted = persist;
   if (persist) {
     QSettings store;
     settings.save(store);
@@ -410,7 +411,18 @@ void MainWindow::showFrame(const FrameView& view) {
 }
 
 void MainWindow::handlePipelineReady(const QString& modelName, const QString& detector,
-                                     const QString& tta) {
+                                     int minFaceSize, const QString& tta) {
+  if (detector != m_settings.detector || minFaceSize != m_settings.minFaceSize) {
+    // The worker kept its detector because the one asked for could not be set up (the error
+    // was reported): the settings follow what is in use, also on disk, or the next start
+    // would try the failing detector again and have no pipeline at all.
+    m_settings.detector = detector;
+    m_settings.minFaceSize = minFaceSize;
+    if (m_settingsPersisted) {
+      QSettings store;
+      m_settings.save(store);
+    }
+  }
   m_modelName = modelName;
   m_setupError.clear();
   m_detectorLabel->setText(tr("Detector: %1").arg(detector));

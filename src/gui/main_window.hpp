@@ -96,7 +96,8 @@ class MainWindow : public QMainWindow {
   void saveSnapshot();
   void showImageResult(const microfer::gui::FrameView& view);
   void showFrame(const microfer::gui::FrameView& view);
-  void handlePipelineReady(const QString& modelName, const QString& detector, const QString& tta);
+  void handlePipelineReady(const QString& modelName, const QString& detector, int minFaceSize,
+                           const QString& tta);
   void handleBatchStarted(int total);
   void handleBatchProgress(int done, int total, const QString& currentFile);
   void handleBatchFinished(const microfer::gui::BatchSummary& summary);
@@ -119,6 +120,7 @@ class MainWindow : public QMainWindow {
   QThread m_workerThread;
   PipelineWorker* m_worker = nullptr;  ///< lives in m_workerThread
   AppSettings m_settings;
+  bool m_settingsPersisted = false;  ///< m_settings came from the dialog and were saved
   FileChooser m_chooser;
   bool m_messageBoxes = true;
 

@@ -70,7 +70,7 @@ void PipelineWorker::configure(const AppSettings& settings) {
     if (settings.tta != old.tta) m_pipeline->setTta(wanted.classifier.tta);
     m_pipeline->setWithAttention(settings.attention);
     Q_EMIT pipelineReady(fromStd(m_pipeline->classifier().modelName()), settings.detector,
-                         settings.tta);
+                         settings.minFaceSize, settings.tta);
   } catch (const std::exception& e) {
     // setDetector keeps the old detector when the new one cannot be made.
     m_settings.detector = old.detector;
@@ -78,7 +78,7 @@ void PipelineWorker::configure(const AppSettings& settings) {
     Q_EMIT errorOccurred(fromStd(e.what()), true);
     // The status bar must show the detector actually in use.
     Q_EMIT pipelineReady(fromStd(m_pipeline->classifier().modelName()), m_settings.detector,
-                         m_settings.tta);
+                         m_settings.minFaceSize, m_settings.tta);
   }
 }
 
@@ -88,7 +88,7 @@ bool PipelineWorker::ensurePipeline() {
     m_pipeline = std::make_unique<Pipeline>(m_settings.pipelineConfig());
     m_pipelineError.clear();
     Q_EMIT pipelineReady(fromStd(m_pipeline->classifier().modelName()), m_settings.detector,
-                         m_settings.tta);
+                         m_settings.minFaceSize, m_settings.tta);
     return true;
   } catch (const std::exception& e) {
     m_pipelineError = fromStd(e.what());

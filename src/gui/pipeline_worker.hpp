@@ -61,7 +61,10 @@ class PipelineWorker : public QObject {
   void startSource(std::unique_ptr<microfer::FrameProvider> provider, bool live);
 
  Q_SIGNALS:
-  void pipelineReady(const QString& modelName, const QString& detector, const QString& tta);
+  /// The pipeline is ready with this detector, minimum face size and TTA mode: the ones
+  /// asked for, or, when a new detector could not be set up, the ones still in use.
+  void pipelineReady(const QString& modelName, const QString& detector, int minFaceSize,
+                     const QString& tta);
   void imageProcessed(const microfer::gui::FrameView& view);
   void frameProcessed(const microfer::gui::FrameView& view);
   void streamStarted(const QString& source, const QString& outDir);
