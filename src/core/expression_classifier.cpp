@@ -20,10 +20,12 @@ namespace {
 /// Runs the enclosing scope's LibTorch work on one thread and restores the count on exit.
 /// It is the OpenMP thread count of the calling thread (LibTorch's CPU kernels, oneDNN and
 /// OpenBLAS all read it), so other threads are not affected; at::set_num_threads would also
-/// clear oneDNN's primitive cache on every call.
+/// clear oneDNN's primitive cache on every call. The count is read with at::get_num_threads,
+/// which first gives a thread new to LibTorch its thread count: that first-use set-up would
+/// otherwise undo the 1 set here.
 class SingleThreadScope {
  public:
-  explicit SingleThreadScope(bool active) : previous_(active ? omp_get_max_threads() : 0) {
+  explicit SingleThreadScope(bool active) : previous_(active ? at::get_num_threads() : 0) {
     if (previous_ > 1) omp_set_num_threads(1);
   }
   ~SingleThreadScope() {
@@ -47,7 +49,7 @@ torch::Tensor forwardChunked(MicroAttentionResNet& net, const torch::Tensor& bat
                              bool withAttention, std::vector<torch::Tensor>& maps,
                              int minViews) {
   const int64_t total = batch.size(0);
-  const int64_t threads = omp_get_max_threads();
+  const int64_t threads = at::get_num_threads();
   const int64_t chunks =
       (minViews > 0 && total >= minViews) ? std::min<int64_t>(threads, total) : 1;
   const SingleThreadScope oneThread(true);
@@ -65,7 +67,7 @@ torch::Tensor forwardChunked(MicroAttentionResNet& net, const torch::Tensor& bat
     for (size_t c = 1; c < parts.size(); ++c) {
       auto task = std::make_shared<std::packaged_task<void()>>([&, c] {
         c10::InferenceMode guard;  // thread-local, as is the thread count
-        if (omp_get_max_threads() != 1) omp_set_num_threads(1);
+        const SingleThreadScope poolThread(true);
         logits[c] = run(parts[c], partMaps[c]);
       });
       done.push_back(task->get_future());
