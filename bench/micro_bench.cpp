@@ -188,8 +188,9 @@ std::unique_ptr<microfer::ExpressionClassifier> makeClassifier(microfer::TtaMode
 }
 
 /// TTA classification: range(0) faces, range(1) = TtaMode (0 off, 1 flip, 2 full),
-/// range(2) = LibTorch threads for every batch size (0 = the classifier's default: one
-/// thread below ClassifierConfig::parallelMinViews views, all cores from there).
+/// range(2) = LibTorch's own threading with this many threads for the whole pass, or 0 = the
+/// classifier's default (the pass split into one single-threaded chunk per core, see
+/// ClassifierConfig::parallelMinViews).
 void BM_Classify(benchmark::State& state) {
   const auto mode = static_cast<microfer::TtaMode>(state.range(1));
   auto cls = makeClassifier(mode, state, state.range(2) > 0 ? 0 : -1);

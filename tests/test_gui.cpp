@@ -118,6 +118,17 @@ QAction* action(MainWindow& w, const char* name) {
   return a;
 }
 
+/// Opens Settings, enters `settings` and presses OK, as a user would; false without a dialog.
+bool acceptInSettingsDialog(MainWindow& window, const AppSettings& settings) {
+  action(window, "actionSettings")->trigger();
+  auto* dialog =
+      window.findChild<microfer::gui::SettingsDialog*>(QStringLiteral("settingsDialog"));
+  if (!dialog) return false;
+  dialog->setSettings(settings);
+  dialog->accept();
+  return true;
+}
+
 class Gui : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -510,12 +521,7 @@ TEST_F(Gui, SettingsSurviveARestart) {
   {
     MainWindow window;
     window.setMessageBoxesEnabled(false);
-    action(window, "actionSettings")->trigger();
-    auto* dialog =
-        window.findChild<microfer::gui::SettingsDialog*>(QStringLiteral("settingsDialog"));
-    ASSERT_NE(dialog, nullptr);
-    dialog->setSettings(chosen);
-    dialog->accept();
+    ASSERT_TRUE(acceptInSettingsDialog(window, chosen)) << "no settings dialog";
     EXPECT_TRUE(window.settings() == chosen);
   }
   MainWindow restarted;
@@ -553,12 +559,7 @@ TEST_F(Gui, FailedDetectorSwitchKeepsTheDetectorInUseAlsoOnDisk) {
     wanted.detector = QStringLiteral("mtcnn");
     wanted.minFaceSize = 64;
     QSignalSpy errors(&window, &MainWindow::errorShown);
-    action(window, "actionSettings")->trigger();
-    auto* dialog =
-        window.findChild<microfer::gui::SettingsDialog*>(QStringLiteral("settingsDialog"));
-    ASSERT_NE(dialog, nullptr);
-    dialog->setSettings(wanted);
-    dialog->accept();
+    ASSERT_TRUE(acceptInSettingsDialog(window, wanted)) << "no settings dialog";
     ASSERT_TRUE(errors.wait(60000)) << "the failed switch must be reported";
     EXPECT_TRUE(errors.first().first().toString().contains(QStringLiteral("MTCNN weights")))
         << errors.first().first().toString().toStdString();

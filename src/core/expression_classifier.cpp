@@ -25,7 +25,7 @@ namespace {
 /// otherwise undo the 1 set here.
 class SingleThreadScope {
  public:
-  explicit SingleThreadScope(bool active) : previous_(active ? at::get_num_threads() : 0) {
+  SingleThreadScope() : previous_(at::get_num_threads()) {
     if (previous_ > 1) omp_set_num_threads(1);
   }
   ~SingleThreadScope() {
@@ -52,7 +52,7 @@ torch::Tensor forwardChunked(MicroAttentionResNet& net, const torch::Tensor& bat
   const int64_t threads = at::get_num_threads();
   const int64_t chunks =
       (minViews > 0 && total >= minViews) ? std::min<int64_t>(threads, total) : 1;
-  const SingleThreadScope oneThread(true);
+  const SingleThreadScope oneThread;
   auto run = [&net, withAttention](const torch::Tensor& x, std::vector<torch::Tensor>& m) {
     return withAttention ? net->forwardWithAttention(x, m) : net->forward(x);
   };
@@ -67,7 +67,7 @@ torch::Tensor forwardChunked(MicroAttentionResNet& net, const torch::Tensor& bat
     for (size_t c = 1; c < parts.size(); ++c) {
       auto task = std::make_shared<std::packaged_task<void()>>([&, c] {
         c10::InferenceMode guard;  // thread-local, as is the thread count
-        const SingleThreadScope poolThread(true);
+        const SingleThreadScope poolThread;
         logits[c] = run(parts[c], partMaps[c]);
       });
       done.push_back(task->get_future());
