@@ -65,6 +65,10 @@ TEST_F(CliTest, LabelsAFolderOfRealFaces) {
   EXPECT_NE(err.find("not an image file"), std::string::npos) << err;
   EXPECT_NE(err.find("notes.txt"), std::string::npos) << "non-image reported\n" << err;
   EXPECT_NE(stdoutText.find("summary: 4 inputs"), std::string::npos) << stdoutText;
+  // The default detector is "auto", settled as the desktop app settles it, and named.
+  const std::string detector = microfer::toString(microfer::resolveDetectorChoice("auto"));
+  EXPECT_NE(stdoutText.find("; detector " + detector + ", TTA flip;"), std::string::npos)
+      << stdoutText;
 
   // Inputs untouched, byte for byte.
   for (const auto& [path, bytes] : before) EXPECT_EQ(slurp(path), bytes) << path;
@@ -123,6 +127,21 @@ TEST_F(CliTest, ShardsMergeIntoOneRun) {
     return v;
   };
   EXPECT_EQ(sorted(merged), sorted(slurp(dir / "whole" / "results.csv")));
+}
+
+TEST_F(CliTest, InfoNamesTheModelAndEveryDetectorChoice) {
+  EXPECT_EQ(run("info --model " + model, dir), 0) << slurp(dir / "stderr.txt");
+  const std::string out = slurp(dir / "stdout.txt");
+  EXPECT_NE(out.find("parameters: "), std::string::npos) << out;
+  EXPECT_NE(out.find("detector haar: available"), std::string::npos) << out;
+  EXPECT_NE(out.find(microfer::findMtcnnDir().empty() ? "detector mtcnn: unavailable"
+                                                      : "detector mtcnn: available"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("): " + microfer::toString(microfer::resolveDetectorChoice("auto")) + "\n"),
+            std::string::npos)
+      << out;
+  EXPECT_EQ(run("info --model /nonexistent.mfm", dir), 3);
 }
 
 TEST_F(CliTest, UsageAndSetupErrorsHaveTheirExitCodes) {

@@ -323,6 +323,26 @@ TEST(Detectors, MtcnnDirFromTheEnvironmentIsTheOnlyFolderTried) {
     ::unsetenv("MICROFER_MTCNN_DIR");
 }
 
+TEST(Detectors, AutoChoiceIsMtcnnExactlyWhereItsWeightsAreFound) {
+  EXPECT_EQ(microfer::resolveDetectorChoice("haar"), DetectorKind::Haar);
+  EXPECT_EQ(microfer::resolveDetectorChoice("MTCNN"), DetectorKind::Mtcnn);
+  EXPECT_THROW(microfer::resolveDetectorChoice("dlib"), std::invalid_argument);
+  EXPECT_THROW(microfer::resolveDetectorChoice(""), std::invalid_argument);
+  // No weights in the folder asked for: Haar, which needs only OpenCV.
+  EXPECT_EQ(microfer::resolveDetectorChoice("auto", "/nonexistent/microfer-mtcnn"),
+            DetectorKind::Haar);
+  // The default search: MTCNN exactly where createFaceDetector would find its weights.
+  EXPECT_EQ(microfer::resolveDetectorChoice("auto"),
+            microfer::findMtcnnDir().empty() ? DetectorKind::Haar : DetectorKind::Mtcnn);
+  MICROFER_REQUIRE_SHARED(kMtcnnDir);
+  const std::string weights = microfer::test::sharedDir() + "/" + kMtcnnDir;
+  EXPECT_EQ(microfer::resolveDetectorChoice("Auto", weights), DetectorKind::Mtcnn);
+  DetectorConfig c;
+  c.kind = microfer::resolveDetectorChoice("auto", weights);
+  c.mtcnnDir = weights;
+  EXPECT_EQ(microfer::createFaceDetector(c)->kind(), DetectorKind::Mtcnn);
+}
+
 TEST(Detectors, MissingHaarDirThrowsNamingTheFolder) {
   DetectorConfig c = haarConfig();
   c.haarDir = "/nonexistent/microfer-cascades";

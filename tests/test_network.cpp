@@ -246,16 +246,26 @@ TEST_F(ClassifierTest, PassSplitAcrossThreadsEqualsOnePass) {
     c = cv::Mat(48, 48, CV_8U);
     cv::randu(c, 0, 255);
   }
+  cc.parallelMinViews = 2;
+  cc.maxViewsPerPiece = 2;  // each thread's 3 views in pieces of 2 and 1
+  ExpressionClassifier pieces(cc);
   const auto a = split.classify(crops, true);
   EXPECT_EQ(torch::get_num_threads(), 2) << "the thread count must be restored";
   const auto b = whole.classify(crops, true);
   EXPECT_EQ(torch::get_num_threads(), 2);
+  const auto p = pieces.classify(crops, true);
   ASSERT_EQ(a.size(), 3u);
   ASSERT_EQ(b.size(), 3u);
+  ASSERT_EQ(p.size(), 3u);
   for (size_t i = 0; i < a.size(); ++i) {
-    for (int c = 0; c < 7; ++c) EXPECT_NEAR(a[i].probs[c], b[i].probs[c], 1e-5) << i << " " << c;
+    for (int c = 0; c < 7; ++c) {
+      EXPECT_NEAR(a[i].probs[c], b[i].probs[c], 1e-5) << i << " " << c;
+      EXPECT_NEAR(p[i].probs[c], b[i].probs[c], 1e-5) << i << " " << c;
+    }
     ASSERT_EQ(a[i].attention.size(), cv::Size(48, 48));
+    ASSERT_EQ(p[i].attention.size(), cv::Size(48, 48));
     EXPECT_LT(cv::norm(a[i].attention, b[i].attention, cv::NORM_INF), 1e-5) << i;
+    EXPECT_LT(cv::norm(p[i].attention, b[i].attention, cv::NORM_INF), 1e-5) << i;
   }
   torch::set_num_threads(threads);
 }

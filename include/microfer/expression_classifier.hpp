@@ -48,6 +48,9 @@ struct ClassifierConfig {
   /// per LibTorch thread, each chunk run on one thread; smaller passes, or all with 0, run
   /// whole on the calling thread alone.
   int parallelMinViews = 2;
+  /// Each thread runs its chunk in pieces of at most this many views (0 = whole): a few
+  /// hundred views at once leave the caches and run slower per view (eval --tta full).
+  int maxViewsPerPiece = 32;
 };
 
 /// Loads the network once; classifies crops with TTA. Every call runs all views of all

@@ -24,6 +24,14 @@ enum class DetectorKind { Haar, Mtcnn };
 DetectorKind parseDetectorKind(const std::string& name);
 std::string toString(DetectorKind kind);
 
+/// The detector choice of the CLI and the desktop app: "haar", "mtcnn", or "auto" (their
+/// default) = MTCNN where its weights are found (findMtcnnDir(mtcnnDir) is not empty), else
+/// Haar. MTCNN finds more faces and is faster here (README), but its weights are third-party
+/// files that may be absent; Haar needs only OpenCV. Both programs resolve "auto" with this
+/// one function, so they pick the same detector on the same machine. Throws
+/// std::invalid_argument for any other name.
+DetectorKind resolveDetectorChoice(const std::string& choice, const std::string& mtcnnDir = "");
+
 struct DetectorConfig {
   DetectorKind kind = DetectorKind::Haar;
   int minFaceSize = 40;  ///< smallest face side to find, pixels of the input image

@@ -36,7 +36,7 @@ namespace {
 const char* kBenchHelp = R"(microfer-cli bench — how fast the pipeline runs on this machine
 
 Usage:
-  microfer-cli bench [--detector haar|mtcnn] [--tta off|flip|full] [--faces 1|5]
+  microfer-cli bench [--detector auto|haar|mtcnn] [--tta off|flip|full] [--faces 1|5]
                      [--frames N] [--json FILE] [--model FILE] [options]
       Synthetic 640x480 frames: real faces cut from the dlib example photos in
       ../shared/data/dlib-faces (boxes from training.xml / testing.xml), pasted at
@@ -60,7 +60,9 @@ Usage:
       30 FPS MJPG .avi video with slowly moving faces (input for --video).
 
 Options:
-  --detector haar|mtcnn  face detector (default haar)
+  --detector auto|haar|mtcnn
+                         face detector (default auto: MTCNN where its weights
+                         are found, else Haar)
   --tta off|flip|full    test-time augmentation (default flip)
   --faces 1|5            faces per synthetic frame (default 1)
   --frames N             timed frames (default 200; --make-*: frames written,

@@ -36,7 +36,9 @@ Usage: microfer-cli eval --data DIR [options]
                          then detected (--detector, --min-face), aligned and
                          classified; reports how many faces were found and the
                          accuracy on those
-  --detector haar|mtcnn  with --pipeline (default haar)
+  --detector auto|haar|mtcnn
+                         with --pipeline (default auto: MTCNN where its weights
+                         are found, else Haar)
   --mtcnn-thresholds P,R,O
                          with --pipeline: MTCNN's score thresholds (default
                          0.6,0.7,0.7)

@@ -49,6 +49,8 @@ int runInfo(const std::vector<std::string>& argv) {
       std::printf("detector %s: unavailable: %s\n", toString(kind).c_str(), e.what());
     }
   }
+  std::printf("detector auto (the default of microfer-cli and microfer): %s\n",
+              toString(resolveDetectorChoice("auto")).c_str());
   return rc;
 }
 

@@ -27,8 +27,10 @@ skipped) or a video file (every Nth frame is labelled; a labelled video and one
 CSV/JSONL record per processed frame are written).
 
 Options:
-  --detector haar|mtcnn  face detector (default haar; mtcnn needs the weights in
-                         models/mtcnn/ or $MICROFER_MTCNN_DIR, see README)
+  --detector auto|haar|mtcnn
+                         face detector (default auto: MTCNN where its weights are
+                         found, see README "MTCNN weights", else Haar; the
+                         summary line names the one used)
   --tta off|flip|full    test-time augmentation (default flip)
   --out DIR              results folder (default results/); created if missing.
                          Existing results are never overwritten: new names get a
@@ -177,9 +179,12 @@ int runLabel(const std::vector<std::string>& argv) {
     }
     std::fflush(stdout);
   }
-  std::printf("summary: %ld inputs, %ld faces, %ld failures, %zu skipped; results in %s\n",
-              totals.inputs, totals.faces, totals.failures, inputs.skipped.size(),
-              fs::absolute(outDir).string().c_str());
+  std::printf(
+      "summary: %ld inputs, %ld faces, %ld failures, %zu skipped; detector %s, TTA %s; results "
+      "in %s\n",
+      totals.inputs, totals.faces, totals.failures, inputs.skipped.size(),
+      toString(pipeline.detector().kind()).c_str(), toString(cfg.classifier.tta.mode).c_str(),
+      fs::absolute(outDir).string().c_str());
   return totals.failures > 0 ? 1 : 0;
 }
 

@@ -59,7 +59,9 @@ lists (a frame without a face has a record and no row).
 Options:
   --frames N             frames through the live pipeline (default 10000; 0 skips)
   --images M             images through batch labelling (default 5000; 0 skips)
-  --detector haar|mtcnn  face detector (default haar)
+  --detector auto|haar|mtcnn
+                         face detector (default auto: MTCNN where its weights
+                         are found, else Haar)
   --tta off|flip|full    test-time augmentation (default flip)
   --model FILE           model file (default: the shipped models/microfer-resnet10.mfm)
   --threads N            inference threads (default: all cores)

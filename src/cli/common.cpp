@@ -13,7 +13,7 @@ namespace microfer::cli {
 PipelineConfig pipelineConfigFromArgs(const Args& a) {
   PipelineConfig cfg;
   try {
-    cfg.detector.kind = parseDetectorKind(a.get("detector", "haar"));
+    cfg.detector.kind = resolveDetectorChoice(a.get("detector", "auto"));
     cfg.classifier.tta.mode = parseTtaMode(a.get("tta", "flip"));
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include <spdlog/spdlog.h>
+
 #include "haar_detector.hpp"
 #include "microfer/face_detector.hpp"
 #include "mtcnn_detector.hpp"
@@ -48,6 +50,24 @@ DetectorKind parseDetectorKind(const std::string& name) {
   if (lower == "haar") return DetectorKind::Haar;
   if (lower == "mtcnn") return DetectorKind::Mtcnn;
   throw std::invalid_argument("unknown face detector '" + name + "' (expected 'haar' or 'mtcnn')");
+}
+
+DetectorKind resolveDetectorChoice(const std::string& choice, const std::string& mtcnnDir) {
+  std::string lower = choice;
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (lower == "auto") {
+    if (!findMtcnnDir(mtcnnDir).empty()) return DetectorKind::Mtcnn;
+    // Weights asked for explicitly but not there: say so rather than quietly using Haar.
+    const char* env = std::getenv("MICROFER_MTCNN_DIR");
+    const std::string asked = !mtcnnDir.empty() ? mtcnnDir : (env && *env ? env : "");
+    if (!asked.empty())
+      spdlog::warn("no MTCNN weights in '{}': the automatic detector choice is Haar", asked);
+    return DetectorKind::Haar;
+  }
+  if (lower == "haar" || lower == "mtcnn") return parseDetectorKind(lower);
+  throw std::invalid_argument("unknown face detector '" + choice +
+                              "' (expected 'auto', 'haar' or 'mtcnn')");
 }
 
 std::string toString(DetectorKind kind) {

@@ -45,16 +45,40 @@ class SingleThreadScope {
 /// of the network's few dozen small operators costs milliseconds (`micro_bench
 /// --benchmark_filter=Classify`, README Performance). Batches under `minViews` run whole on
 /// the calling thread.
+/// Joins the attention maps of consecutive parts of a batch: parts[p][b] is block b's map
+/// for part p; out[b] gets all parts of block b, in order.
+void catMaps(const std::vector<std::vector<torch::Tensor>>& parts,
+             std::vector<torch::Tensor>& out) {
+  if (parts.empty()) return;
+  for (size_t b = 0; b < parts[0].size(); ++b) {
+    std::vector<torch::Tensor> level;
+    for (const auto& part : parts) level.push_back(part[b]);
+    out.push_back(torch::cat(level, 0));
+  }
+}
+
 torch::Tensor forwardChunked(MicroAttentionResNet& net, const torch::Tensor& batch,
                              bool withAttention, std::vector<torch::Tensor>& maps,
-                             int minViews) {
+                             int minViews, int maxPiece) {
   const int64_t total = batch.size(0);
   const int64_t threads = at::get_num_threads();
   const int64_t chunks =
       (minViews > 0 && total >= minViews) ? std::min<int64_t>(threads, total) : 1;
   const SingleThreadScope oneThread;
-  auto run = [&net, withAttention](const torch::Tensor& x, std::vector<torch::Tensor>& m) {
-    return withAttention ? net->forwardWithAttention(x, m) : net->forward(x);
+  // One thread's chunk, in pieces of at most maxPiece views run one after the other.
+  auto run = [&net, withAttention, maxPiece](const torch::Tensor& x,
+                                             std::vector<torch::Tensor>& m) {
+    if (maxPiece <= 0 || x.size(0) <= maxPiece)
+      return withAttention ? net->forwardWithAttention(x, m) : net->forward(x);
+    std::vector<torch::Tensor> logits;
+    std::vector<std::vector<torch::Tensor>> pieceMaps;
+    for (const auto& piece : x.split(maxPiece, 0)) {
+      pieceMaps.emplace_back();
+      logits.push_back(withAttention ? net->forwardWithAttention(piece, pieceMaps.back())
+                                     : net->forward(piece));
+    }
+    if (withAttention) catMaps(pieceMaps, m);
+    return torch::cat(logits, 0);
   };
   if (chunks <= 1) return run(batch, maps);
 
@@ -85,12 +109,7 @@ torch::Tensor forwardChunked(MicroAttentionResNet& net, const torch::Tensor& bat
     }
   }
   if (failure) std::rethrow_exception(failure);
-  if (withAttention)
-    for (size_t b = 0; b < partMaps[0].size(); ++b) {
-      std::vector<torch::Tensor> level;
-      for (const auto& pm : partMaps) level.push_back(pm[b]);
-      maps.push_back(torch::cat(level, 0));
-    }
+  if (withAttention) catMaps(partMaps, maps);
   return torch::cat(logits, 0);
 }
 
@@ -234,7 +253,8 @@ std::vector<Prediction> ExpressionClassifier::classify(const std::vector<cv::Mat
   }
   std::vector<torch::Tensor> maps;
   const torch::Tensor logits = forwardChunked(impl_->net, batch, withAttention, maps,
-                                              impl_->config.parallelMinViews);
+                                              impl_->config.parallelMinViews,
+                                              impl_->config.maxViewsPerPiece);
   const torch::Tensor probs = torch::softmax(logits, 1).contiguous();
   const int64_t k = probs.size(1);
   const float* p = probs.data_ptr<float>();

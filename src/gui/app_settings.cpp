@@ -4,6 +4,11 @@
 
 namespace microfer::gui {
 
+bool AppSettings::isDetectorChoice(const QString& name) {
+  return name == QLatin1String("auto") || name == QLatin1String("haar") ||
+         name == QLatin1String("mtcnn");
+}
+
 AppSettings AppSettings::load(QSettings& store) {
   AppSettings s;
   store.beginGroup(QStringLiteral("pipeline"));
@@ -22,8 +27,7 @@ AppSettings AppSettings::load(QSettings& store) {
   s.smoothing = store.value(QStringLiteral("smoothing"), s.smoothing).toBool();
   store.endGroup();
   // A hand-edited file must not make the pipeline throw at every start.
-  if (s.detector != QLatin1String("haar") && s.detector != QLatin1String("mtcnn"))
-    s.detector = QStringLiteral("haar");
+  if (!isDetectorChoice(s.detector)) s.detector = AppSettings().detector;
   if (s.tta != QLatin1String("off") && s.tta != QLatin1String("flip") &&
       s.tta != QLatin1String("full"))
     s.tta = QStringLiteral("flip");
@@ -60,7 +64,7 @@ QString AppSettings::effectiveResultsDir() const {
 
 PipelineConfig AppSettings::pipelineConfig() const {
   PipelineConfig config;
-  config.detector.kind = parseDetectorKind(detector.toStdString());
+  config.detector.kind = resolveDetectorChoice(detector.toStdString());
   config.detector.minFaceSize = minFaceSize;
   config.classifier.tta.mode = parseTtaMode(tta.toStdString());
   config.withAttention = attention;

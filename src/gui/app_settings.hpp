@@ -10,7 +10,9 @@
 namespace microfer::gui {
 
 struct AppSettings {
-  QString detector = QStringLiteral("haar");  ///< "haar" or "mtcnn"
+  /// "auto" (MTCNN where its weights are found, else Haar: microfer::resolveDetectorChoice,
+  /// as in microfer-cli), "haar" or "mtcnn"
+  QString detector = QStringLiteral("auto");
   QString tta = QStringLiteral("flip");       ///< "off", "flip" or "full"
   int minFaceSize = 40;                       ///< pixels
   QString resultsDir;                         ///< empty = defaultResultsDir()
@@ -20,6 +22,8 @@ struct AppSettings {
   bool smoothing = true;    ///< track faces across frames and smooth their probabilities
   bool attention = false;   ///< blend the network's attention map over each face
 
+  /// "auto", "haar" or "mtcnn".
+  static bool isDetectorChoice(const QString& name);
   static AppSettings load(QSettings& store);
   void save(QSettings& store) const;
   /// The results folder to use (resultsDir or the default).

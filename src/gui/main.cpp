@@ -58,9 +58,11 @@ int main(int argc, char** argv) {
       {QStringLiteral("results"), QStringLiteral("out")},
       QStringLiteral("Results folder for this run (as microfer-cli label --out)."),
       QStringLiteral("DIR"));
-  const QCommandLineOption detectorOpt(QStringLiteral("detector"),
-                                       QStringLiteral("Face detector: haar or mtcnn."),
-                                       QStringLiteral("KIND"));
+  const QCommandLineOption detectorOpt(
+      QStringLiteral("detector"),
+      QStringLiteral("Face detector: auto (MTCNN where its weights are found, else Haar), "
+                     "haar or mtcnn."),
+      QStringLiteral("KIND"));
   const QCommandLineOption ttaOpt(QStringLiteral("tta"),
                                   QStringLiteral("Test-time augmentation: off, flip or full."),
                                   QStringLiteral("MODE"));
@@ -85,8 +87,8 @@ int main(int argc, char** argv) {
   if (parser.isSet(resultsOpt)) settings.resultsDir = parser.value(resultsOpt);
   if (parser.isSet(detectorOpt)) {
     settings.detector = parser.value(detectorOpt).toLower();
-    if (settings.detector != QLatin1String("haar") && settings.detector != QLatin1String("mtcnn"))
-      return fail(kExitUsage, QStringLiteral("--detector expects haar or mtcnn"));
+    if (!microfer::gui::AppSettings::isDetectorChoice(settings.detector))
+      return fail(kExitUsage, QStringLiteral("--detector expects auto, haar or mtcnn"));
   }
   if (parser.isSet(ttaOpt)) {
     settings.tta = parser.value(ttaOpt).toLower();

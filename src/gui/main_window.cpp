@@ -411,7 +411,8 @@ void MainWindow::showFrame(const FrameView& view) {
 }
 
 void MainWindow::handlePipelineReady(const QString& modelName, const QString& detector,
-                                     int minFaceSize, const QString& tta) {
+                                     const QString& detectorInUse, int minFaceSize,
+                                     const QString& tta) {
   if (detector != m_settings.detector || minFaceSize != m_settings.minFaceSize) {
     // The worker kept its detector because the one asked for could not be set up (the error
     // was reported): the settings follow what is in use, also on disk, or the next start
@@ -424,8 +425,9 @@ void MainWindow::handlePipelineReady(const QString& modelName, const QString& de
     }
   }
   m_modelName = modelName;
+  m_detectorInUse = detectorInUse;
   m_setupError.clear();
-  m_detectorLabel->setText(tr("Detector: %1").arg(detector));
+  m_detectorLabel->setText(detectorText());
   m_ttaLabel->setText(tr("TTA: %1").arg(tta));
   statusBar()->showMessage(tr("Model %1 ready").arg(modelName), 5000);
 }
@@ -588,9 +590,16 @@ void MainWindow::updateActions() {
                                                               : tr("Start &Camera"));
 }
 
+QString MainWindow::detectorText() const {
+  if (m_settings.detector == QLatin1String("auto"))
+    return m_detectorInUse.isEmpty() ? tr("Detector: auto")
+                                     : tr("Detector: %1 (auto)").arg(m_detectorInUse);
+  return tr("Detector: %1").arg(m_settings.detector);
+}
+
 void MainWindow::updateStatusLabels() {
   if (m_sourceLabel->text().isEmpty()) m_sourceLabel->setText(tr("Source: none"));
-  m_detectorLabel->setText(tr("Detector: %1").arg(m_settings.detector));
+  m_detectorLabel->setText(detectorText());
   m_ttaLabel->setText(tr("TTA: %1").arg(m_settings.tta));
   if (m_facesLabel->text().isEmpty()) m_facesLabel->setText(tr("Faces: 0"));
   if (m_fpsLabel->text().isEmpty()) m_fpsLabel->setText(tr("— FPS"));

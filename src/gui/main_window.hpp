@@ -96,8 +96,8 @@ class MainWindow : public QMainWindow {
   void saveSnapshot();
   void showImageResult(const microfer::gui::FrameView& view);
   void showFrame(const microfer::gui::FrameView& view);
-  void handlePipelineReady(const QString& modelName, const QString& detector, int minFaceSize,
-                           const QString& tta);
+  void handlePipelineReady(const QString& modelName, const QString& detector,
+                           const QString& detectorInUse, int minFaceSize, const QString& tta);
   void handleBatchStarted(int total);
   void handleBatchProgress(int done, int total, const QString& currentFile);
   void handleBatchFinished(const microfer::gui::BatchSummary& summary);
@@ -115,6 +115,8 @@ class MainWindow : public QMainWindow {
   void rebuildRecentMenu();
   void updateActions();
   void updateStatusLabels();
+  /// "Detector: mtcnn", or "Detector: mtcnn (auto)" where the setting is auto.
+  QString detectorText() const;
 
   std::unique_ptr<Ui::MainWindow> m_ui;
   QThread m_workerThread;
@@ -128,6 +130,7 @@ class MainWindow : public QMainWindow {
   BatchSummary m_lastSummary;
   QString m_lastMessage;
   QString m_modelName;
+  QString m_detectorInUse;  ///< what the detector setting resolved to ("auto" -> haar/mtcnn)
   QString m_setupError;
 
   bool m_streaming = false;

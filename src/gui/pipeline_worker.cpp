@@ -70,7 +70,7 @@ void PipelineWorker::configure(const AppSettings& settings) {
     if (settings.tta != old.tta) m_pipeline->setTta(wanted.classifier.tta);
     m_pipeline->setWithAttention(settings.attention);
     Q_EMIT pipelineReady(fromStd(m_pipeline->classifier().modelName()), settings.detector,
-                         settings.minFaceSize, settings.tta);
+                         detectorInUse(), settings.minFaceSize, settings.tta);
   } catch (const std::exception& e) {
     // setDetector keeps the old detector when the new one cannot be made.
     m_settings.detector = old.detector;
@@ -78,8 +78,12 @@ void PipelineWorker::configure(const AppSettings& settings) {
     Q_EMIT errorOccurred(fromStd(e.what()), true);
     // The status bar must show the detector actually in use.
     Q_EMIT pipelineReady(fromStd(m_pipeline->classifier().modelName()), m_settings.detector,
-                         m_settings.minFaceSize, m_settings.tta);
+                         detectorInUse(), m_settings.minFaceSize, m_settings.tta);
   }
+}
+
+QString PipelineWorker::detectorInUse() const {
+  return m_pipeline ? fromStd(toString(m_pipeline->detector().kind())) : QString();
 }
 
 bool PipelineWorker::ensurePipeline() {
@@ -88,7 +92,7 @@ bool PipelineWorker::ensurePipeline() {
     m_pipeline = std::make_unique<Pipeline>(m_settings.pipelineConfig());
     m_pipelineError.clear();
     Q_EMIT pipelineReady(fromStd(m_pipeline->classifier().modelName()), m_settings.detector,
-                         m_settings.minFaceSize, m_settings.tta);
+                         detectorInUse(), m_settings.minFaceSize, m_settings.tta);
     return true;
   } catch (const std::exception& e) {
     m_pipelineError = fromStd(e.what());

@@ -61,10 +61,11 @@ class PipelineWorker : public QObject {
   void startSource(std::unique_ptr<microfer::FrameProvider> provider, bool live);
 
  Q_SIGNALS:
-  /// The pipeline is ready with this detector, minimum face size and TTA mode: the ones
-  /// asked for, or, when a new detector could not be set up, the ones still in use.
-  void pipelineReady(const QString& modelName, const QString& detector, int minFaceSize,
-                     const QString& tta);
+  /// The pipeline is ready with this detector setting ("auto", "haar" or "mtcnn"), minimum
+  /// face size and TTA mode: the ones asked for, or, when a new detector could not be set up,
+  /// the ones still in use. `detectorInUse` is the detector that setting resolved to.
+  void pipelineReady(const QString& modelName, const QString& detector,
+                     const QString& detectorInUse, int minFaceSize, const QString& tta);
   void imageProcessed(const microfer::gui::FrameView& view);
   void frameProcessed(const microfer::gui::FrameView& view);
   void streamStarted(const QString& source, const QString& outDir);
@@ -78,6 +79,8 @@ class PipelineWorker : public QObject {
 
  private:
   bool ensurePipeline();
+  /// The kind of the pipeline's detector ("haar" / "mtcnn"); empty without a pipeline.
+  QString detectorInUse() const;
   ResultsWriter& imageWriter();
   FrameView makeView(const FrameResult& result, const cv::Mat& annotated, double ms) const;
   AnnotateOptions annotateOptions() const;

@@ -10,6 +10,8 @@ namespace microfer::gui {
 SettingsDialog::SettingsDialog(QWidget* parent)
     : QDialog(parent), m_ui(std::make_unique<Ui::SettingsDialog>()) {
   m_ui->setupUi(this);
+  m_ui->detectorCombo->addItem(tr("Automatic (MTCNN where its weights are installed, else Haar)"),
+                               QStringLiteral("auto"));
   m_ui->detectorCombo->addItem(tr("Haar cascade (OpenCV, frontal faces)"), QStringLiteral("haar"));
   m_ui->detectorCombo->addItem(tr("MTCNN (five landmarks; faster and finds more faces)"), QStringLiteral("mtcnn"));
   m_ui->ttaCombo->addItem(tr("Off (one view)"), QStringLiteral("off"));
