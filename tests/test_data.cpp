@@ -9,6 +9,7 @@
 #include "microfer/dataset.hpp"
 #include "microfer/metrics.hpp"
 #include "microfer/plot.hpp"
+#include "microfer/types.hpp"
 #include "test_util.hpp"
 
 namespace microfer {
@@ -88,6 +89,18 @@ TEST(ImageFolder, UnknownAndEmptyClassFoldersAreClearErrors) {
   const Dataset ds = loadImageFolder(dir.string());
   ASSERT_EQ(ds.samples.size(), 1u);
   EXPECT_EQ(ds.samples[0].label, 3);
+}
+
+TEST(ImageFolder, UpperCaseExtensionsAndUtf8NamesAreImages) {
+  const auto dir = test::tempDir("folder-names");
+  fs::create_directories(dir / "happy");
+  const cv::Mat face(48, 48, CV_8U, cv::Scalar(9));
+  cv::imwrite((dir / "happy" / "FACE.PNG").string(), face);
+  cv::imwrite((dir / "happy" / "\xC3\xA9t\xC3\xA9.Jpg").string(), face);  // "ete" with accents
+  std::ofstream(dir / "happy" / "NOTES.TXT") << "not an image";
+  EXPECT_EQ(loadImageFolder(dir.string()).samples.size(), 2u);
+  // Only A-Z change: UTF-8 bytes stay as they are.
+  EXPECT_EQ(asciiLower("MTCNN .JPG Auto-9 \xC3\x89"), "mtcnn .jpg auto-9 \xC3\x89");
 }
 
 TEST(CkPlus, SubjectFoldsNeverShareASubject) {

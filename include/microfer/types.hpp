@@ -17,6 +17,10 @@ const std::array<std::string, kNumEmotions>& emotionNames();
 /// Index of `name` in emotionNames(), or -1 if it is not one of them.
 int emotionIndex(const std::string& name);
 
+/// `s` with ASCII letters A-Z lower-cased and every other byte (UTF-8 included) kept:
+/// for file extensions and names typed by users ("HAAR", ".JPG").
+std::string asciiLower(std::string s);
+
 /// The five facial landmarks produced by MTCNN, in image pixels.
 /// Order: [0] the eye on the image's left, [1] the eye on the image's right, [2] nose tip,
 /// [3] mouth corner on the image's left, [4] mouth corner on the image's right.

@@ -1,5 +1,3 @@
-#include <algorithm>
-#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
@@ -44,18 +42,14 @@ std::vector<std::string> mtcnnCandidates(const std::string& preferred) {
 }  // namespace
 
 DetectorKind parseDetectorKind(const std::string& name) {
-  std::string lower = name;
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const std::string lower = asciiLower(name);
   if (lower == "haar") return DetectorKind::Haar;
   if (lower == "mtcnn") return DetectorKind::Mtcnn;
   throw std::invalid_argument("unknown face detector '" + name + "' (expected 'haar' or 'mtcnn')");
 }
 
 DetectorKind resolveDetectorChoice(const std::string& choice, const std::string& mtcnnDir) {
-  std::string lower = choice;
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const std::string lower = asciiLower(choice);
   if (lower == "auto") {
     if (!findMtcnnDir(mtcnnDir).empty()) return DetectorKind::Mtcnn;
     // Weights asked for explicitly but not there: say so rather than quietly using Haar.

@@ -9,15 +9,14 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <set>
+#include "microfer/types.hpp"
 
 namespace microfer {
 namespace fs = std::filesystem;
 
 namespace {
 std::string lowerExt(const std::string& path) {
-  std::string ext = fs::path(path).extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), ::tolower);
-  return ext;
+  return asciiLower(fs::path(path).extension().string());
 }
 uint32_t be16(const unsigned char* p) {
   return (uint32_t(p[0]) << 8) | p[1];

@@ -13,6 +13,7 @@
 #include <tuple>
 
 #include "microfer/image_io.hpp"
+#include "microfer/types.hpp"
 
 namespace microfer {
 namespace fs = std::filesystem;
@@ -29,11 +30,6 @@ std::string trim(const std::string& s) {
   const auto first = s.find_first_not_of(" \t\r\n");
   if (first == std::string::npos) return "";
   return s.substr(first, s.find_last_not_of(" \t\r\n") - first + 1);
-}
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
 }
 
 // "Estimated Emotion", "estimated_emotion" -> "estimatedemotion".
@@ -119,7 +115,7 @@ bool parseFrame(const std::string& cell, int& frame) {
 
 // "01", "1", "sub01", "Sub1" -> 1; -1 if the cell is none of these.
 int subjectNumber(const std::string& cell) {
-  std::string s = lower(cell);
+  std::string s = asciiLower(cell);
   if (s.rfind("sub", 0) == 0) s = s.substr(3);
   int n = -1;
   if (!parseFrame(s, n)) return -1;
@@ -219,7 +215,7 @@ std::vector<MicroEpisode> readMicroLabelSheet(const std::string& path) {
       if (!parseFrame(cell(c), *dst))
         throw fail(std::string(name) + " '" + cell(c) + "' is not a frame number");
     e.actionUnits = cell(kUnits);
-    e.emotion = lower(cell(kEmotion));
+    e.emotion = asciiLower(cell(kEmotion));
     if (e.emotion.empty()) throw fail("empty Estimated Emotion");
     rows.push_back(std::move(e));
   }
@@ -232,7 +228,7 @@ MicroDataset loadCasme2(const std::string& root, const std::string& labelSheet,
   if (!fs::is_directory(root, ec)) throw DatasetError("frame folder '" + root + "' not found");
   if (options.classes.empty()) throw std::invalid_argument("empty class set");
   std::vector<std::string> classes;
-  for (const auto& c : options.classes) classes.push_back(lower(trim(c)));
+  for (const auto& c : options.classes) classes.push_back(asciiLower(trim(c)));
   const std::vector<MicroEpisode> rows = readMicroLabelSheet(labelSheet);
   const bool difference = options.input == MicroInput::ApexMinusOnset;
   CropGeometry geometry = options.geometry;

@@ -203,8 +203,7 @@ std::string ResultsWriter::uniquePath(const std::string& sourcePath, const std::
 
 std::string ResultsWriter::writeLabelledImage(const std::string& sourcePath,
                                               const cv::Mat& annotated) {
-  std::string ext = fs::path(sourcePath).extension().string();
-  for (auto& c : ext) c = char(std::tolower(c));
+  std::string ext = asciiLower(fs::path(sourcePath).extension().string());
   if (ext != ".jpg" && ext != ".jpeg" && ext != ".png") ext = ".png";
   const std::string path = uniquePath(sourcePath, "_labelled", ext);
   // Never write over an input, even if the results folder is the input's folder.

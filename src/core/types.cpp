@@ -15,4 +15,10 @@ int emotionIndex(const std::string& name) {
   return -1;
 }
 
+std::string asciiLower(std::string s) {
+  for (char& c : s)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return s;
+}
+
 }  // namespace microfer
