@@ -11,6 +11,7 @@
 #include "microfer/cross_validation.hpp"
 #include "microfer/micro_dataset.hpp"
 #include "microfer/model_file.hpp"
+#include "microfer/types.hpp"
 
 namespace microfer::cli {
 
@@ -54,10 +55,10 @@ std::vector<std::string> splitClasses(const std::string& list) {
   std::string cur;
   for (const char c : list + ",") {
     if (c == ',') {
-      if (!cur.empty()) out.push_back(cur);
+      if (!cur.empty()) out.push_back(asciiLower(cur));
       cur.clear();
     } else if (c != ' ') {
-      cur += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      cur += c;
     }
   }
   if (out.size() < 2) throw UsageError("--classes needs at least 2 names, got '" + list + "'");
