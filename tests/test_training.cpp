@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "microfer/augment.hpp"
 #include "microfer/trainer.hpp"
 #include "test_util.hpp"
 
@@ -68,6 +69,59 @@ TEST(Training, ResumeReachesTheSameState) {
   auto pa = ma->named_parameters();
   for (const auto& p : mb->named_parameters())
     EXPECT_TRUE(torch::allclose(pa[p.key()], p.value(), 1e-5, 1e-6)) << p.key();
+}
+
+TEST(Training, SmallerAugmentedCropIsTheSameViewResampled) {
+  // With no random change, a 24x24 output of a 48x48 crop samples between each 2x2 block of
+  // pixels: exactly the block means (INTER_AREA at factor 2), normalised.
+  cv::Mat in(48, 48, CV_8U);
+  cv::randu(in, 0, 256);
+  AugmentConfig none;
+  none.maxRotationDeg = 0;
+  none.minScale = none.maxScale = 1;
+  none.maxShift = 0;
+  none.flip = false;
+  none.brightness = none.contrast = 0;
+  none.eraseProbability = 0;
+  std::mt19937 rng(1);
+  cv::Mat out(24, 24, CV_32F), same;
+  const float* buffer = out.ptr<float>();
+  augmentCrop(in, out, rng, none, 0.5f, 0.25f);
+  EXPECT_EQ(out.ptr<float>(), buffer) << "must write into the caller's buffer";
+  ASSERT_EQ(out.size(), cv::Size(24, 24));
+  cv::Mat expected;
+  cv::Mat meanOf4(24, 24, CV_32F);
+  for (int y = 0; y < 24; ++y)
+    for (int x = 0; x < 24; ++x)
+      meanOf4.at<float>(y, x) = (in.at<uchar>(2 * y, 2 * x) + in.at<uchar>(2 * y, 2 * x + 1) +
+                                 in.at<uchar>(2 * y + 1, 2 * x) +
+                                 in.at<uchar>(2 * y + 1, 2 * x + 1)) / 4.f;
+  meanOf4.convertTo(expected, CV_32F, 1 / (255.0 * 0.25), -0.5 / 0.25);
+  // warpAffine's fixed-point bilinear weights and 8-bit output round to within one grey level.
+  EXPECT_LE(cv::norm(out, expected, cv::NORM_INF), 1.01 / (255 * 0.25));
+  augmentCrop(in, same, rng, none, 0.5f, 0.25f);  // empty output: the input's size, unchanged
+  ASSERT_EQ(same.size(), in.size());
+  cv::Mat inNorm;
+  in.convertTo(inNorm, CV_32F, 1 / (255.0 * 0.25), -0.5 / 0.25);
+  EXPECT_LE(cv::norm(same, inNorm, cv::NORM_INF), 1e-5);
+}
+
+TEST(Training, LowResolutionEpochsThenFullSize) {
+  MICROFER_REQUIRE_SHARED("data/fer2013/train");
+  torch::set_num_threads(2);
+  const Dataset data = smokeData();
+  const auto dir = test::tempDir("lowres");
+  TrainConfig c = smokeConfig(dir.string(), 3);
+  c.lowResSize = 32;
+  c.lowResEpochs = 2;
+  const TrainResult r = train(data, &data, c);
+  ASSERT_EQ(r.history.size(), 3u);
+  EXPECT_LT(r.history.back().trainLoss, r.history.front().trainLoss);
+  ModelInfo info;
+  auto model = loadModel((dir / "last.mfm").string(), info);
+  EXPECT_EQ(info.crop.size, 48) << "the model keeps its input size";
+  c.lowResSize = 64;  // larger than the input: refused
+  EXPECT_THROW(train(data, nullptr, c), std::invalid_argument);
 }
 
 }  // namespace

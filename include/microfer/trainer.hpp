@@ -31,6 +31,11 @@ struct TrainConfig {
   /// init model may have another number of classes (transfer to another label set, e.g.
   /// FER2013 -> CASME II). The rest of the architecture must still match.
   bool initNewClassifier = false;
+  /// Progressive resizing: the first `lowResEpochs` epochs train on crops resampled to
+  /// lowResSize x lowResSize (the network ends in global pooling), the rest at the network's
+  /// input size, which validation and the saved model always use. 0 = off.
+  int lowResSize = 0;
+  int lowResEpochs = 0;
   int maxBatchesPerEpoch = 0;  ///< >0 limits each epoch (smoke tests)
   /// >0: return after this many epochs of the `epochs`-long schedule (as if interrupted).
   int stopAfterEpochs = 0;

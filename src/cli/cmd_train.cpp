@@ -30,6 +30,8 @@ Model:
 Optimisation:
   --epochs N (24) --batch N (128) --lr X (0.1) --wd X (5e-4) --smoothing X (0.1)
   --warmup EPOCHS (1) --balance none|sqrt|inverse (sqrt) --seed N (1)
+  --low-res SIZE,EPOCHS  progressive resizing: the first EPOCHS epochs on crops resampled
+                      to SIZE x SIZE (fewer FLOPs), the rest and validation at 48 x 48
   --no-erase          no random erasing     --max-batches N  limit batches per epoch
 Output:
   --out DIR           checkpoints, metrics.csv, curves.png, best.mfm, last.mfm (runs/train)
@@ -61,7 +63,7 @@ int runTrain(const std::vector<std::string>& argv) {
       argv, {"help", "verbose", "no-attention", "resume", "no-erase", "val-csv"},
       {"data",        "csv",   "val",  "val-prefix", "max-per-class", "width",  "blocks",  "init",
        "epochs",      "batch", "lr",   "wd",         "smoothing",     "warmup", "balance", "seed",
-       "max-batches", "out",   "name", "threads"});
+       "max-batches", "out",   "name", "threads", "low-res"});
   if (a.flag("help")) {
     std::fputs(kTrainHelp, stdout);
     return 0;
@@ -87,6 +89,14 @@ int runTrain(const std::vector<std::string>& argv) {
   cfg.initModel = a.get("init");
   cfg.modelName = a.get("name", "microfer-resnet10");
   if (a.flag("no-erase")) cfg.augment.eraseProbability = 0;
+  if (a.has("low-res")) {
+    const std::vector<int> lr = parseIntList(a.get("low-res"));
+    if (lr.size() != 2 || lr[0] < 8 || lr[0] > cfg.network.inputSize || lr[1] < 1)
+      throw UsageError("--low-res takes SIZE,EPOCHS (SIZE 8.." +
+                       std::to_string(cfg.network.inputSize) + ", EPOCHS >= 1)");
+    cfg.lowResSize = lr[0];
+    cfg.lowResEpochs = lr[1];
+  }
   static const std::map<std::string, ClassBalance> balances = {{"none", ClassBalance::None},
                                                                {"sqrt", ClassBalance::Sqrt},
                                                                {"inverse", ClassBalance::Inverse}};

@@ -116,6 +116,9 @@ std::vector<std::vector<float>> predictCrops(MicroAttentionResNet& model,
 
 TrainResult train(const Dataset& trainSet, const Dataset* val, const TrainConfig& cfg) {
   if (trainSet.samples.empty()) throw std::invalid_argument("empty training set");
+  if (cfg.lowResEpochs > 0 && (cfg.lowResSize < 8 || cfg.lowResSize > cfg.network.inputSize))
+    throw std::invalid_argument("low-resolution size must be 8.." +
+                                std::to_string(cfg.network.inputSize));
   fs::create_directories(cfg.outDir);
   const torch::Device device = torch::cuda::is_available() ? torch::kCUDA : torch::kCPU;
   torch::manual_seed(cfg.seed);
@@ -197,6 +200,7 @@ TrainResult train(const Dataset& trainSet, const Dataset* val, const TrainConfig
     std::iota(order.begin(), order.end(), 0);
     std::shuffle(order.begin(), order.end(), rng);
     model->train();
+    const int size = epoch < cfg.lowResEpochs ? cfg.lowResSize : s;
     const auto t0 = Clock::now();
     double lossSum = 0, dataSeconds = 0;
     long correct = 0, seen = 0;
@@ -204,11 +208,11 @@ TrainResult train(const Dataset& trainSet, const Dataset* val, const TrainConfig
       const auto tData = Clock::now();
       const int first = b * cfg.batchSize;
       const int bs = std::min(cfg.batchSize, n - first);
-      torch::Tensor x = torch::empty({bs, 1, s, s});
+      torch::Tensor x = torch::empty({bs, 1, size, size});
       torch::Tensor y = torch::empty({bs}, torch::kLong);
       for (int i = 0; i < bs; ++i) {
         const Sample& smp = trainSet.samples[order[first + i]];
-        cv::Mat dst(s, s, CV_32F, x[i].data_ptr<float>());
+        cv::Mat dst(size, size, CV_32F, x[i].data_ptr<float>());
         augmentCrop(smp.image, dst, rng, cfg.augment, cfg.mean, cfg.stdDev);
         y[i] = smp.label;
       }
