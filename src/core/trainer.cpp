@@ -235,8 +235,16 @@ TrainResult train(const Dataset& trainSet, const Dataset* val, const TrainConfig
       if (!cfg.quiet && (tty || (b + 1) % 50 == 0 || b + 1 == batchesPerEpoch)) {
         const double el = std::chrono::duration<double>(Clock::now() - t0).count();
         const double rate = seen / std::max(el, 1e-9);
+        // Remaining work in images of this epoch's size; an image's cost grows with its
+        // pixels, so low-resolution and full-size epochs convert by area.
+        const auto cost = [&](int e) {
+          const double side = e < cfg.lowResEpochs ? cfg.lowResSize : s;
+          return side * side / (double(size) * size);
+        };
+        double later = 0;
+        for (int e = epoch + 1; e < cfg.epochs; ++e) later += cost(e);
         const double eta = (double(batchesPerEpoch - b - 1) * cfg.batchSize +
-                            double(cfg.epochs - epoch - 1) * batchesPerEpoch * cfg.batchSize) /
+                            later * batchesPerEpoch * cfg.batchSize) /
                            rate;
         const int barW = 30, filled = barW * (b + 1) / batchesPerEpoch;
         std::fprintf(stderr,
