@@ -151,13 +151,7 @@ TEST(TensorAugment, ParametersDoWhatTheySay) {
   const cv::Mat img = smoothImage(s);
   auto px = torch::from_blob(img.data, {1, 1, s, s}, torch::kUInt8).repeat({n, 1, 1, 1});
   const auto norm = (px.to(torch::kFloat) / 255.0 - 0.5) / 0.25;
-  AugmentConfig none;
-  none.maxRotationDeg = 0;
-  none.minScale = none.maxScale = 1;
-  none.maxShift = 0;
-  none.flip = false;
-  none.brightness = none.contrast = 0;
-  none.eraseProbability = 0;
+  const AugmentConfig none = test::noAugmentation();
   torch::manual_seed(1);
   EXPECT_TRUE(torch::allclose(augmentBatch(px, none, 0.5f, 0.25f), norm, 1e-4, 1e-4));
 

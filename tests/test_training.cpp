@@ -76,13 +76,7 @@ TEST(Training, SmallerAugmentedCropIsTheSameViewResampled) {
   // pixels: exactly the block means (INTER_AREA at factor 2), normalised.
   cv::Mat in(48, 48, CV_8U);
   cv::randu(in, 0, 256);
-  AugmentConfig none;
-  none.maxRotationDeg = 0;
-  none.minScale = none.maxScale = 1;
-  none.maxShift = 0;
-  none.flip = false;
-  none.brightness = none.contrast = 0;
-  none.eraseProbability = 0;
+  const AugmentConfig none = test::noAugmentation();
   std::mt19937 rng(1);
   cv::Mat out(24, 24, CV_32F), same;
   const float* buffer = out.ptr<float>();

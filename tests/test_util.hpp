@@ -10,7 +10,22 @@
 #include <string>
 #include <vector>
 
+#include "microfer/augment_config.hpp"
+
 namespace microfer::test {
+
+/// Augmentation settings that change nothing (identity warp, no flip, no brightness or
+/// contrast change, no erasing).
+inline AugmentConfig noAugmentation() {
+  AugmentConfig none;
+  none.maxRotationDeg = 0;
+  none.minScale = none.maxScale = 1;
+  none.maxShift = 0;
+  none.flip = false;
+  none.brightness = none.contrast = 0;
+  none.eraseProbability = 0;
+  return none;
+}
 
 /// ../shared next to the checkout (read-only research data and third-party weights).
 inline std::string sharedDir() {
