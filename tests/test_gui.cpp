@@ -1,9 +1,11 @@
 // The desktop window, driven through its real actions under QT_QPA_PLATFORM=offscreen.
 #include <QAction>
 #include <QApplication>
+#include <QComboBox>
 #include <QDragEnterEvent>
 #include <QDropEvent>
 #include <QElapsedTimer>
+#include <QFileInfo>
 #include <QLabel>
 #include <QMimeData>
 #include <QProcess>
@@ -609,6 +611,73 @@ TEST_F(Gui, FailedDetectorSwitchKeepsTheDetectorInUseAlsoOnDisk) {
   MainWindow restarted;  // would start with no pipeline at all if "mtcnn" had been kept
   EXPECT_EQ(restarted.settings().detector.toStdString(), "haar");
   EXPECT_EQ(restarted.settings().minFaceSize, 40);
+}
+
+TEST_F(Gui, ModelChosenInSettingsLabelsAndABrokenOneIsRefused) {
+  REQUIRE_MODEL();
+  const std::string image = sampleImage();
+  if (image.empty()) GTEST_SKIP() << "needs assets/astronaut.png or ../shared/data/dlib-faces";
+  const QString installed = QString::fromStdString(microfer::gui::installedModelPath());
+  // Another model file (the installed one under another name), and a file that is no model.
+  const QString other = QString::fromStdString((results_ / "other.mfm").string());
+  const QString broken = QString::fromStdString((results_ / "broken.mfm").string());
+  fs::copy_file(installed.toStdString(), other.toStdString());
+  std::ofstream(broken.toStdString()) << "not a model";
+
+  // The dialog offers the default first, then every other model installed beside it.
+  {
+    microfer::gui::SettingsDialog dialog;
+    auto* combo = dialog.findChild<QComboBox*>(QStringLiteral("modelCombo"));
+    ASSERT_NE(combo, nullptr);
+    EXPECT_TRUE(combo->itemData(0).toString().isEmpty());
+    for (const QString& path : AppSettings::installedModels())
+      if (path != QFileInfo(installed).absoluteFilePath())
+        EXPECT_GE(combo->findData(path), 1) << path.toStdString();
+    AppSettings s;
+    s.model = other;
+    dialog.setSettings(s);
+    EXPECT_EQ(dialog.settings().model.toStdString(), other.toStdString())
+        << "a file from elsewhere is added and kept";
+  }
+
+  {
+    MainWindow window(testSettings());
+    window.setMessageBoxesEnabled(false);
+    QSignalSpy shown(&window, &MainWindow::resultShown);
+    window.openImage(QString::fromStdString(image));
+    ASSERT_TRUE(shown.wait(120000)) << window.lastMessage().toStdString();
+    EXPECT_EQ(QFileInfo(window.modelFile()).absoluteFilePath().toStdString(),
+              QFileInfo(installed).absoluteFilePath().toStdString());
+    const QStringList defaultLabels = window.facePanel()->labels();
+    ASSERT_FALSE(defaultLabels.isEmpty());
+
+    AppSettings wanted = window.settings();
+    wanted.model = other;
+    ASSERT_TRUE(acceptInSettingsDialog(window, wanted)) << "no settings dialog";
+    ASSERT_TRUE(QTest::qWaitFor([&] { return window.modelFile() == other; }, 60000))
+        << "still " << window.modelFile().toStdString();
+    shown.clear();
+    window.openImage(QString::fromStdString(image));
+    ASSERT_TRUE(shown.wait(120000)) << window.lastMessage().toStdString();
+    EXPECT_EQ(window.facePanel()->labels(), defaultLabels) << "the same weights, the same labels";
+
+    // A file that cannot be read is reported, and the model in use stays, also on disk.
+    QSignalSpy errors(&window, &MainWindow::errorShown);
+    wanted.model = broken;
+    ASSERT_TRUE(acceptInSettingsDialog(window, wanted)) << "no settings dialog";
+    ASSERT_TRUE(errors.wait(60000)) << "the failed switch must be reported";
+    EXPECT_TRUE(errors.first().first().toString().contains(QStringLiteral("broken.mfm")))
+        << errors.first().first().toString().toStdString();
+    EXPECT_TRUE(QTest::qWaitFor([&] { return window.settings().model == other; }, 10000))
+        << window.settings().model.toStdString();
+    EXPECT_EQ(window.modelFile().toStdString(), other.toStdString());
+    shown.clear();
+    window.openImage(QString::fromStdString(image));
+    ASSERT_TRUE(shown.wait(120000)) << window.lastMessage().toStdString();
+    EXPECT_EQ(window.facePanel()->labels(), defaultLabels);
+  }
+  MainWindow restarted;
+  EXPECT_EQ(restarted.settings().model.toStdString(), other.toStdString());
 }
 
 TEST_F(Gui, HeadlessScreenshot) {

@@ -1,8 +1,11 @@
-// The model shipped in models/: present, intact (checksum verified on load), FER2013 class
-// order, and it labels the bundled smiling portrait happy through the full pipeline, still
-// and in a stream where detection follows the face between whole-frame searches.
+// The models shipped in models/ (the default and the others beside it): present, intact
+// (checksum verified on load), FER2013 class order, and each labels the bundled smiling
+// portrait happy through the full pipeline; the default also in a stream where detection
+// follows the face between whole-frame searches.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <filesystem>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -14,31 +17,48 @@ namespace {
 
 const std::string kShipped = test::sourceDir() + "/models/microfer-resnet10.mfm";
 
-TEST(ShippedModel, IsIntactWithFer2013ClassOrder) {
-  ClassifierConfig cc;
-  cc.modelPath = kShipped;
-  ExpressionClassifier clf(cc);  // throws on a checksum mismatch or truncation
-  const auto& names = clf.classNames();
-  ASSERT_EQ(names.size(), 7u);
-  for (int i = 0; i < kNumEmotions; ++i) EXPECT_EQ(names[i], emotionNames()[i]) << i;
-  EXPECT_EQ(clf.cropGeometry().size, 48);
+/// Every model file shipped in models/: the default and the others beside it.
+std::vector<std::string> shippedModels() {
+  std::vector<std::string> models;
+  for (const auto& e : std::filesystem::directory_iterator(test::sourceDir() + "/models"))
+    if (e.path().extension() == ".mfm") models.push_back(e.path().string());
+  std::sort(models.begin(), models.end());
+  return models;
 }
 
-TEST(ShippedModel, LabelsTheBundledSmileHappy) {
+TEST(ShippedModel, EveryModelIsIntactWithFer2013ClassOrder) {
+  const auto models = shippedModels();
+  ASSERT_NE(std::find(models.begin(), models.end(), kShipped), models.end())
+      << "the default model is missing: " << kShipped;
+  for (const std::string& path : models) {
+    ClassifierConfig cc;
+    cc.modelPath = path;
+    ExpressionClassifier clf(cc);  // throws on a checksum mismatch or truncation
+    const auto& names = clf.classNames();
+    ASSERT_EQ(names.size(), 7u) << path;
+    for (int i = 0; i < kNumEmotions; ++i)
+      EXPECT_EQ(names[i], emotionNames()[i]) << path << " " << i;
+    EXPECT_EQ(clf.cropGeometry().size, 48) << path;
+  }
+}
+
+TEST(ShippedModel, EveryModelLabelsTheBundledSmileHappy) {
   const cv::Mat img = cv::imread(test::sourceDir() + "/assets/astronaut.png");
   ASSERT_FALSE(img.empty());
-  for (DetectorKind kind : {DetectorKind::Haar, DetectorKind::Mtcnn}) {
-    if (kind == DetectorKind::Mtcnn && findMtcnnDir().empty()) continue;
-    for (TtaMode tta : {TtaMode::Off, TtaMode::Flip, TtaMode::Full}) {
-      PipelineConfig pc;
-      pc.detector.kind = kind;
-      pc.classifier.modelPath = kShipped;
-      pc.classifier.tta.mode = tta;
-      Pipeline p(pc);
-      const FrameResult r = p.process(img, "astronaut.png");
-      ASSERT_EQ(r.faces.size(), 1u) << toString(kind);
-      EXPECT_EQ(emotionNames()[r.faces[0].prediction.label], "happy")
-          << toString(kind) << " / " << toString(tta);
+  for (const std::string& model : shippedModels()) {
+    for (DetectorKind kind : {DetectorKind::Haar, DetectorKind::Mtcnn}) {
+      if (kind == DetectorKind::Mtcnn && findMtcnnDir().empty()) continue;
+      for (TtaMode tta : {TtaMode::Off, TtaMode::Flip, TtaMode::Full}) {
+        PipelineConfig pc;
+        pc.detector.kind = kind;
+        pc.classifier.modelPath = model;
+        pc.classifier.tta.mode = tta;
+        Pipeline p(pc);
+        const FrameResult r = p.process(img, "astronaut.png");
+        ASSERT_EQ(r.faces.size(), 1u) << toString(kind);
+        EXPECT_EQ(emotionNames()[r.faces[0].prediction.label], "happy")
+            << model << " / " << toString(kind) << " / " << toString(tta);
+      }
     }
   }
 }

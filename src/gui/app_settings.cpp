@@ -1,6 +1,9 @@
 #include "app_settings.hpp"
 
 #include <QDir>
+#include <QFileInfo>
+
+#include "microfer/model_file.hpp"
 
 namespace microfer::gui {
 
@@ -13,6 +16,7 @@ AppSettings AppSettings::load(QSettings& store) {
   AppSettings s;
   store.beginGroup(QStringLiteral("pipeline"));
   s.detector = store.value(QStringLiteral("detector"), s.detector).toString();
+  s.model = store.value(QStringLiteral("model"), s.model).toString();
   s.tta = store.value(QStringLiteral("tta"), s.tta).toString();
   s.minFaceSize = store.value(QStringLiteral("minFaceSize"), s.minFaceSize).toInt();
   s.attention = store.value(QStringLiteral("attention"), s.attention).toBool();
@@ -38,6 +42,7 @@ AppSettings AppSettings::load(QSettings& store) {
 void AppSettings::save(QSettings& store) const {
   store.beginGroup(QStringLiteral("pipeline"));
   store.setValue(QStringLiteral("detector"), detector);
+  store.setValue(QStringLiteral("model"), model);
   store.setValue(QStringLiteral("tta"), tta);
   store.setValue(QStringLiteral("minFaceSize"), minFaceSize);
   store.setValue(QStringLiteral("attention"), attention);
@@ -54,6 +59,19 @@ void AppSettings::save(QSettings& store) const {
   store.sync();
 }
 
+QStringList AppSettings::installedModels() {
+  const QString installed = QString::fromStdString(defaultModelPath());
+  if (installed.isEmpty()) return {};
+  const QDir dir = QFileInfo(installed).absoluteDir();
+  QStringList models;
+  for (const QFileInfo& f :
+       dir.entryInfoList({QStringLiteral("*.mfm")}, QDir::Files | QDir::Readable, QDir::Name))
+    models << f.absoluteFilePath();
+  const QString self = QFileInfo(installed).absoluteFilePath();
+  if (!models.contains(self)) models.prepend(self);  // MICROFER_MODEL outside that folder
+  return models;
+}
+
 QString AppSettings::defaultResultsDir() {
   return QDir::home().filePath(QStringLiteral("MicroFER/results"));
 }
@@ -66,13 +84,14 @@ PipelineConfig AppSettings::pipelineConfig() const {
   PipelineConfig config;
   config.detector.kind = resolveDetectorChoice(detector.toStdString());
   config.detector.minFaceSize = minFaceSize;
+  config.classifier.modelPath = model.toStdString();  // empty = the installed default
   config.classifier.tta.mode = parseTtaMode(tta.toStdString());
   config.withAttention = attention;
   return config;
 }
 
 bool AppSettings::operator==(const AppSettings& o) const {
-  return detector == o.detector && tta == o.tta && minFaceSize == o.minFaceSize &&
+  return detector == o.detector && model == o.model && tta == o.tta && minFaceSize == o.minFaceSize &&
          resultsDir == o.resultsDir && cameraIndex == o.cameraIndex && saveVideo == o.saveVideo &&
          saveFrames == o.saveFrames && smoothing == o.smoothing && attention == o.attention;
 }

@@ -13,6 +13,9 @@ struct AppSettings {
   /// "auto" (MTCNN where its weights are found, else Haar: microfer::resolveDetectorChoice,
   /// as in microfer-cli), "haar" or "mtcnn"
   QString detector = QStringLiteral("auto");
+  /// The model file; empty = the installed default (microfer::defaultModelPath(), which
+  /// honours MICROFER_MODEL), as in microfer-cli without --model.
+  QString model;
   QString tta = QStringLiteral("flip");       ///< "off", "flip" or "full"
   int minFaceSize = 40;                       ///< pixels
   QString resultsDir;                         ///< empty = defaultResultsDir()
@@ -26,6 +29,9 @@ struct AppSettings {
   static bool isDetectorChoice(const QString& name);
   static AppSettings load(QSettings& store);
   void save(QSettings& store) const;
+  /// The model files offered in Settings: every *.mfm beside the installed default model,
+  /// sorted by name (empty when none is installed).
+  static QStringList installedModels();
   /// The results folder to use (resultsDir or the default).
   QString effectiveResultsDir() const;
   static QString defaultResultsDir();

@@ -5,6 +5,7 @@
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QFileInfo>
 #include <QSettings>
 #include <QTimer>
 #include <cstdio>
@@ -63,6 +64,10 @@ int main(int argc, char** argv) {
       QStringLiteral("Face detector: auto (MTCNN where its weights are found, else Haar), "
                      "haar or mtcnn."),
       QStringLiteral("KIND"));
+  const QCommandLineOption modelOpt(
+      QStringLiteral("model"),
+      QStringLiteral("Model file (.mfm), as microfer-cli --model; default: the installed one."),
+      QStringLiteral("FILE"));
   const QCommandLineOption ttaOpt(QStringLiteral("tta"),
                                   QStringLiteral("Test-time augmentation: off, flip or full."),
                                   QStringLiteral("MODE"));
@@ -75,7 +80,8 @@ int main(int argc, char** argv) {
                                       QStringLiteral("Inference threads (0 = all cores)."),
                                       QStringLiteral("N"), QStringLiteral("0"));
   parser.addOptions(
-      {openOpt, shotOpt, resultsOpt, detectorOpt, ttaOpt, minFaceOpt, attentionOpt, threadsOpt});
+      {openOpt, shotOpt, resultsOpt, modelOpt, detectorOpt, ttaOpt, minFaceOpt, attentionOpt,
+       threadsOpt});
   parser.process(app);
 
   // Overrides apply to this run only; the saved settings stay as the user left them.
@@ -85,6 +91,12 @@ int main(int argc, char** argv) {
     settings = microfer::gui::AppSettings::load(s);
   }
   if (parser.isSet(resultsOpt)) settings.resultsDir = parser.value(resultsOpt);
+  if (parser.isSet(modelOpt)) {
+    const QFileInfo model(parser.value(modelOpt));
+    if (!model.isFile())
+      return fail(kExitSetup, QStringLiteral("--model: no file '%1'").arg(model.filePath()));
+    settings.model = model.absoluteFilePath();
+  }
   if (parser.isSet(detectorOpt)) {
     settings.detector = parser.value(detectorOpt).toLower();
     if (!microfer::gui::AppSettings::isDetectorChoice(settings.detector))

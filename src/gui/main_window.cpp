@@ -356,7 +356,11 @@ void MainWindow::showSettings() {
 }
 
 void MainWindow::showAbout() {
-  const QString modelPath = QString::fromStdString(installedModelPath());
+  // The file in use; before the pipeline is ready, the one the settings ask for.
+  QString modelPath = m_modelFile;
+  if (modelPath.isEmpty())
+    modelPath = m_settings.model.isEmpty() ? QString::fromStdString(installedModelPath())
+                                           : m_settings.model;
   QString model = m_modelName.isEmpty() ? tr("not loaded") : m_modelName.toHtmlEscaped();
   if (!m_setupError.isEmpty())
     model += QStringLiteral("<br><i>%1</i>").arg(m_setupError.toHtmlEscaped());
@@ -410,13 +414,16 @@ void MainWindow::showFrame(const FrameView& view) {
   Q_EMIT frameShown();
 }
 
-void MainWindow::handlePipelineReady(const QString& modelName, const QString& detector,
+void MainWindow::handlePipelineReady(const QString& modelName, const QString& modelFile,
+                                     const QString& model, const QString& detector,
                                      const QString& detectorInUse, int minFaceSize,
                                      const QString& tta) {
-  if (detector != m_settings.detector || minFaceSize != m_settings.minFaceSize) {
-    // The worker kept its detector because the one asked for could not be set up (the error
-    // was reported): the settings follow what is in use, also on disk, or the next start
-    // would try the failing detector again and have no pipeline at all.
+  if (model != m_settings.model || detector != m_settings.detector ||
+      minFaceSize != m_settings.minFaceSize) {
+    // The worker kept its model or detector because the one asked for could not be set up
+    // (the error was reported): the settings follow what is in use, also on disk, or the next
+    // start would try the failing file again and have no pipeline at all.
+    m_settings.model = model;
     m_settings.detector = detector;
     m_settings.minFaceSize = minFaceSize;
     if (m_settingsPersisted) {
@@ -425,11 +432,13 @@ void MainWindow::handlePipelineReady(const QString& modelName, const QString& de
     }
   }
   m_modelName = modelName;
+  m_modelFile = modelFile;
   m_detectorInUse = detectorInUse;
   m_setupError.clear();
   m_detectorLabel->setText(detectorText());
   m_ttaLabel->setText(tr("TTA: %1").arg(tta));
-  statusBar()->showMessage(tr("Model %1 ready").arg(modelName), 5000);
+  statusBar()->showMessage(
+      tr("Model %1 (%2) ready").arg(modelName, QFileInfo(modelFile).fileName()), 5000);
 }
 
 void MainWindow::handleBatchStarted(int total) {

@@ -57,6 +57,8 @@ class MainWindow : public QMainWindow {
   QString lastMessage() const { return m_lastMessage; }
   bool isStreaming() const { return m_streaming; }
   QString modelName() const { return m_modelName; }
+  /// The file the model in use was read from (empty until the pipeline is ready).
+  QString modelFile() const { return m_modelFile; }
 
  public Q_SLOTS:
   void openImage(const QString& path);
@@ -96,7 +98,8 @@ class MainWindow : public QMainWindow {
   void saveSnapshot();
   void showImageResult(const microfer::gui::FrameView& view);
   void showFrame(const microfer::gui::FrameView& view);
-  void handlePipelineReady(const QString& modelName, const QString& detector,
+  void handlePipelineReady(const QString& modelName, const QString& modelFile,
+                           const QString& model, const QString& detector,
                            const QString& detectorInUse, int minFaceSize, const QString& tta);
   void handleBatchStarted(int total);
   void handleBatchProgress(int done, int total, const QString& currentFile);
@@ -130,6 +133,7 @@ class MainWindow : public QMainWindow {
   BatchSummary m_lastSummary;
   QString m_lastMessage;
   QString m_modelName;
+  QString m_modelFile;  ///< the file the model in use was read from
   QString m_detectorInUse;  ///< what the detector setting resolved to ("auto" -> haar/mtcnn)
   QString m_setupError;
 

@@ -63,23 +63,42 @@ void PipelineWorker::configure(const AppSettings& settings) {
     ensurePipeline();
     return;
   }
+  if (settings.model != old.model) {
+    // Another network: a whole new pipeline (with the old detector and TTA; changes to those
+    // follow below), built before the old one is let go, so that a file that cannot be read
+    // leaves the running pipeline (and a running stream) as it was.
+    AppSettings withNewModel = old;
+    withNewModel.model = settings.model;
+    try {
+      m_pipeline = std::make_unique<Pipeline>(withNewModel.pipelineConfig());
+      m_tracker.reset();  // its smoothed probabilities came from the other network
+    } catch (const std::exception& e) {
+      m_settings.model = old.model;
+      Q_EMIT errorOccurred(fromStd(e.what()), true);
+    }
+  }
   try {
-    const PipelineConfig wanted = settings.pipelineConfig();
+    const PipelineConfig wanted = m_settings.pipelineConfig();
     if (settings.detector != old.detector || settings.minFaceSize != old.minFaceSize)
       m_pipeline->setDetector(wanted.detector);
     if (settings.tta != old.tta) m_pipeline->setTta(wanted.classifier.tta);
     m_pipeline->setWithAttention(settings.attention);
-    Q_EMIT pipelineReady(fromStd(m_pipeline->classifier().modelName()), settings.detector,
-                         detectorInUse(), settings.minFaceSize, settings.tta);
   } catch (const std::exception& e) {
     // setDetector keeps the old detector when the new one cannot be made.
     m_settings.detector = old.detector;
     m_settings.minFaceSize = old.minFaceSize;
     Q_EMIT errorOccurred(fromStd(e.what()), true);
-    // The status bar must show the detector actually in use.
-    Q_EMIT pipelineReady(fromStd(m_pipeline->classifier().modelName()), m_settings.detector,
-                         detectorInUse(), m_settings.minFaceSize, m_settings.tta);
   }
+  // The status bar (and the saved settings) must show what is actually in use.
+  emitReady();
+}
+
+void PipelineWorker::emitReady() {
+  if (!m_pipeline) return;
+  const ExpressionClassifier& clf = m_pipeline->classifier();
+  Q_EMIT pipelineReady(fromStd(clf.modelName()), fromStd(clf.modelPath()), m_settings.model,
+                       m_settings.detector, detectorInUse(), m_settings.minFaceSize,
+                       m_settings.tta);
 }
 
 QString PipelineWorker::detectorInUse() const {
@@ -91,8 +110,7 @@ bool PipelineWorker::ensurePipeline() {
   try {
     m_pipeline = std::make_unique<Pipeline>(m_settings.pipelineConfig());
     m_pipelineError.clear();
-    Q_EMIT pipelineReady(fromStd(m_pipeline->classifier().modelName()), m_settings.detector,
-                         detectorInUse(), m_settings.minFaceSize, m_settings.tta);
+    emitReady();
     return true;
   } catch (const std::exception& e) {
     m_pipelineError = fromStd(e.what());

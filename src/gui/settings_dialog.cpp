@@ -1,8 +1,11 @@
 #include "settings_dialog.hpp"
 
+#include <QDir>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QPushButton>
 
+#include "microfer/model_file.hpp"
 #include "ui_settings_dialog.h"
 
 namespace microfer::gui {
@@ -10,6 +13,17 @@ namespace microfer::gui {
 SettingsDialog::SettingsDialog(QWidget* parent)
     : QDialog(parent), m_ui(std::make_unique<Ui::SettingsDialog>()) {
   m_ui->setupUi(this);
+  // The default first (what microfer-cli uses without --model), then the other model files
+  // installed beside it (e.g. the GPU-trained model); "…" picks any other file.
+  const QString defaultFile = QString::fromStdString(defaultModelPath());
+  m_ui->modelCombo->addItem(defaultFile.isEmpty()
+                                ? tr("Default (none installed)")
+                                : tr("Default (%1)").arg(QFileInfo(defaultFile).fileName()),
+                            QString());
+  m_ui->modelCombo->setItemData(0, defaultFile, Qt::ToolTipRole);
+  for (const QString& path : AppSettings::installedModels())
+    if (path != QFileInfo(defaultFile).absoluteFilePath()) selectModel(path);
+  m_ui->modelCombo->setCurrentIndex(0);
   m_ui->detectorCombo->addItem(tr("Automatic (MTCNN where its weights are installed, else Haar)"),
                                QStringLiteral("auto"));
   m_ui->detectorCombo->addItem(tr("Haar cascade (OpenCV, frontal faces)"), QStringLiteral("haar"));
@@ -19,6 +33,7 @@ SettingsDialog::SettingsDialog(QWidget* parent)
   m_ui->ttaCombo->addItem(tr("Full (flips, rotations, shifts)"), QStringLiteral("full"));
   m_ui->resultsEdit->setPlaceholderText(AppSettings::defaultResultsDir());
   connect(m_ui->browseButton, &QToolButton::clicked, this, &SettingsDialog::browseResultsFolder);
+  connect(m_ui->modelBrowseButton, &QToolButton::clicked, this, &SettingsDialog::browseModel);
   connect(m_ui->buttonBox->button(QDialogButtonBox::RestoreDefaults), &QPushButton::clicked, this,
           &SettingsDialog::restoreDefaults);
   setSettings(AppSettings());
@@ -28,6 +43,7 @@ SettingsDialog::~SettingsDialog() = default;
 
 void SettingsDialog::setSettings(const AppSettings& s) {
   m_base = s;
+  selectModel(s.model);
   m_ui->detectorCombo->setCurrentIndex(std::max(0, m_ui->detectorCombo->findData(s.detector)));
   m_ui->ttaCombo->setCurrentIndex(std::max(0, m_ui->ttaCombo->findData(s.tta)));
   m_ui->minFaceSpin->setValue(s.minFaceSize);
@@ -40,6 +56,7 @@ void SettingsDialog::setSettings(const AppSettings& s) {
 
 AppSettings SettingsDialog::settings() const {
   AppSettings s = m_base;
+  s.model = m_ui->modelCombo->currentData().toString();
   s.detector = m_ui->detectorCombo->currentData().toString();
   s.tta = m_ui->ttaCombo->currentData().toString();
   s.minFaceSize = m_ui->minFaceSpin->value();
@@ -56,6 +73,25 @@ void SettingsDialog::browseResultsFolder() {
                                                             : m_ui->resultsEdit->text();
   const QString dir = QFileDialog::getExistingDirectory(this, tr("Results Folder"), start);
   if (!dir.isEmpty()) m_ui->resultsEdit->setText(dir);
+}
+
+void SettingsDialog::selectModel(const QString& path) {
+  int i = m_ui->modelCombo->findData(path);
+  if (i < 0) {
+    m_ui->modelCombo->addItem(QFileInfo(path).fileName(), path);
+    i = m_ui->modelCombo->count() - 1;
+    m_ui->modelCombo->setItemData(i, path, Qt::ToolTipRole);
+  }
+  m_ui->modelCombo->setCurrentIndex(i);
+}
+
+void SettingsDialog::browseModel() {
+  QString start = m_ui->modelCombo->currentData(Qt::ToolTipRole).toString();
+  if (start.isEmpty()) start = QDir::homePath();
+  const QString path = QFileDialog::getOpenFileName(
+      this, tr("Model File"), QFileInfo(start).absolutePath(),
+      tr("MicroFER models (*.mfm);;All files (*)"));
+  if (!path.isEmpty()) selectModel(QFileInfo(path).absoluteFilePath());
 }
 
 void SettingsDialog::restoreDefaults() {

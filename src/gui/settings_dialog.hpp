@@ -25,9 +25,13 @@ class SettingsDialog : public QDialog {
 
  private Q_SLOTS:
   void browseResultsFolder();
+  void browseModel();
   void restoreDefaults();
 
  private:
+  /// Selects `path` in the model list (empty = the default), adding it where it is missing.
+  void selectModel(const QString& path);
+
   std::unique_ptr<Ui::SettingsDialog> m_ui;
   AppSettings m_base;
 };
