@@ -364,7 +364,17 @@ void MainWindow::showAbout() {
   QString model = m_modelName.isEmpty() ? tr("not loaded") : m_modelName.toHtmlEscaped();
   if (!m_setupError.isEmpty())
     model += QStringLiteral("<br><i>%1</i>").arg(m_setupError.toHtmlEscaped());
-  const QString accuracy = modelCardAccuracy(modelPath);
+  // The card describes the default model; for another file its figures would mislead.
+  const bool isDefault =
+      !modelPath.isEmpty() &&
+      QFileInfo(modelPath).absoluteFilePath() ==
+          QFileInfo(QString::fromStdString(installedModelPath())).absoluteFilePath();
+  const QString accuracy =
+      modelPath.isEmpty() ? QString()
+      : isDefault         ? modelCardAccuracy(modelPath)
+                          : tr("not the default model: its figures are in its stored notes "
+                               "(<tt>microfer-cli info --model FILE</tt>) and in the model "
+                               "card");
   QMessageBox::about(
       this, tr("About MicroFER"),
       tr("<h3>MicroFER %1</h3>"
