@@ -67,8 +67,6 @@ QStringList AppSettings::installedModels() {
   for (const QFileInfo& f :
        dir.entryInfoList({QStringLiteral("*.mfm")}, QDir::Files | QDir::Readable, QDir::Name))
     models << f.absoluteFilePath();
-  const QString self = QFileInfo(installed).absoluteFilePath();
-  if (!models.contains(self)) models.prepend(self);  // MICROFER_MODEL outside that folder
   return models;
 }
 
@@ -91,9 +89,10 @@ PipelineConfig AppSettings::pipelineConfig() const {
 }
 
 bool AppSettings::operator==(const AppSettings& o) const {
-  return detector == o.detector && model == o.model && tta == o.tta && minFaceSize == o.minFaceSize &&
-         resultsDir == o.resultsDir && cameraIndex == o.cameraIndex && saveVideo == o.saveVideo &&
-         saveFrames == o.saveFrames && smoothing == o.smoothing && attention == o.attention;
+  return detector == o.detector && model == o.model && tta == o.tta &&
+         minFaceSize == o.minFaceSize && resultsDir == o.resultsDir &&
+         cameraIndex == o.cameraIndex && saveVideo == o.saveVideo && saveFrames == o.saveFrames &&
+         smoothing == o.smoothing && attention == o.attention;
 }
 
 }  // namespace microfer::gui
