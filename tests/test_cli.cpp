@@ -216,5 +216,89 @@ TEST_F(CliTest, PackWritesTheCropsOfAFolderAndCurvesPlotsAMetricsFile) {
       << slurp(dir / "stderr.txt");
 }
 
+
+// crops: the detector + aligner cut the face out of a photo set, once; eval reads the cache
+// by person-level split; train refuses to validate on FER2013's test part.
+TEST_F(CliTest, CropsCacheFacesOfAPhotoSetAndTrainingRefusesTheTestPart) {
+  const fs::path photos = dir / "photos", cache = dir / "cache";
+  fs::create_directories(photos / "happy");
+  fs::create_directories(photos / "sad");
+  const cv::Mat astronaut = cv::imread(test::sourceDir() + "/assets/astronaut.png");
+  ASSERT_FALSE(astronaut.empty());
+  cv::imwrite((photos / "happy" / "Eileen_Collins_0001.png").string(),
+              astronaut(cv::Rect(140, 20, 200, 200)));
+  cv::imwrite((photos / "sad" / "Nobody_0001.png").string(),
+              cv::Mat(160, 160, CV_8UC3, cv::Scalar(120, 120, 120)));
+  const std::string args = "crops --photos \"" + photos.string() + "\" --out \"" +
+                           cache.string() + "\" --model " + model;
+  ASSERT_EQ(run(args, dir), 0) << slurp(dir / "stderr.txt");
+  EXPECT_NE(slurp(dir / "stdout.txt").find("face found in 1 of 2 photos (50.00%)"),
+            std::string::npos)
+      << slurp(dir / "stdout.txt");
+  const cv::Mat crop = cv::imread((cache / "happy" / "Eileen_Collins_0001.png").string(),
+                                  cv::IMREAD_UNCHANGED);
+  ASSERT_FALSE(crop.empty());
+  EXPECT_EQ(crop.size(), cv::Size(48, 48));
+  EXPECT_EQ(crop.type(), CV_8UC1);
+  EXPECT_FALSE(fs::exists(cache / "sad" / "Nobody_0001.png"));
+  EXPECT_EQ(lines(cache / "crops.csv").size(), 3u);  // header + every photo
+  ASSERT_EQ(run(args, dir), 0);
+  EXPECT_NE(slurp(dir / "stdout.txt").find("[cached]"), std::string::npos)
+      << "the same settings reuse the cache";
+  ASSERT_EQ(run(args + " --pad 0.3", dir), 0);
+  EXPECT_EQ(slurp(dir / "stdout.txt").find("[cached]"), std::string::npos)
+      << "other settings recompute it";
+
+  // eval on the cache, by person-level split.
+  std::ofstream(dir / "split.csv") << "person,part\nEileen_Collins,test\nNobody,train\n";
+  ASSERT_EQ(run("eval --data \"" + cache.string() + "\" --split test --split-list \"" +
+                    (dir / "split.csv").string() + "\" --model " + model,
+                dir),
+            0)
+      << slurp(dir / "stderr.txt");
+  EXPECT_NE(slurp(dir / "stdout.txt").find("n=1"), std::string::npos) << slurp(dir / "stdout.txt");
+  EXPECT_EQ(run("eval --data \"" + cache.string() + "\" --split test --model " + model, dir), 2)
+      << "a person split needs its list";
+
+  // train: a validation prefix that reaches PrivateTest_ files is refused (exit 2).
+  const fs::path fer = dir / "fer";
+  fs::create_directories(fer / "happy");
+  for (const char* f : {"Training_1.png", "PublicTest_1.png", "PrivateTest_1.png"})
+    cv::imwrite((fer / "happy" / f).string(), cv::Mat(48, 48, CV_8UC1, cv::Scalar(100)));
+  for (const char* prefix : {"PrivateTest_", "\"\""}) {
+    EXPECT_EQ(run("train --data \"" + fer.string() + "\" --val \"" + fer.string() +
+                      "\" --val-prefix " + prefix + " --epochs 1 --out \"" + (dir / "t").string() +
+                      "\"",
+                  dir),
+              2)
+        << prefix;
+    EXPECT_NE(slurp(dir / "stderr.txt").find("PrivateTest_"), std::string::npos);
+  }
+  EXPECT_EQ(run("train --data \"" + fer.string() + "\" --weights 1,2 --epochs 1", dir), 2)
+      << "one weight per --data folder";
+}
+
+
+// --version names the program, the model (with its checksum) and the libraries; -h is help
+// on every command; logs never reach stdout.
+TEST_F(CliTest, VersionShortHelpAndLogsOnStderr) {
+  ASSERT_EQ(run("--version", dir), 0);
+  const std::string v = slurp(dir / "stdout.txt");
+  for (const char* part : {"microfer-cli ", "model: ", "FNV-1a 64 ", "LibTorch ", "OpenCV "})
+    EXPECT_NE(v.find(part), std::string::npos) << part << " missing from: " << v;
+  for (const char* cmd : {"label", "eval", "train", "crops", "calibrate", "info", "bench"}) {
+    EXPECT_EQ(run(std::string(cmd) + " -h", dir), 0) << cmd;
+    EXPECT_NE(slurp(dir / "stdout.txt").find(cmd), std::string::npos) << cmd;
+  }
+  // A verbose run logs (debug lines) on stderr; stdout holds only the results.
+  ASSERT_EQ(run("label \"" + test::sourceDir() + "/assets/astronaut.png\" --verbose --model " +
+                    model + " --out \"" + (dir / "r").string() + "\"",
+                dir),
+            0);
+  EXPECT_NE(slurp(dir / "stderr.txt").find("[debug]"), std::string::npos);
+  for (const auto& line : lines(dir / "stdout.txt"))
+    EXPECT_EQ(line.find("[debug]"), std::string::npos) << line;
+}
+
 }  // namespace
 }  // namespace microfer

@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <opencv2/imgcodecs.hpp>
 #include <set>
 
@@ -166,6 +167,68 @@ TEST(Plot, ConfusionAndCurvesAreWritten) {
   EXPECT_FALSE(cv::imread((dir / "cm.png").string()).empty());
   EXPECT_FALSE(cv::imread((dir / "c.png").string()).empty());
   EXPECT_FALSE(fs::exists(dir / ".tmp-cm.png"));
+}
+
+
+TEST(PersonSplit, PersonIsTheNameBeforeTheTrailingNumber) {
+  EXPECT_EQ(photoPerson("George_W_Bush_0012.jpg"), "George_W_Bush");
+  EXPECT_EQ(photoPerson("Dwarakish_14.png"), "Dwarakish");
+  EXPECT_EQ(photoPerson("facial-expressions_2868588k.jpg"), "facial-expressions_2868588k");
+  EXPECT_EQ(photoPerson("Cher.jpg"), "Cher");
+  EXPECT_EQ(photoPerson("odd_.jpg"), "odd_");
+}
+
+TEST(PersonSplit, FolderKeepsOnlyThePersonsOfOnePart) {
+  const auto dir = test::tempDir("split");
+  fs::create_directories(dir / "happy");
+  fs::create_directories(dir / "sad");
+  const cv::Mat img(48, 48, CV_8UC1, cv::Scalar(90));
+  for (const char* f : {"happy/Ann_Lee_0001.png", "happy/Bob_0002.png", "sad/Ann_Lee_0003.png",
+                        "sad/Cy_0001.png"})
+    cv::imwrite((dir / f).string(), img);
+  std::ofstream(dir / "split.csv") << "# a comment\nperson,part\nAnn_Lee,train\nBob,val\nCy,test\n";
+  FolderOptions o;
+  o.splitFile = (dir / "split.csv").string();
+  std::map<std::string, size_t> sizes;
+  for (const char* part : {"train", "val", "test"}) {
+    o.splitPart = part;
+    const Dataset d = loadImageFolder(dir.string(), o);
+    sizes[part] = d.samples.size();
+    for (const auto& s : d.samples)
+      EXPECT_EQ(readPersonSplit(o.splitFile).at(photoPerson(fs::path(s.path).filename().string())),
+                part);
+  }
+  EXPECT_EQ(sizes["train"], 2u);
+  EXPECT_EQ(sizes["val"], 1u);
+  EXPECT_EQ(sizes["test"], 1u);
+  // A person the list does not name, and a malformed list, are errors.
+  cv::imwrite((dir / "sad" / "Dee_0001.png").string(), img);
+  EXPECT_THROW(loadImageFolder(dir.string(), o), DatasetError);
+  std::ofstream(dir / "bad.csv") << "Ann_Lee,holdout\n";
+  EXPECT_THROW(readPersonSplit((dir / "bad.csv").string()), DatasetError);
+}
+
+// The committed lfw-expressions split: every photo's person in exactly one part, every part
+// holding each class with at least 20 images overall.
+TEST(PersonSplit, CommittedLfwListCoversTheDataAndKeepsPersonsApart) {
+  MICROFER_REQUIRE_SHARED("data/lfw-expressions");
+  const auto split = readPersonSplit(test::sourceDir() + "/data/lfw-expressions-split.csv");
+  std::map<std::string, std::map<std::string, int>> perPart;  // part -> class -> images
+  int photos = 0;
+  for (const auto& cls : fs::directory_iterator(test::sharedDir() + "/data/lfw-expressions")) {
+    if (!cls.is_directory()) continue;
+    for (const auto& f : fs::directory_iterator(cls.path())) {
+      const auto it = split.find(photoPerson(f.path().filename().string()));
+      ASSERT_NE(it, split.end()) << f.path();
+      ++perPart[it->second][cls.path().filename().string()];
+      ++photos;
+    }
+  }
+  EXPECT_EQ(photos, 13681);
+  for (const char* cls : {"angry", "happy", "neutral", "sad", "surprise"})
+    for (const char* part : {"train", "val", "test"})
+      EXPECT_GE(perPart[part][cls], 20) << cls << " in " << part;
+  EXPECT_GT(perPart["train"]["happy"], 3 * perPart["test"]["happy"]);
 }
 
 }  // namespace

@@ -5,7 +5,9 @@
 #include <QDragEnterEvent>
 #include <QDropEvent>
 #include <QElapsedTimer>
+#include <QDir>
 #include <QFileInfo>
+#include <QKeySequence>
 #include <QLabel>
 #include <QMimeData>
 #include <QProcess>
@@ -41,6 +43,8 @@
 namespace fs = std::filesystem;
 using microfer::gui::AppSettings;
 using microfer::gui::MainWindow;
+using microfer::gui::FacePanel;
+using microfer::gui::FaceView;
 
 namespace {
 
@@ -161,6 +165,35 @@ class Gui : public ::testing::Test {
   } while (0)
 
 }  // namespace
+
+// An uncertain face is grey and names its two most likely expressions; the figures stay
+// visible in a narrow panel with a long title.
+TEST_F(Gui, UncertainFaceNamesBothLabelsAndFiguresStayVisibleWhenNarrow) {
+  FacePanel panel;
+  FaceView sure, unsure;
+  sure.label = 5;  // surprise
+  sure.confidence = 0.83f;
+  sure.probs = {0.02f, 0.01f, 0.05f, 0.03f, 0.02f, 0.83f, 0.04f};
+  sure.trackId = 123456;
+  unsure = sure;
+  unsure.label = 3;  // happy
+  unsure.confidence = 0.38f;
+  unsure.uncertain = true;
+  unsure.probs = {0.05f, 0.02f, 0.04f, 0.38f, 0.1f, 0.1f, 0.31f};
+  panel.setFaces({sure, unsure});
+  panel.resize(300, 400);
+  panel.show();
+  QApplication::processEvents();
+  ASSERT_NE(panel.entry(1), nullptr);
+  EXPECT_EQ(panel.entry(0)->verdict(), QStringLiteral("surprise 83%"));
+  EXPECT_EQ(panel.entry(1)->verdict(), QStringLiteral("uncertain: happy 38% or neutral 31%"));
+  EXPECT_EQ(panel.labels(), (QStringList{"surprise", "happy"})) << "the argmax label is kept";
+  const auto* verdict = panel.entry(1)->findChildren<QLabel*>().back();
+  for (QLabel* l : panel.entry(1)->findChildren<QLabel*>())
+    if (l->text() == panel.entry(1)->verdict()) verdict = l;
+  EXPECT_GE(verdict->height(), verdict->heightForWidth(verdict->width()))
+      << "every wrapped line of the verdict fits: no figure is cut off";
+}
 
 TEST_F(Gui, OpenImageListsFacesAndWritesResults) {
   REQUIRE_MODEL();
@@ -496,7 +529,8 @@ TEST_F(Gui, CameraLostMidStreamKeepsWhatWasWritten) {
   const std::string image = sampleImage();
   if (image.empty()) GTEST_SKIP() << "needs assets/astronaut.png or ../shared/data/dlib-faces";
   AppSettings settings = testSettings();
-  settings.saveVideo = true;
+  EXPECT_FALSE(settings.recordCamera) << "the camera is not recorded unless asked";
+  settings.recordCamera = true;  // Record on
   MainWindow window(settings);
   window.setMessageBoxesEnabled(false);
   window.show();
@@ -519,6 +553,23 @@ TEST_F(Gui, CameraLostMidStreamKeepsWhatWasWritten) {
   EXPECT_EQ(countLines(outDir / "results.jsonl"), static_cast<size_t>(end.framesProcessed));
   ASSERT_FALSE(end.videoPath.isEmpty());
   EXPECT_TRUE(fs::exists(end.videoPath.toStdString())) << "the labelled video so far is kept";
+
+  // Record off (the default): the results are written, no video.
+  action(window, "actionRecord")->setChecked(false);
+  ended.clear();
+  auto* second = new UnpluggedCamera(cv::imread(image), 3);
+  QMetaObject::invokeMethod(
+      worker,
+      [worker, second] {
+        worker->startSource(std::unique_ptr<microfer::FrameProvider>(second), true);
+      },
+      Qt::QueuedConnection);
+  ASSERT_TRUE(ended.wait(120000));
+  const auto end2 = ended.first().first().value<microfer::gui::StreamEnd>();
+  EXPECT_GE(end2.framesProcessed, 1);
+  EXPECT_TRUE(end2.videoPath.isEmpty()) << end2.videoPath.toStdString();
+  for (const auto& f : fs::directory_iterator(end2.outDir.toStdString()))
+    EXPECT_NE(f.path().extension(), ".avi") << f.path();
 }
 
 TEST_F(Gui, VideoWithoutFramesIsReportedNotSilentlyFinished) {
@@ -690,9 +741,10 @@ TEST_F(Gui, HeadlessScreenshot) {
   env.insert(QStringLiteral("XDG_CONFIG_HOME"),
              QString::fromStdString((results_ / "config").string()));
   gui.setProcessEnvironment(env);
+  // The image as a positional argument, as a file manager's "Open with MicroFER" passes it.
   gui.start(
       QStringLiteral(MICROFER_GUI),
-      {QStringLiteral("--open"), QString::fromStdString(image), QStringLiteral("--screenshot"),
+      {QString::fromStdString(image), QStringLiteral("--screenshot"),
        QString::fromStdString(shot.string()), QStringLiteral("--results"),
        QString::fromStdString((results_ / "out").string()), QStringLiteral("--detector"),
        QStringLiteral("haar"), QStringLiteral("--tta"), QStringLiteral("flip")});
@@ -707,4 +759,23 @@ TEST_F(Gui, HeadlessScreenshot) {
   ASSERT_FALSE(png.empty()) << shot;
   EXPECT_GE(png.cols, 800);
   EXPECT_TRUE(fs::exists(results_ / "out" / "results.csv"));
+
+  // A path that does not exist is a usage error, not an empty window.
+  gui.start(QStringLiteral(MICROFER_GUI), {QStringLiteral("/nonexistent/x.png"),
+                                           QStringLiteral("--screenshot"),
+                                           QString::fromStdString(shot.string())});
+  ASSERT_TRUE(gui.waitForFinished(60000));
+  EXPECT_EQ(gui.exitCode(), 2);
+}
+
+TEST_F(Gui, ResultsGoUnderPicturesAndTheCameraIsNotRecordedByDefault) {
+  const QString dir = AppSettings::defaultResultsDir();
+  EXPECT_TRUE(dir.endsWith(QStringLiteral("/MicroFER"))) << dir.toStdString();
+  EXPECT_NE(dir, QDir::home().filePath(QStringLiteral("MicroFER")))
+      << "not a new folder at the top of $HOME";
+  EXPECT_FALSE(AppSettings().recordCamera);
+  MainWindow window(testSettings());
+  EXPECT_FALSE(action(window, "actionRecord")->isChecked());
+  EXPECT_EQ(action(window, "actionOpenImage")->shortcut(), QKeySequence(QKeySequence::Open));
+  EXPECT_EQ(action(window, "actionQuit")->shortcut(), QKeySequence(QKeySequence::Quit));
 }

@@ -5,10 +5,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "microfer/face_detector.hpp"
 #include "microfer/pipeline.hpp"
 #include "test_util.hpp"
 
@@ -119,6 +121,22 @@ TEST(StreamDetection, FollowsFacesBetweenWholeFrameSearches) {
     }
     EXPECT_EQ(every.nearSearches(), 0);
   }
+}
+
+
+// The MTCNN weights ship in models/mtcnn/ (MIT): intact by their checksums, found without
+// ../shared or any environment variable, so `auto` is MTCNN on every fresh clone.
+TEST(ShippedModel, MtcnnWeightsShipWithTheirLicenceAndAutoPicksThem) {
+  const std::string dir = test::sourceDir() + "/models/mtcnn";
+  for (const char* f : {"LICENSE", "README.md", "SHA256SUMS"})
+    EXPECT_TRUE(std::filesystem::exists(dir + "/" + f)) << f;
+  EXPECT_NE(test::slurp(dir + "/LICENSE").find("MIT License"), std::string::npos);
+  EXPECT_EQ(std::system(("cd \"" + dir + "\" && sha256sum --quiet -c SHA256SUMS").c_str()), 0);
+  const char* env = std::getenv("MICROFER_MTCNN_DIR");
+  if (env && *env) GTEST_SKIP() << "MICROFER_MTCNN_DIR is set: the shipped folder is not tried";
+  EXPECT_EQ(std::filesystem::canonical(findMtcnnDir()), std::filesystem::canonical(dir))
+      << "the source tree's copy comes first";
+  EXPECT_EQ(resolveDetectorChoice("auto"), DetectorKind::Mtcnn);
 }
 
 }  // namespace

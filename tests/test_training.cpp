@@ -2,7 +2,9 @@
 // the state of an uninterrupted one.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <opencv2/imgproc.hpp>
 
 #include "microfer/augment.hpp"
 #include "microfer/trainer.hpp"
@@ -116,6 +118,134 @@ TEST(Training, LowResolutionEpochsThenFullSize) {
   EXPECT_EQ(info.crop.size, 48) << "the model keeps its input size";
   c.lowResSize = 64;  // larger than the input: refused
   EXPECT_THROW(train(data, nullptr, c), std::invalid_argument);
+}
+
+
+TEST(Training, SourceWeightsSetHowOftenEachSourceIsDrawn) {
+  std::vector<Sample> samples(300);
+  for (int i = 0; i < 300; ++i) {
+    samples[i].source = i < 200 ? 0 : 1;  // 200 of source 0, 100 of source 1
+    samples[i].label = i % 7;
+  }
+  const std::vector<double> w = {0.5, 2.0};
+  EXPECT_EQ(epochDraws(samples, w), 100u + 200u);
+  EXPECT_EQ(epochDraws(samples, {}), 300u);
+  std::mt19937 rng(4);
+  std::vector<int> seen(300, 0);
+  const std::vector<int> order = epochOrder(samples, w, rng);
+  ASSERT_EQ(order.size(), 300u);
+  for (int i : order) ++seen[i];
+  int src0 = 0;
+  for (int i = 0; i < 200; ++i) {
+    EXPECT_LE(seen[i], 1) << "a fraction is a subset without repeats";
+    src0 += seen[i];
+  }
+  EXPECT_EQ(src0, 100);
+  for (int i = 200; i < 300; ++i) EXPECT_EQ(seen[i], 2) << "weight 2: every image twice";
+  // Deterministic for a generator state; the order is shuffled, not grouped by source.
+  std::mt19937 again(4);
+  EXPECT_EQ(epochOrder(samples, w, again), order);
+  EXPECT_NE(std::is_sorted(order.begin(), order.end()), true);
+  EXPECT_THROW(epochDraws(samples, {-1.0, 1.0}), std::invalid_argument);
+}
+
+TEST(Training, ValidationScoreIsTheMeanOfEachSourcesAccuracy) {
+  std::vector<Sample> samples(5);
+  std::vector<std::vector<float>> probs(5, std::vector<float>(7, 0.f));
+  for (int i = 0; i < 5; ++i) {
+    samples[i].label = 3;
+    samples[i].source = i < 4 ? 0 : 1;
+    probs[i][i == 0 ? 4 : 3] = 1.f;  // source 0: 3 of 4 right; source 1: 1 of 1
+  }
+  std::vector<double> per;
+  EXPECT_DOUBLE_EQ(validationScore(samples, probs, &per), (0.75 + 1.0) / 2);
+  ASSERT_EQ(per.size(), 2u);
+  EXPECT_DOUBLE_EQ(per[0], 0.75);
+  samples.resize(4);
+  probs.resize(4);
+  EXPECT_DOUBLE_EQ(validationScore(samples, probs), 0.75) << "one source: plain accuracy";
+}
+
+TEST(Training, DomainGapAugmentationsEachChangeTheCrop) {
+  cv::Mat in(48, 48, CV_8U);
+  cv::randu(in, 40, 220);
+  cv::GaussianBlur(in, in, cv::Size(), 1.5);
+  const AugmentConfig none = test::noAugmentation();
+  std::mt19937 rng0(9);
+  cv::Mat plain;
+  augmentCrop(in, plain, rng0, none, 0.5f, 0.25f);
+  const auto only = [&](auto set) {
+    AugmentConfig c = none;
+    set(c);
+    return c;
+  };
+  const std::vector<std::pair<std::string, AugmentConfig>> cases = {
+      {"blur", only([](AugmentConfig& c) { c.blurProbability = 1; c.maxBlurSigma = 1.5f; })},
+      {"jpeg", only([](AugmentConfig& c) { c.jpegProbability = 1; c.minJpegQuality = 10; })},
+      {"gamma", only([](AugmentConfig& c) { c.gammaProbability = 1; c.maxGamma = 2; })},
+      {"shade", only([](AugmentConfig& c) { c.shadeProbability = 1; c.maxShade = 0.4f; })},
+      {"occlusion", only([](AugmentConfig& c) { c.occlusionProbability = 1; })},
+      {"aspect", only([](AugmentConfig& c) { c.maxAspect = 0.1f; })}};
+  for (const auto& [name, cfg] : cases) {
+    double change = 0;
+    for (unsigned seed = 1; seed <= 5; ++seed) {  // a draw may be mild: take the largest
+      std::mt19937 rng(seed);
+      cv::Mat out;
+      augmentCrop(in, out, rng, cfg, 0.5f, 0.25f);
+      ASSERT_EQ(out.size(), in.size()) << name;
+      ASSERT_EQ(out.type(), CV_32F) << name;
+      EXPECT_TRUE(cv::checkRange(out)) << name;
+      change = std::max(change, cv::norm(out, plain, cv::NORM_L1) / out.total());
+    }
+    EXPECT_GT(change, 0.05) << name << " changed nothing";
+  }
+  // The preset turns every one of them on, and a smaller output still works.
+  const AugmentConfig robust = domainGapAugment();
+  EXPECT_GT(robust.blurProbability * robust.jpegProbability * robust.gammaProbability *
+                robust.shadeProbability * robust.occlusionProbability * robust.maxAspect,
+            0.f);
+  std::mt19937 rng(2);
+  cv::Mat small(36, 36, CV_32F);
+  for (int i = 0; i < 20; ++i) augmentCrop(in, small, rng, robust, 0.5f, 0.25f);
+  EXPECT_EQ(small.size(), cv::Size(36, 36));
+}
+
+
+// Distillation with soft targets only: the student learns to agree with its teacher (here a
+// wider network with random weights, whose answers no label supports).
+TEST(Training, DistillationPullsTheStudentTowardsItsTeacher) {
+  MICROFER_REQUIRE_SHARED("data/fer2013/train");
+  torch::set_num_threads(2);
+  const Dataset data = smokeData();
+  const auto dir = test::tempDir("distil");
+  const std::string teacher = test::writeRandomModel(dir, 12);
+  std::vector<cv::Mat> crops;
+  for (const auto& s : data.samples) crops.push_back(s.image);
+  ModelInfo ti;
+  auto tm = loadModel(teacher, ti);
+  const auto teacherProbs = predictCrops(tm, crops, ti.mean, ti.stdDev);
+  const auto agreement = [&](const std::string& student) {
+    ModelInfo si;
+    auto sm = loadModel(student, si);
+    const auto p = predictCrops(sm, crops, si.mean, si.stdDev);
+    int same = 0;
+    for (size_t i = 0; i < p.size(); ++i)
+      same += std::max_element(p[i].begin(), p[i].end()) - p[i].begin() ==
+              std::max_element(teacherProbs[i].begin(), teacherProbs[i].end()) -
+                  teacherProbs[i].begin();
+    return double(same) / p.size();
+  };
+  TrainConfig c = smokeConfig((dir / "hard").string(), 3);
+  c.augment = test::noAugmentation();
+  const double hardAgreement = agreement(train(data, nullptr, c).lastModel);
+  c.outDir = (dir / "soft").string();
+  c.teacherModels = {teacher};
+  c.distillWeight = 1.0;
+  const double softAgreement = agreement(train(data, nullptr, c).lastModel);
+  EXPECT_GT(softAgreement, hardAgreement + 0.1)
+      << "with the teacher " << softAgreement << ", with labels only " << hardAgreement;
+  c.teacherModels = {(dir / "missing.mfm").string()};
+  EXPECT_THROW(train(data, nullptr, c), ModelFileError);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // Labelled face-crop data sets for training and evaluation.
 #pragma once
 
+#include <map>
 #include <opencv2/core.hpp>
 #include <stdexcept>
 #include <string>
@@ -19,6 +20,7 @@ struct Sample {
   int label = -1;       ///< index into emotionNames() (or an 8th class for CK+ contempt)
   std::string path;     ///< source file ("file.csv:LINE" for CSV rows)
   std::string subject;  ///< CK+ subject (S###), empty where unknown
+  int source = 0;       ///< which data set of a multi-source training set (index)
 };
 
 struct Dataset {
@@ -38,7 +40,21 @@ struct FolderOptions {
   bool skipUnknownClasses = false;
   /// Keep at most this many images per class (0 = all); the first ones in sorted order.
   int maxPerClass = 0;
+  /// Person-level split (photo sets such as lfw-expressions): a CSV of "person,part" lines
+  /// (see data/lfw-expressions-split.csv); with `splitPart` set, only files whose person
+  /// (photoPerson()) the list assigns to that part are kept. A person missing from the list
+  /// is a DatasetError: the list must cover the folder.
+  std::string splitFile;
+  std::string splitPart;  ///< "train", "val" or "test"
 };
+
+/// Reads a person-level split list ("person,part" lines; '#' comments; a header line
+/// "person,part"). Throws DatasetError on a malformed line or an unknown part.
+std::map<std::string, std::string> readPersonSplit(const std::string& path);
+
+/// The person of a photo file name: the stem without its trailing "_NUMBER"
+/// ("George_W_Bush_0012.jpg" -> "George_W_Bush"); a stem without one is its own person.
+std::string photoPerson(const std::string& fileName);
 
 /// Loads `root/<class>/<image>` where <class> is an FER2013 name (angry, disgust, fear,
 /// happy, sad, surprise, neutral) or a CK+ name (anger, sadness, ...). Files are read in

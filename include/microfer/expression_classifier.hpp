@@ -51,7 +51,16 @@ struct ClassifierConfig {
   /// Each thread runs its chunk in pieces of at most this many views (0 = whole): a few
   /// hundred views at once leave the caches and run slower per view (eval --tta full).
   int maxViewsPerPiece = 32;
+  /// Faces whose top probability is below this are flagged uncertain; < 0 = the model's own
+  /// calibrated threshold (ModelInfo::uncertainBelow), 0 = never.
+  float minConfidence = -1.f;
 };
+
+/// The probabilities of one face from its views' logits (view-major: nViews x k): softmax of
+/// logits / temperature per view, then the weighted mean. The classifier and calibration use
+/// this one function.
+void averageViews(const float* logits, int nViews, int k, const std::vector<float>& weights,
+                  float temperature, float* probs);
 
 /// Loads the network once; classifies crops with TTA. Every call runs all views of all
 /// faces in ONE batched forward pass under c10::InferenceMode, applies softmax per view
@@ -79,6 +88,14 @@ class ExpressionClassifier {
   const std::string& modelPath() const;
   const std::string& modelNotes() const;
   int64_t parameterCount() const;
+
+  /// The raw logits of every TTA view of every crop (per crop: views x classes, view-major),
+  /// for calibration; and the views' weights.
+  std::vector<std::vector<float>> viewLogits(const std::vector<cv::Mat>& crops);
+  std::vector<float> viewWeights() const;
+  float temperature() const;
+  /// The threshold in force (ClassifierConfig::minConfidence or the model's).
+  float uncertainBelow() const;
 
  private:
   struct Impl;

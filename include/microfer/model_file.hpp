@@ -33,6 +33,12 @@ struct ModelInfo {
   std::vector<std::string> classNames;  ///< in output order
   CropGeometry crop;
   std::string notes;  ///< free text: training data, protocol, measured accuracy
+  /// Calibration (`microfer-cli calibrate`, fitted on validation parts): each view's
+  /// probabilities are softmax(logits / temperature); 1 = as trained.
+  float temperature = 1.f;
+  /// A face whose top probability (after calibration) is below this is shown as
+  /// "uncertain" (its label is kept); chosen on validation parts. 0 = never.
+  float uncertainBelow = 0.f;
 };
 
 /// Writes `model` and `info` to `path` (via a temporary file renamed into place).

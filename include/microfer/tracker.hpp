@@ -19,7 +19,7 @@ class FaceTracker {
  public:
   explicit FaceTracker(const TrackerConfig& config = {}) : config_(config) {}
   /// Assigns FaceResult::trackId (stable across frames) and replaces each prediction's
-  /// probabilities by the smoothed ones (label and confidence updated to match).
+  /// probabilities by the smoothed ones (label, confidence and uncertain updated to match).
   void update(FrameResult& frame);
   void reset() { tracks_.clear(); }
   size_t activeTracks() const { return tracks_.size(); }

@@ -53,6 +53,10 @@ struct Prediction {
   int label = -1;                           ///< argmax of probs, index into emotionNames()
   float confidence = 0.f;                   ///< probs[label]
   std::array<float, kNumEmotions> probs{};  ///< averaged over the TTA views, sums to 1
+  /// confidence is below the model's calibrated threshold (or --min-confidence): the label
+  /// is kept but shown and written as uncertain.
+  bool uncertain = false;
+  float uncertainBelow = 0.f;  ///< the threshold it was judged against (kept for smoothing)
   /// Micro-attention map M (CV_32F in (0,1), crop-sized): the mean over all residual blocks
   /// of the unaugmented view, when requested; empty otherwise.
   cv::Mat attention;

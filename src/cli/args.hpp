@@ -21,6 +21,10 @@ class Args {
        const std::set<std::string>& options) {
     for (size_t i = 0; i < argv.size(); ++i) {
       const std::string& a = argv[i];
+      if (a == "-h" && flags.count("help")) {  // the short form, on every command
+        flags_.insert("help");
+        continue;
+      }
       if (a.rfind("--", 0) == 0 && a.size() > 2) {
         std::string name = a.substr(2), value;
         const auto eq = name.find('=');

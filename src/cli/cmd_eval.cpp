@@ -1,12 +1,19 @@
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <set>
 #include <cstdio>
 #include <opencv2/imgproc.hpp>
 
 #include "args.hpp"
 #include "commands.hpp"
 #include "common.hpp"
+#include "microfer/calibration.hpp"
+#include "microfer/checksum.hpp"
 #include "microfer/dataset.hpp"
 #include "microfer/metrics.hpp"
 #include "microfer/pipeline.hpp"
@@ -26,6 +33,11 @@ Usage: microfer-cli eval --data DIR [options]
                          FER2013: PublicTest_ (validation) or PrivateTest_ (final
                          test) files of the folder / rows of the CSV; all: every file
                          (default all)
+  --split train|val|test --split-list FILE
+                         photo sets: the persons that the person-level split list
+                         (data/lfw-expressions-split.csv) puts in that part
+  --exclude-twins DIR    leave out every image whose file is byte-identical to one
+                         under DIR (FER2013: test crops duplicated in train/)
   --tta off|flip|full    test-time augmentation (default flip)
   --model FILE           model file (default: the shipped model)
   --confusion PNG        also draw the confusion matrix to this file
@@ -42,25 +54,46 @@ Usage: microfer-cli eval --data DIR [options]
   --mtcnn-thresholds P,R,O
                          with --pipeline: MTCNN's score thresholds (default
                          0.6,0.7,0.7)
+  --min-confidence P     count faces below P as uncertain (default: the model's
+                         calibrated threshold)
   --threads N            inference threads
 
 Prints per-class precision/recall/F1, the confusion matrix and a last line
 "accuracy=0.7012 macro_f1=0.6811 n=3589".
 )";
+
+uint64_t fileHash(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  return fnv1a64(bytes.data(), bytes.size()) ^ bytes.size();
+}
+
+std::set<uint64_t> fileHashesUnder(const std::string& dir) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec))
+    throw UsageError("--exclude-twins: folder '" + dir + "' not found");
+  std::set<uint64_t> out;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir))
+    if (e.is_regular_file()) out.insert(fileHash(e.path().string()));
+  return out;
+}
 }  // namespace
 
 int runEval(const std::vector<std::string>& argv) {
   const Args a(argv, {"help", "verbose", "pipeline"},
                {"data", "csv", "split", "tta", "model", "confusion", "detector", "min-face", "mtcnn-thresholds",
-                "threads", "batch", "pad", "pad-border"});
+                "threads", "batch", "pad", "pad-border", "split-list", "exclude-twins", "min-confidence"});
   if (a.flag("help")) {
     std::fputs(kEvalHelp, stdout);
     return 0;
   }
   if (a.has("data") == a.has("csv")) throw UsageError("give exactly one of --data or --csv");
   const std::string split = a.get("split", "all");
-  if (split != "public" && split != "private" && split != "all")
-    throw UsageError("--split must be public, private or all");
+  const bool personSplit = split == "train" || split == "val" || split == "test";
+  if (split != "public" && split != "private" && split != "all" && !personSplit)
+    throw UsageError("--split must be public, private, all, train, val or test");
+  if (personSplit != a.has("split-list"))
+    throw UsageError("--split train|val|test goes with --split-list FILE (and only they do)");
   PipelineConfig cfg = pipelineConfigFromArgs(a);
   if (!a.has("min-face")) cfg.detector.minFaceSize = 40;
   configureRuntime(cfg.classifier.threads);
@@ -70,7 +103,22 @@ int runEval(const std::vector<std::string>& argv) {
     FolderOptions fo;
     fo.filePrefix = split == "public" ? "PublicTest_" : split == "private" ? "PrivateTest_" : "";
     fo.skipUnknownClasses = false;
+    if (personSplit) {
+      fo.splitFile = a.get("split-list");
+      fo.splitPart = split;
+    }
     ds = loadImageFolder(a.get("data"), fo);
+    if (a.has("exclude-twins")) {
+      const size_t before = ds.samples.size();
+      const std::set<uint64_t> twins = fileHashesUnder(a.get("exclude-twins"));
+      ds.samples.erase(std::remove_if(ds.samples.begin(), ds.samples.end(),
+                                      [&](const Sample& s) {
+                                        return twins.count(fileHash(s.path)) > 0;
+                                      }),
+                       ds.samples.end());
+      std::printf("left out %zu of %zu images with a byte-identical file under %s\n",
+                  before - ds.samples.size(), before, a.get("exclude-twins").c_str());
+    }
   } else {
     ds = loadFer2013Csv(a.get("csv"), split == "public"    ? CsvUsage::PublicTest
                                       : split == "private" ? CsvUsage::PrivateTest
@@ -78,6 +126,15 @@ int runEval(const std::vector<std::string>& argv) {
   }
   const auto t0 = std::chrono::steady_clock::now();
   ConfusionMatrix cm(kNumEmotions);
+  Confidences conf;  // top probability and right/wrong per face: calibration figures
+  long uncertain = 0, uncertainRight = 0;
+  const auto count = [&](int truth, const Prediction& p) {
+    cm.add(truth, p.label);
+    conf.top.push_back(p.confidence);
+    conf.right.push_back(p.label == truth);
+    uncertain += p.uncertain;
+    uncertainRight += p.uncertain && p.label == truth;
+  };
   long found = 0;
   if (!a.flag("pipeline")) {
     ExpressionClassifier classifier(cfg.classifier);
@@ -87,7 +144,7 @@ int runEval(const std::vector<std::string>& argv) {
       for (size_t i = start; i < std::min(ds.samples.size(), start + batch); ++i)
         crops.push_back(ds.samples[i].image);
       const auto preds = classifier.classify(crops);
-      for (size_t i = 0; i < preds.size(); ++i) cm.add(ds.samples[start + i].label, preds[i].label);
+      for (size_t i = 0; i < preds.size(); ++i) count(ds.samples[start + i].label, preds[i]);
     }
     found = static_cast<long>(ds.samples.size());
   } else {
@@ -106,7 +163,7 @@ int runEval(const std::vector<std::string>& argv) {
       const FrameResult r = pipeline.process(bgr, s.path);
       if (r.faces.empty()) continue;
       ++found;
-      cm.add(s.label, r.faces.front().prediction.label);  // the largest face
+      count(s.label, r.faces.front().prediction);  // the largest face
     }
     std::printf("pipeline: face found in %ld of %zu images (%.2f%%), detector %s\n", found,
                 ds.samples.size(), 100.0 * found / ds.samples.size(),
@@ -124,6 +181,30 @@ int runEval(const std::vector<std::string>& argv) {
                       "split " + split + ", TTA " + toString(cfg.classifier.tta.mode) +
                           ", accuracy " + std::to_string(cm.accuracy()).substr(0, 6)));
     std::printf("confusion matrix: %s\n", a.get("confusion").c_str());
+  }
+  const long n = static_cast<long>(conf.top.size());
+  long right = 0;
+  for (bool r : conf.right) right += r;
+  std::printf("calibration: ECE %.4f (15 bins); uncertain: %ld of %ld faces (%.1f%%), right "
+              "%.1f%% of them; the others right %.1f%%\n",
+              expectedCalibrationError(conf), uncertain, n, n ? 100.0 * uncertain / n : 0.0,
+              uncertain ? 100.0 * uncertainRight / uncertain : 0.0,
+              n > uncertain ? 100.0 * (right - uncertainRight) / (n - uncertain) : 0.0);
+  {
+    // Unbalanced test sets (lfw-expressions): the mean recall over the classes with enough
+    // images to measure one.
+    double sum = 0;
+    int classes = 0;
+    std::string names;
+    const auto m = cm.perClass();
+    for (size_t c = 0; c < m.size(); ++c)
+      if (m[c].support >= 20) {
+        sum += m[c].recall;
+        ++classes;
+        names += (names.empty() ? "" : ",") + ds.classNames[c];
+      }
+    std::printf("macro recall over the %d classes with >= 20 images (%s): %.4f\n", classes,
+                names.c_str(), classes ? sum / classes : 0.0);
   }
   std::fputs(cm.report(ds.classNames).c_str(), stdout);
   return 0;

@@ -1,11 +1,39 @@
+#include <torch/version.h>
+
 #include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <opencv2/core/version.hpp>
 
 #include "args.hpp"
 #include "commands.hpp"
+#include "microfer/checksum.hpp"
 #include "microfer/face_detector.hpp"
 #include "microfer/model_file.hpp"
 
 namespace microfer::cli {
+
+std::string versionText() {
+  std::string text = std::string("microfer-cli ") + MICROFER_VERSION + " (MicroFER)\n";
+  const std::string path = defaultModelPath();
+  if (path.empty()) {
+    text += "model: none installed\n";
+  } else {
+    std::ifstream f(path, std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    char sum[17];
+    std::snprintf(sum, sizeof sum, "%016llx",
+                  static_cast<unsigned long long>(fnv1a64(bytes.data(), bytes.size())));
+    try {
+      text += "model: " + readModelInfo(path).name + " (" + path + ", " +
+              std::to_string(bytes.size()) + " bytes, FNV-1a 64 " + sum + ")\n";
+    } catch (const std::exception& e) {
+      text += std::string("model: unreadable: ") + e.what() + "\n";
+    }
+  }
+  text += std::string("LibTorch ") + TORCH_VERSION + ", OpenCV " + CV_VERSION + "\n";
+  return text;
+}
 
 int runInfo(const std::vector<std::string>& argv) {
   const Args a(argv, {"help", "verbose"}, {"model"});
@@ -32,7 +60,9 @@ int runInfo(const std::vector<std::string>& argv) {
                   info.crop.eyeY);
       std::printf("  classes:");
       for (const auto& c : info.classNames) std::printf(" %s", c.c_str());
-      std::printf("\n  notes: %s\n", info.notes.c_str());
+      std::printf("\n  calibration: temperature %.2f, uncertain below %.2f%s\n", info.temperature,
+                  info.uncertainBelow, info.uncertainBelow > 0 ? "" : " (never)");
+      std::printf("  notes: %s\n", info.notes.c_str());
     } catch (const std::exception& e) {
       std::printf("model: %s\n", e.what());
       rc = 3;

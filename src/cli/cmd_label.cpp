@@ -46,6 +46,11 @@ Options:
                          in between, only around the faces already found (default 5;
                          a lost face brings the whole-frame search back at once;
                          1 = whole frame every time)
+  --min-confidence P      a face whose top probability is below P is "uncertain":
+                         drawn grey with a "?", uncertain=1 in results.csv, true in
+                         results.jsonl; its label is kept (default: the threshold
+                         the model was calibrated with, see README "Confidence";
+                         0 = never)
   --attention            draw the micro-attention map over each face
   --max-faces N          label at most the N largest faces per image (default all)
   --max-pixels N         refuse images larger than N pixels (default 100000000)
@@ -127,7 +132,7 @@ void labelVideo(const std::string& path, Pipeline& pipeline, ResultsWriter& writ
 int runLabel(const std::vector<std::string>& argv) {
   const Args a(argv, {"help", "verbose", "no-smooth", "attention"},
                {"detector", "tta", "out", "model", "min-face", "mtcnn-thresholds", "every", "threads", "max-pixels",
-                "shard", "max-faces", "detect-every"});
+                "shard", "max-faces", "detect-every", "min-confidence"});
   if (a.flag("help")) {
     std::fputs(kLabelHelp, stdout);
     return 0;

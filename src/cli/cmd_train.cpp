@@ -2,10 +2,13 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <algorithm>
+#include <iterator>
 #include <map>
 
 #include "args.hpp"
 #include "commands.hpp"
+#include "common.hpp"
 #include "microfer/trainer.hpp"
 
 namespace microfer::cli {
@@ -16,10 +19,19 @@ const char* kTrainHelp = R"(microfer-cli train — train the micro-attention Res
 Usage: microfer-cli train (--data DIR | --csv FILE) [options]
 
 Data:
-  --data DIR          folder per class (FER2013 image folders, CK+48); all files
+  --data DIR[,DIR...] folder per class (FER2013 image folders, CK+48, a crop cache made by
+                      `microfer-cli crops`); several folders = several sources. DIR:PART
+                      keeps only the persons that --split-list puts in PART (train)
+  --weights W[,W...]  per-source sampling weights, one per --data folder (default 1 each):
+                      each epoch draws every image of a source W times on average
+  --split-list FILE   person-level split (data/lfw-expressions-split.csv) for DIR:PART
   --csv FILE          the original fer2013.csv (rows with Usage=Training)
-  --val DIR           validation folder per class (FER2013: the test folder, see --val-prefix)
-  --val-prefix P      keep only validation files starting with P (default PublicTest_)
+  --val DIR[,DIR...]  validation folders (FER2013: the test folder, see --val-prefix;
+                      DIR:val for a person split); with several, the score that picks
+                      best.mfm is the mean of their accuracies
+  --val-prefix P      keep only files starting with P in validation folders without :PART
+                      (default PublicTest_; PrivateTest_ and an empty prefix are refused
+                      for FER2013 folders: that is the test part)
   --val-csv           validate on the CSV's PublicTest rows (with --csv)
   --max-per-class N   use at most N images per class (smoke runs)
 Model:
@@ -27,18 +39,24 @@ Model:
   --blocks A,B,C,D    residual blocks per stage (default 1,1,1,1 = ResNet-10)
   --no-attention      the same network without micro-attention units (ablation)
   --init FILE         start from this model's weights (transfer learning)
+  --teacher FILE[,FILE...]  distil from this model (several: their averaged soft targets)
+  --distill W         weight of the distillation loss (default 0.5; 1 = soft targets only)
+  --distill-temp T    softening temperature (default 2)
 Optimisation:
   --epochs N (24) --batch N (128) --lr X (0.1) --wd X (5e-4) --smoothing X (0.1)
   --warmup EPOCHS (1) --balance none|sqrt|inverse (sqrt) --seed N (1)
   --low-res SIZE,EPOCHS  progressive resizing: the first EPOCHS epochs on crops resampled
                       to SIZE x SIZE (fewer FLOPs), the rest and validation at 48 x 48
   --no-erase          no random erasing     --max-batches N  limit batches per epoch
+  --robust            domain-gap augmentation on top: blur, JPEG, gamma, uneven light,
+                      aspect changes, occlusion (hand, glasses); see augment_config.hpp
 Output:
   --out DIR           checkpoints, metrics.csv, curves.png, best.mfm, last.mfm (runs/train)
   --resume            continue from the checkpoint in --out
   --name NAME         model name stored in the file
   --threads N         LibTorch threads (default: all cores)
 )";
+
 }  // namespace
 
 std::vector<int> parseIntList(const std::string& s) {
@@ -60,8 +78,9 @@ std::vector<int> parseIntList(const std::string& s) {
 
 int runTrain(const std::vector<std::string>& argv) {
   const Args a(
-      argv, {"help", "verbose", "no-attention", "resume", "no-erase", "val-csv"},
+      argv, {"help", "verbose", "no-attention", "resume", "no-erase", "val-csv", "robust"},
       {"data",        "csv",   "val",  "val-prefix", "max-per-class", "width",  "blocks",  "init",
+       "weights",     "split-list", "teacher", "distill", "distill-temp",
        "epochs",      "batch", "lr",   "wd",         "smoothing",     "warmup", "balance", "seed",
        "max-batches", "out",   "name", "threads", "low-res"});
   if (a.flag("help")) {
@@ -88,6 +107,12 @@ int runTrain(const std::vector<std::string>& argv) {
   cfg.resume = a.flag("resume");
   cfg.initModel = a.get("init");
   cfg.modelName = a.get("name", "microfer-resnet10");
+  if (a.flag("robust")) cfg.augment = domainGapAugment(cfg.augment);
+  if (a.has("teacher")) cfg.teacherModels = splitList(a.get("teacher"));
+  cfg.distillWeight = a.getDouble("distill", cfg.distillWeight);
+  cfg.distillTemperature = a.getDouble("distill-temp", cfg.distillTemperature);
+  if (!(cfg.distillWeight >= 0 && cfg.distillWeight <= 1) || !(cfg.distillTemperature > 0))
+    throw UsageError("--distill must be 0..1 and --distill-temp positive");
   if (a.flag("no-erase")) cfg.augment.eraseProbability = 0;
   if (a.has("low-res")) {
     const std::vector<int> lr = parseIntList(a.get("low-res"));
@@ -109,10 +134,23 @@ int runTrain(const std::vector<std::string>& argv) {
   FolderOptions fo;
   fo.size = cfg.network.inputSize;
   fo.maxPerClass = a.getInt("max-per-class", 0);
+  fo.splitFile = a.get("split-list");
   Dataset trainSet, valSet;
   bool haveVal = false;
   if (a.has("data")) {
-    trainSet = loadImageFolder(a.get("data"), fo);
+    trainSet = loadSources(splitList(a.get("data")), fo);
+    if (a.has("weights")) {
+      for (const auto& w : splitList(a.get("weights"))) {
+        try {
+          cfg.sourceWeights.push_back(std::stod(w));
+        } catch (const std::exception&) {
+          throw UsageError("--weights expects numbers, got '" + w + "'");
+        }
+        if (cfg.sourceWeights.back() < 0) throw UsageError("--weights must not be negative");
+      }
+      if (cfg.sourceWeights.size() != splitList(a.get("data")).size())
+        throw UsageError("--weights needs one weight per --data folder");
+    }
   } else {
     trainSet = loadFer2013Csv(a.get("csv"), CsvUsage::Training);
     if (a.flag("val-csv")) {
@@ -124,7 +162,9 @@ int runTrain(const std::vector<std::string>& argv) {
     FolderOptions vo = fo;
     vo.filePrefix = a.get("val-prefix", "PublicTest_");
     vo.maxPerClass = 0;
-    valSet = loadImageFolder(a.get("val"), vo);
+    for (const auto& spec : splitList(a.get("val")))
+      if (spec.find(':') == std::string::npos) refuseTestPrefix(spec, vo.filePrefix);
+    valSet = loadSources(splitList(a.get("val")), vo);
     haveVal = true;
   }
   const auto counts = trainSet.classCounts();

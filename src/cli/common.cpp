@@ -1,6 +1,10 @@
 #include "common.hpp"
 
+#include <spdlog/spdlog.h>
 #include <sys/resource.h>
+
+#include <algorithm>
+#include <iterator>
 
 #include <cmath>
 #include <cstdio>
@@ -35,6 +39,9 @@ PipelineConfig pipelineConfigFromArgs(const Args& a) {
   }
   cfg.classifier.modelPath = a.get("model");
   cfg.classifier.threads = a.getInt("threads", 0);
+  cfg.classifier.minConfidence = static_cast<float>(a.getDouble("min-confidence", -1.0));
+  if (a.has("min-confidence") && !(cfg.classifier.minConfidence >= 0 && cfg.classifier.minConfidence <= 1))
+    throw UsageError("--min-confidence must lie between 0 and 1");
   cfg.withAttention = a.flag("attention");
   cfg.maxFaces = a.getInt("max-faces", 0);
   cfg.detectEvery = a.getInt("detect-every", cfg.detectEvery);
@@ -104,6 +111,53 @@ TempDir::TempDir(const std::string& tag) {
 TempDir::~TempDir() {
   std::error_code ec;
   std::filesystem::remove_all(path, ec);
+}
+
+std::vector<std::string> splitList(const std::string& s) {
+  std::vector<std::string> out;
+  size_t pos = 0;
+  while (pos <= s.size()) {
+    const size_t c = s.find(',', pos);
+    out.push_back(s.substr(pos, c == std::string::npos ? std::string::npos : c - pos));
+    if (c == std::string::npos) break;
+    pos = c + 1;
+  }
+  return out;
+}
+
+/// A validation folder that holds FER2013's PrivateTest_ files may only be read through a
+/// prefix that excludes them: model selection never sees the test part.
+void refuseTestPrefix(const std::string& dir, const std::string& prefix) {
+  if (!prefix.empty() && prefix.rfind("PrivateTest", 0) != 0) return;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir, ec))
+    if (e.path().filename().string().rfind("PrivateTest_", 0) == 0)
+      throw UsageError("--val-prefix '" + prefix + "' would validate on FER2013's PrivateTest_ " +
+                       "files in '" + dir + "', the test part; use PublicTest_");
+}
+
+/// Loads "DIR" or "DIR:PART" folders as sources 0, 1, ... of one data set.
+Dataset loadSources(const std::vector<std::string>& specs, const FolderOptions& base) {
+  Dataset all;
+  for (size_t i = 0; i < specs.size(); ++i) {
+    FolderOptions o = base;
+    std::string dir = specs[i];
+    const auto colon = dir.rfind(':');
+    if (colon != std::string::npos) {
+      o.splitPart = dir.substr(colon + 1);
+      dir.resize(colon);
+      o.filePrefix.clear();
+      if (o.splitFile.empty()) throw UsageError("'" + specs[i] + "' needs --split-list FILE");
+    }
+    Dataset d = loadImageFolder(dir, o);
+    for (auto& smp : d.samples) smp.source = static_cast<int>(i);
+    if (all.classNames.empty()) all.classNames = d.classNames;
+    std::move(d.samples.begin(), d.samples.end(), std::back_inserter(all.samples));
+    spdlog::info("source {}: {} ({} images)", i, specs[i],
+                 std::count_if(all.samples.begin(), all.samples.end(),
+                               [&](const Sample& s) { return s.source == int(i); }));
+  }
+  return all;
 }
 
 }  // namespace microfer::cli

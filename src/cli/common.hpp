@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "args.hpp"
+#include "microfer/dataset.hpp"
 #include "microfer/pipeline.hpp"
 
 namespace microfer {
@@ -16,8 +17,19 @@ struct TrainConfig;
 namespace microfer::cli {
 
 /// --detector, --tta, --model, --min-face, --threads, --attention, --max-faces,
-/// --detect-every.
+/// --detect-every, --min-confidence.
 PipelineConfig pipelineConfigFromArgs(const Args& a);
+
+/// "a,b,c" -> {"a", "b", "c"} (empty fields kept).
+std::vector<std::string> splitList(const std::string& s);
+
+/// Refuses (UsageError) a validation prefix that would reach FER2013's PrivateTest_ files in
+/// `dir` (the test part): "PrivateTest..." or an empty prefix where such files exist.
+void refuseTestPrefix(const std::string& dir, const std::string& prefix);
+
+/// Loads "DIR" or "DIR:PART" folders (PART: a person-level split part, which needs
+/// base.splitFile) as sources 0, 1, ... of one data set (Sample::source).
+Dataset loadSources(const std::vector<std::string>& specs, const FolderOptions& base);
 
 /// --shard K/N: item i (0-based, in the sorted input order) belongs to shard K when
 /// i % N == K - 1.

@@ -1,4 +1,5 @@
 // microfer-cli: label images, folders and videos; train; evaluate; benchmark.
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
@@ -26,9 +27,11 @@ Commands:
   info            show the installed model and detectors
   export          ship a trained model (.mfm) or device-trained weights (.mfw)
   pack            pack labelled crops into one file for microfer-train-device
+  crops           cut training crops out of a photo set with the detector + aligner (cached)
+  calibrate       fit the temperature and the "uncertain" threshold on validation data
   curves          plot a training run's metrics.csv
 
-Common options: --verbose (detailed log), --help
+Common options: --verbose (detailed log), --help / -h (every command), --version
 Exit codes: 0 all fine, 1 some inputs failed, 2 usage error, 3 model or set-up error.
 )";
 }  // namespace
@@ -36,8 +39,14 @@ Exit codes: 0 all fine, 1 some inputs failed, 2 usage error, 3 model or set-up e
 int main(int argc, char** argv) {
   // Before anything else: LibTorch's OpenMP threads must not spin (see runtime.hpp).
   microfer::restartWithPassiveOpenMpWait(argv);
+  // Logs go to stderr: stdout carries results only (and stays parseable when piped).
+  spdlog::set_default_logger(spdlog::stderr_color_mt("microfer"));
   spdlog::set_level(spdlog::level::warn);
   std::vector<std::string> args(argv + 1, argv + argc);
+  if (!args.empty() && (args[0] == "--version" || args[0] == "-V")) {
+    std::fputs(microfer::cli::versionText().c_str(), stdout);
+    return 0;
+  }
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
     std::fputs(kHelp, stdout);
     return args.empty() ? 2 : 0;

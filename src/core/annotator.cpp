@@ -63,7 +63,8 @@ void annotate(cv::Mat& image, const FrameResult& result, const AnnotateOptions& 
     for (const auto& f : result.faces) blendAttention(image, f);
   for (const auto& f : result.faces) {
     const auto& p = f.prediction;
-    const cv::Scalar color = emotionColor(p.label);
+    // An uncertain face: grey, its label followed by "?" (the panel and the files name it).
+    const cv::Scalar color = p.uncertain ? cv::Scalar(128, 128, 128) : emotionColor(p.label);
     const cv::Rect box = cv::Rect(f.detection.box) & cv::Rect(0, 0, image.cols, image.rows);
     cv::rectangle(image, box, color, thick, cv::LINE_AA);
     if (options.landmarks && f.detection.landmarks) {
@@ -73,7 +74,7 @@ void annotate(cv::Mat& image, const FrameResult& result, const AnnotateOptions& 
     }
     if (p.label < 0) continue;
     char text[64];
-    std::snprintf(text, sizeof text, "%s %d%%", names[p.label].c_str(),
+    std::snprintf(text, sizeof text, "%s%s %d%%", names[p.label].c_str(), p.uncertain ? "?" : "",
                   int(std::lround(100 * p.confidence)));
     // Legible at any size: scale with the image, but never wider than ~1.6 face widths
     // nor smaller than a readable minimum.

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -44,6 +45,12 @@ Dataset loadImageFolder(const std::string& root, const FolderOptions& options) {
   if (!fs::is_directory(root, ec)) throw DatasetError("data folder '" + root + "' not found");
   Dataset ds;
   ds.classNames.assign(emotionNames().begin(), emotionNames().end());
+  std::map<std::string, std::string> persons;
+  if (!options.splitPart.empty()) {
+    if (options.splitFile.empty())
+      throw DatasetError("a split part ('" + options.splitPart + "') needs a split list");
+    persons = readPersonSplit(options.splitFile);
+  }
   std::vector<fs::path> classDirs;
   for (const auto& e : fs::directory_iterator(root))
     if (e.is_directory()) classDirs.push_back(e.path());
@@ -69,6 +76,13 @@ Dataset loadImageFolder(const std::string& root, const FolderOptions& options) {
     for (const auto& f : files) {
       const std::string fname = f.filename().string();
       if (!options.filePrefix.empty() && fname.rfind(options.filePrefix, 0) != 0) continue;
+      if (!options.splitPart.empty()) {
+        const auto it = persons.find(photoPerson(fname));
+        if (it == persons.end())
+          throw DatasetError("split list '" + options.splitFile + "' does not name the person of '" +
+                             f.string() + "'");
+        if (it->second != options.splitPart) continue;
+      }
       if (options.maxPerClass > 0 && kept >= options.maxPerClass) break;
       cv::Mat img = cv::imread(f.string(), cv::IMREAD_GRAYSCALE);
       if (img.empty()) throw DatasetError("cannot read image '" + f.string() + "'");
@@ -81,8 +95,39 @@ Dataset loadImageFolder(const std::string& root, const FolderOptions& options) {
   if (ds.samples.empty())
     throw DatasetError(
         "data folder '" + root + "' holds no usable images" +
-        (options.filePrefix.empty() ? "" : " with prefix '" + options.filePrefix + "'"));
+        (options.filePrefix.empty() ? "" : " with prefix '" + options.filePrefix + "'") +
+        (options.splitPart.empty() ? "" : " in part '" + options.splitPart + "'"));
   return ds;
+}
+
+std::map<std::string, std::string> readPersonSplit(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw DatasetError("cannot open split list '" + path + "'");
+  std::map<std::string, std::string> out;
+  std::string line;
+  long lineNo = 0;
+  while (std::getline(in, line)) {
+    ++lineNo;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty() || line[0] == '#' || line == "person,part") continue;
+    const auto comma = line.rfind(',');
+    const std::string part = comma == std::string::npos ? "" : line.substr(comma + 1);
+    if (comma == 0 || (part != "train" && part != "val" && part != "test"))
+      throw DatasetError(path + ":" + std::to_string(lineNo) +
+                         ": expected 'person,part' with part train, val or test");
+    out[line.substr(0, comma)] = part;
+  }
+  if (out.empty()) throw DatasetError("split list '" + path + "' names no person");
+  return out;
+}
+
+std::string photoPerson(const std::string& fileName) {
+  const std::string stem = fs::path(fileName).stem().string();
+  const auto us = stem.rfind('_');
+  if (us == std::string::npos || us + 1 == stem.size()) return stem;
+  for (size_t i = us + 1; i < stem.size(); ++i)
+    if (!std::isdigit(static_cast<unsigned char>(stem[i]))) return stem;
+  return stem.substr(0, us);
 }
 
 Dataset loadFer2013Csv(const std::string& path, CsvUsage usage) {

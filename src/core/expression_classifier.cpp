@@ -219,13 +219,11 @@ Prediction ExpressionClassifier::classify(const cv::Mat& crop, bool withAttentio
   return classify(std::vector<cv::Mat>{crop}, withAttention).front();
 }
 
-std::vector<Prediction> ExpressionClassifier::classify(const std::vector<cv::Mat>& crops,
-                                                       bool withAttention) {
-  std::vector<Prediction> out(crops.size());
-  if (crops.empty()) return out;
-  c10::InferenceMode guard;  // thread-local: must live in the calling thread's frame
-  const int s = impl_->info.crop.size;
-  const auto& views = impl_->views;
+namespace {
+/// The views of every crop, normalised, in one batch (crop-major, then view).
+torch::Tensor viewBatch(const std::vector<cv::Mat>& crops, const std::vector<TtaView>& views,
+                        const ModelInfo& info) {
+  const int s = info.crop.size;
   const int64_t nv = static_cast<int64_t>(views.size());
   const int64_t n = static_cast<int64_t>(crops.size());
   torch::Tensor batch = torch::empty({n * nv, 1, s, s});
@@ -243,32 +241,91 @@ std::vector<Prediction> ExpressionClassifier::classify(const std::vector<cv::Mat
       cv::Mat dst(s, s, CV_32F, batch[i * nv + v].data_ptr<float>());
       if (v == 0 && views[0].affine.at<double>(0, 0) == 1.0 &&
           views[0].affine.at<double>(0, 2) == 0.0) {
-        normaliseCrop(*src, dst, impl_->info.mean, impl_->info.stdDev);
+        normaliseCrop(*src, dst, info.mean, info.stdDev);
       } else {
         cv::warpAffine(*src, warped, views[v].affine, cv::Size(s, s), cv::INTER_LINEAR,
                        cv::BORDER_REPLICATE);
-        normaliseCrop(warped, dst, impl_->info.mean, impl_->info.stdDev);
+        normaliseCrop(warped, dst, info.mean, info.stdDev);
       }
     }
   }
+  return batch;
+}
+}  // namespace
+
+void averageViews(const float* logits, int nViews, int k, const std::vector<float>& weights,
+                  float temperature, float* probs) {
+  std::fill(probs, probs + k, 0.f);
+  float wsum = 0;
+  for (int v = 0; v < nViews; ++v) {
+    const float* l = logits + size_t(v) * k;
+    const float top = *std::max_element(l, l + k);
+    float z = 0;
+    for (int c = 0; c < k; ++c) z += std::exp((l[c] - top) / temperature);
+    const float w = v < static_cast<int>(weights.size()) ? weights[v] : 1.f;
+    for (int c = 0; c < k; ++c) probs[c] += w * std::exp((l[c] - top) / temperature) / z;
+    wsum += w;
+  }
+  for (int c = 0; c < k; ++c) probs[c] /= wsum;
+}
+
+std::vector<float> ExpressionClassifier::viewWeights() const {
+  std::vector<float> w;
+  for (const auto& v : impl_->views) w.push_back(v.weight);
+  return w;
+}
+float ExpressionClassifier::temperature() const {
+  return impl_->info.temperature;
+}
+float ExpressionClassifier::uncertainBelow() const {
+  return impl_->config.minConfidence >= 0 ? impl_->config.minConfidence
+                                          : impl_->info.uncertainBelow;
+}
+
+std::vector<std::vector<float>> ExpressionClassifier::viewLogits(const std::vector<cv::Mat>& crops) {
+  std::vector<std::vector<float>> out(crops.size());
+  if (crops.empty()) return out;
+  c10::InferenceMode guard;
+  const torch::Tensor batch = viewBatch(crops, impl_->views, impl_->info);
+  std::vector<torch::Tensor> maps;
+  const torch::Tensor logits =
+      forwardChunked(impl_->net, batch, false, maps, impl_->config.parallelMinViews,
+                     impl_->config.maxViewsPerPiece)
+          .contiguous();
+  const int64_t per = logits.size(1) * int64_t(impl_->views.size());
+  const float* l = logits.data_ptr<float>();
+  for (size_t i = 0; i < crops.size(); ++i) out[i].assign(l + i * per, l + (i + 1) * per);
+  return out;
+}
+
+std::vector<Prediction> ExpressionClassifier::classify(const std::vector<cv::Mat>& crops,
+                                                       bool withAttention) {
+  std::vector<Prediction> out(crops.size());
+  if (crops.empty()) return out;
+  c10::InferenceMode guard;  // thread-local: must live in the calling thread's frame
+  const int s = impl_->info.crop.size;
+  const auto& views = impl_->views;
+  const int64_t nv = static_cast<int64_t>(views.size());
+  const int64_t n = static_cast<int64_t>(crops.size());
+  const torch::Tensor batch = viewBatch(crops, views, impl_->info);
   std::vector<torch::Tensor> maps;
   const torch::Tensor logits = forwardChunked(impl_->net, batch, withAttention, maps,
                                               impl_->config.parallelMinViews,
-                                              impl_->config.maxViewsPerPiece);
-  const torch::Tensor probs = torch::softmax(logits, 1).contiguous();
-  const int64_t k = probs.size(1);
-  const float* p = probs.data_ptr<float>();
-  float wsum = 0;
-  for (const auto& v : views) wsum += v.weight;
+                                              impl_->config.maxViewsPerPiece)
+                                   .contiguous();
+  const int64_t k = logits.size(1);
+  const float* l = logits.data_ptr<float>();
+  const std::vector<float> weights = viewWeights();
+  const float threshold = uncertainBelow();
+  std::vector<float> probs(k);
   for (int64_t i = 0; i < n; ++i) {
     Prediction& pred = out[i];
-    for (int64_t c = 0; c < k && c < kNumEmotions; ++c) {
-      float acc = 0;
-      for (int64_t v = 0; v < nv; ++v) acc += views[v].weight * p[(i * nv + v) * k + c];
-      pred.probs[c] = acc / wsum;
-    }
+    averageViews(l + i * nv * k, int(nv), int(k), weights, impl_->info.temperature, probs.data());
+    for (int64_t c = 0; c < k && c < kNumEmotions; ++c) pred.probs[c] = probs[c];
     pred.label = int(std::max_element(pred.probs.begin(), pred.probs.end()) - pred.probs.begin());
     pred.confidence = pred.probs[pred.label];
+    pred.uncertainBelow = threshold;
+    pred.uncertain = pred.confidence < threshold;
     if (withAttention && !maps.empty()) {
       // Mean over all blocks of the unaugmented view's map, each upsampled to the crop.
       pred.attention = cv::Mat::zeros(s, s, CV_32F);

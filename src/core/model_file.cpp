@@ -54,7 +54,9 @@ json toJson(const ModelInfo& info) {
                 {"eye_y", info.crop.eyeY},
                 {"box_scale", info.crop.boxScale},
                 {"box_shift_y", info.crop.boxShiftY}}},
-              {"notes", info.notes}};
+              {"notes", info.notes},
+              {"calibration",
+               {{"temperature", info.temperature}, {"uncertain_below", info.uncertainBelow}}}};
 }
 
 // Header values are checked before anything is built from them: nlohmann converts a number
@@ -131,6 +133,11 @@ ModelInfo fromJson(const json& j) {
   info.crop.boxScale = numberIn(c, "box_scale", 0.1, 10, 1.0f);
   info.crop.boxShiftY = numberIn(c, "box_shift_y", -1, 1, 0.0f);
   info.notes = j.value("notes", std::string());
+  if (j.contains("calibration")) {  // files written before calibration existed have none
+    const auto& cal = j.at("calibration");
+    info.temperature = numberIn(cal, "temperature", 0.05, 20, 1.0f);
+    info.uncertainBelow = numberIn(cal, "uncertain_below", 0, 1, 0.0f);
+  }
   if (static_cast<int>(info.classNames.size()) != info.network.numClasses)
     throw std::runtime_error("class_names has " + std::to_string(info.classNames.size()) +
                              " entries but the network has " +

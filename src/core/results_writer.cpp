@@ -81,7 +81,7 @@ bool videoReadsBack(const std::string& path, long long frames) {
 std::string ResultsWriter::csvHeader() {
   std::string h = "source,frame,face,x,y,width,height,detector_score,label,confidence";
   for (const auto& n : emotionNames()) h += ",p_" + n;
-  return h + ",track";
+  return h + ",track,uncertain";
 }
 
 ResultsWriter::ResultsWriter(const std::string& outDir, bool writeCsvHeader) : outDir_(outDir) {
@@ -142,7 +142,7 @@ void ResultsWriter::append(const FrameResult& r) {
          << fmt(f.detection.score, 4) << ',' << (p.label >= 0 ? names[p.label] : "") << ','
          << fmt(p.confidence, 4);
     for (float v : p.probs) rows << ',' << fmt(v, 4);
-    rows << ',' << f.trackId << '\n';
+    rows << ',' << f.trackId << ',' << (p.uncertain ? 1 : 0) << '\n';
     nlohmann::json probs;
     for (int c = 0; c < kNumEmotions; ++c) probs[names[c]] = std::round(p.probs[c] * 1e4) / 1e4;
     nlohmann::json face = {{"face", i},
@@ -150,6 +150,7 @@ void ResultsWriter::append(const FrameResult& r) {
                            {"score", f.detection.score},
                            {"label", p.label >= 0 ? names[p.label] : ""},
                            {"confidence", std::round(p.confidence * 1e4) / 1e4},
+                           {"uncertain", p.uncertain},
                            {"probs", probs},
                            {"aligned_on_eyes", f.aligned.fromLandmarks}};
     if (f.detection.landmarks) {

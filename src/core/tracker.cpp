@@ -48,6 +48,7 @@ void FaceTracker::update(FrameResult& frame) {
     }
     pred.label = int(std::max_element(pred.probs.begin(), pred.probs.end()) - pred.probs.begin());
     pred.confidence = pred.probs[pred.label];
+    pred.uncertain = pred.confidence < pred.uncertainBelow;
   }
   for (size_t t = 0; t < tracks_.size(); ++t)
     if (!trackUsed[t]) ++tracks_[t].missed;

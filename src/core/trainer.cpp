@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <numeric>
 #include <thread>
@@ -33,9 +34,18 @@ void tuneRuntimeForTorch(int threads) {
 
 namespace {
 
-torch::Tensor classWeights(const Dataset& ds, ClassBalance balance, int numClasses) {
-  std::vector<int> counts = ds.classCounts();
-  counts.resize(numClasses, 0);
+double sourceWeight(const std::vector<double>& w, int source) {
+  return source >= 0 && source < static_cast<int>(w.size()) ? w[source] : 1.0;
+}
+
+/// Class counts as an epoch draws them (source weights applied).
+torch::Tensor classWeights(const Dataset& ds, const std::vector<double>& sourceWeights,
+                           ClassBalance balance, int numClasses) {
+  std::vector<double> drawn(numClasses, 0.0);
+  for (const auto& s : ds.samples)
+    if (s.label >= 0 && s.label < numClasses) drawn[s.label] += sourceWeight(sourceWeights, s.source);
+  std::vector<int> counts(numClasses, 0);
+  for (int c = 0; c < numClasses; ++c) counts[c] = static_cast<int>(std::lround(drawn[c]));
   return torch::tensor(balanceWeights(counts, balance));
 }
 
@@ -81,11 +91,88 @@ EpochMetrics fromJson(const nlohmann::json& j) {
   return m;
 }
 
+/// (1 - w) * hard loss + w * T^2 * KL(teacher_T || student_T), the teachers' softened
+/// probabilities averaged.
+torch::Tensor distilled(const torch::Tensor& hard, const torch::Tensor& logits,
+                        const torch::Tensor& x, std::vector<MicroAttentionResNet>& teachers,
+                        const TrainConfig& cfg) {
+  const double t = cfg.distillTemperature;
+  torch::Tensor soft;
+  {
+    torch::NoGradGuard ng;
+    for (auto& teacher : teachers) {
+      const torch::Tensor p = torch::softmax(teacher->forward(x) / t, 1);
+      soft = soft.defined() ? soft + p : p;
+    }
+    soft = soft / double(teachers.size());
+  }
+  const torch::Tensor logStudent = torch::log_softmax(logits / t, 1);
+  const torch::Tensor kl =
+      (soft * (torch::log(soft.clamp_min(1e-8)) - logStudent)).sum(1).mean() * (t * t);
+  return hard * (1.0 - cfg.distillWeight) + kl * cfg.distillWeight;
+}
+
 void setLr(torch::optim::SGD& opt, double lr) {
   for (auto& g : opt.param_groups()) static_cast<torch::optim::SGDOptions&>(g.options()).lr(lr);
 }
 
 }  // namespace
+
+namespace {
+std::map<int, std::vector<int>> bySource(const std::vector<Sample>& samples) {
+  std::map<int, std::vector<int>> groups;
+  for (int i = 0; i < static_cast<int>(samples.size()); ++i) groups[samples[i].source].push_back(i);
+  return groups;
+}
+}  // namespace
+
+size_t epochDraws(const std::vector<Sample>& samples, const std::vector<double>& sourceWeights) {
+  size_t n = 0;
+  for (const auto& [source, idx] : bySource(samples)) {
+    const double w = sourceWeight(sourceWeights, source);
+    if (w < 0) throw std::invalid_argument("source weights must not be negative");
+    n += static_cast<size_t>(std::floor(w)) * idx.size() +
+         static_cast<size_t>(std::lround((w - std::floor(w)) * idx.size()));
+  }
+  return n;
+}
+
+std::vector<int> epochOrder(const std::vector<Sample>& samples,
+                            const std::vector<double>& sourceWeights, std::mt19937& rng) {
+  std::vector<int> order;
+  order.reserve(epochDraws(samples, sourceWeights));
+  for (auto& [source, idx] : bySource(samples)) {
+    const double w = sourceWeight(sourceWeights, source);
+    for (int r = 0; r < static_cast<int>(std::floor(w)); ++r)
+      order.insert(order.end(), idx.begin(), idx.end());
+    const size_t part = static_cast<size_t>(std::lround((w - std::floor(w)) * idx.size()));
+    if (part > 0) {
+      std::shuffle(idx.begin(), idx.end(), rng);
+      order.insert(order.end(), idx.begin(), idx.begin() + part);
+    }
+  }
+  std::shuffle(order.begin(), order.end(), rng);
+  return order;
+}
+
+double validationScore(const std::vector<Sample>& samples,
+                       const std::vector<std::vector<float>>& probs,
+                       std::vector<double>* perSource) {
+  if (perSource) perSource->clear();
+  double sum = 0;
+  const auto groups = bySource(samples);
+  for (const auto& [source, idx] : groups) {
+    long right = 0;
+    for (int i : idx) {
+      const auto& p = probs[i];
+      right += int(std::max_element(p.begin(), p.end()) - p.begin()) == samples[i].label;
+    }
+    const double acc = double(right) / idx.size();
+    if (perSource) perSource->push_back(acc);
+    sum += acc;
+  }
+  return groups.empty() ? 0.0 : sum / groups.size();
+}
 
 std::vector<std::vector<float>> predictCrops(MicroAttentionResNet& model,
                                              const std::vector<cv::Mat>& crops, float mean,
@@ -157,7 +244,21 @@ TrainResult train(const Dataset& trainSet, const Dataset* val, const TrainConfig
                                                  .nesterov(true)
                                                  .weight_decay(cfg.weightDecay));
   const torch::Tensor weights =
-      classWeights(trainSet, cfg.balance, cfg.network.numClasses).to(device);
+      classWeights(trainSet, cfg.sourceWeights, cfg.balance, cfg.network.numClasses).to(device);
+  std::vector<MicroAttentionResNet> teachers;
+  for (const auto& path : cfg.teacherModels) {
+    ModelInfo ti;
+    teachers.push_back(loadModel(path, ti));
+    if (ti.network.numClasses != cfg.network.numClasses)
+      throw std::invalid_argument("teacher '" + path + "' has " +
+                                  std::to_string(ti.network.numClasses) + " classes, not " +
+                                  std::to_string(cfg.network.numClasses));
+    teachers.back()->to(device);
+    teachers.back()->eval();
+  }
+  if (!teachers.empty() && !(cfg.distillWeight >= 0 && cfg.distillWeight <= 1 &&
+                             cfg.distillTemperature > 0))
+    throw std::invalid_argument("distillation weight must be 0..1 and its temperature > 0");
 
   const fs::path out(cfg.outDir);
   const auto ckModel = out / "checkpoint-model.pt", ckOpt = out / "checkpoint-optim.pt",
@@ -179,7 +280,8 @@ TrainResult train(const Dataset& trainSet, const Dataset* val, const TrainConfig
     if (!cfg.quiet) spdlog::info("resumed from {} after epoch {}", cfg.outDir, startEpoch);
   }
 
-  const int n = static_cast<int>(trainSet.samples.size());
+  const int n = static_cast<int>(epochDraws(trainSet.samples, cfg.sourceWeights));
+  if (n == 0) throw std::invalid_argument("the source weights leave no training image");
   const int s = cfg.network.inputSize;
   int batchesPerEpoch = (n + cfg.batchSize - 1) / cfg.batchSize;
   if (cfg.maxBatchesPerEpoch > 0)
@@ -196,9 +298,7 @@ TrainResult train(const Dataset& trainSet, const Dataset* val, const TrainConfig
     // Every epoch reseeds from (seed, epoch): a resumed run repeats the same batches.
     std::mt19937 rng(cfg.seed * 1000003u + epoch);
     torch::manual_seed(cfg.seed * 7919u + epoch);
-    std::vector<int> order(n);
-    std::iota(order.begin(), order.end(), 0);
-    std::shuffle(order.begin(), order.end(), rng);
+    const std::vector<int> order = epochOrder(trainSet.samples, cfg.sourceWeights, rng);
     model->train();
     const int size = epoch < cfg.lowResEpochs ? cfg.lowResSize : s;
     const auto t0 = Clock::now();
@@ -227,6 +327,7 @@ TrainResult train(const Dataset& trainSet, const Dataset* val, const TrainConfig
           logits, y,
           torch::nn::functional::CrossEntropyFuncOptions().weight(weights).label_smoothing(
               cfg.labelSmoothing));
+      if (!teachers.empty()) loss = distilled(loss, logits, x, teachers, cfg);
       loss.backward();
       opt.step();
       lossSum += loss.item<double>() * bs;
@@ -268,15 +369,16 @@ TrainResult train(const Dataset& trainSet, const Dataset* val, const TrainConfig
       for (const auto& v : val->samples) crops.push_back(v.image);
       const auto probs = predictCrops(model, crops, cfg.mean, cfg.stdDev);
       double vloss = 0;
-      long vc = 0;
-      for (size_t i = 0; i < probs.size(); ++i) {
-        const auto& p = probs[i];
-        const int lbl = val->samples[i].label;
-        vloss -= std::log(std::max(1e-12f, p[lbl]));
-        vc += int(std::max_element(p.begin(), p.end()) - p.begin()) == lbl;
-      }
+      for (size_t i = 0; i < probs.size(); ++i)
+        vloss -= std::log(std::max(1e-12f, probs[i][val->samples[i].label]));
       m.valLoss = vloss / probs.size();
-      m.valAccuracy = double(vc) / probs.size();
+      std::vector<double> perSource;
+      m.valAccuracy = validationScore(val->samples, probs, &perSource);
+      if (!cfg.quiet && perSource.size() > 1) {
+        std::string text;
+        for (double v : perSource) text += fmt::format(" {:.4f}", v);
+        spdlog::info("validation accuracy per source:{} (mean {:.4f})", text, m.valAccuracy);
+      }
     }
     result.history.push_back(m);
     if (!cfg.quiet)

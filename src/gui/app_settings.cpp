@@ -2,6 +2,7 @@
 
 #include <QDir>
 #include <QFileInfo>
+#include <QStandardPaths>
 
 #include "microfer/model_file.hpp"
 
@@ -71,7 +72,10 @@ QStringList AppSettings::installedModels() {
 }
 
 QString AppSettings::defaultResultsDir() {
-  return QDir::home().filePath(QStringLiteral("MicroFER/results"));
+  // Under the user's Pictures folder (XDG), not a new folder at the top of $HOME.
+  QString pictures = QStandardPaths::writableLocation(QStandardPaths::PicturesLocation);
+  if (pictures.isEmpty()) pictures = QDir::homePath();
+  return QDir(pictures).filePath(QStringLiteral("MicroFER"));
 }
 
 QString AppSettings::effectiveResultsDir() const {

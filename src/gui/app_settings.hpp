@@ -20,7 +20,10 @@ struct AppSettings {
   int minFaceSize = 40;                       ///< pixels
   QString resultsDir;                         ///< empty = defaultResultsDir()
   int cameraIndex = 0;
-  bool saveVideo = true;    ///< live view and video: write a labelled video
+  bool saveVideo = true;    ///< video files: write a labelled video
+  /// The live camera is written to a video only while Record is on: off at every start, never
+  /// saved (privacy, disk).
+  bool recordCamera = false;
   bool saveFrames = false;  ///< live view and video: write every labelled frame as an image
   bool smoothing = true;    ///< track faces across frames and smooth their probabilities
   bool attention = false;   ///< blend the network's attention map over each face

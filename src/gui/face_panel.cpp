@@ -70,6 +70,10 @@ FaceEntry::FaceEntry(QWidget* parent) : QFrame(parent) {
   QFont f = m_title->font();
   f.setBold(true);
   m_title->setFont(f);
+  // The figures get a line of their own (wrapped, never cut off by a long title).
+  m_verdict = new QLabel(this);
+  m_verdict->setWordWrap(true);
+  m_verdict->setFont(f);
   m_chart = new ProbabilityChart(this);
 
   auto* titleRow = new QHBoxLayout;
@@ -77,6 +81,7 @@ FaceEntry::FaceEntry(QWidget* parent) : QFrame(parent) {
   titleRow->addWidget(m_title, 1);
   auto* right = new QVBoxLayout;
   right->addLayout(titleRow);
+  right->addWidget(m_verdict);
   right->addWidget(m_chart);
   auto* layout = new QHBoxLayout(this);
   layout->addWidget(m_crop, 0, Qt::AlignTop);
@@ -86,13 +91,27 @@ FaceEntry::FaceEntry(QWidget* parent) : QFrame(parent) {
 void FaceEntry::setFace(int number, const FaceView& face) {
   m_label = face.label;
   m_crop->setPixmap(QPixmap::fromImage(face.crop));
-  m_swatch->setStyleSheet(
-      QStringLiteral("background:%1;border-radius:7px;").arg(expressionColor(face.label).name()));
-  const QString who = face.trackId >= 0 ? tr("Face %1 (track %2)").arg(number).arg(face.trackId)
-                                        : tr("Face %1").arg(number);
-  m_title->setText(QStringLiteral("%1: %2 %3%")
-                       .arg(who, expressionName(face.label))
-                       .arg(qRound(face.confidence * 100)));
+  const QColor colour = face.uncertain ? QColor(128, 128, 128) : expressionColor(face.label);
+  m_swatch->setStyleSheet(QStringLiteral("background:%1;border-radius:7px;").arg(colour.name()));
+  m_title->setText(face.trackId >= 0 ? tr("Face %1 (track %2)").arg(number).arg(face.trackId)
+                                     : tr("Face %1").arg(number));
+  const auto percent = [&](int c) {
+    return QStringLiteral("%1 %2%").arg(expressionName(c)).arg(
+        qRound(face.probs[static_cast<size_t>(c)] * 100));
+  };
+  if (face.uncertain) {
+    // The two most likely expressions, both named: the model is not sure between them.
+    int second = -1;
+    for (int c = 0; c < kNumEmotions; ++c)
+      if (c != face.label &&
+          (second < 0 || face.probs[static_cast<size_t>(c)] > face.probs[static_cast<size_t>(second)]))
+        second = c;
+    m_verdict->setText(tr("uncertain: %1 or %2").arg(percent(face.label), percent(second)));
+    m_verdict->setStyleSheet(QStringLiteral("color:#808080;"));
+  } else {
+    m_verdict->setText(face.label >= 0 ? percent(face.label) : QStringLiteral("?"));
+    m_verdict->setStyleSheet(QString());
+  }
   m_chart->setProbabilities(face.probs, face.label);
 }
 

@@ -37,11 +37,14 @@ class FaceEntry : public QFrame {
   void setFace(int number, const FaceView& face);
   int label() const { return m_label; }
   QString title() const { return m_title->text(); }
+  /// "surprise 37%", or for an uncertain face "uncertain: happy 38% or neutral 31%".
+  QString verdict() const { return m_verdict->text(); }
 
  private:
   QLabel* m_crop;
   QLabel* m_swatch;
   QLabel* m_title;
+  QLabel* m_verdict;
   ProbabilityChart* m_chart;
   int m_label = -1;
 };
@@ -57,6 +60,8 @@ class FacePanel : public QScrollArea {
   int faceCount() const { return m_shown; }
   /// Expression names of the faces shown, in panel order.
   QStringList labels() const;
+  /// The entry of the i-th face shown (0-based), or nullptr.
+  const FaceEntry* entry(int i) const { return i >= 0 && i < m_shown ? m_entries[i] : nullptr; }
 
  private:
   QWidget* m_content;

@@ -21,6 +21,7 @@ struct FaceView {
   QImage crop;     ///< the aligned crop the classifier saw (deep copy)
   int label = -1;  ///< index into microfer::emotionNames()
   float confidence = 0.f;
+  bool uncertain = false;  ///< below the calibrated threshold: shown grey, two labels named
   std::array<float, kNumEmotions> probs{};
   QRect box;         ///< in source-image pixels
   int trackId = -1;  ///< stable across frames when smoothing is on

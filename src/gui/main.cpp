@@ -41,6 +41,7 @@ int main(int argc, char** argv) {
   QApplication::setApplicationDisplayName(QStringLiteral("MicroFER"));
   QApplication::setApplicationVersion(QStringLiteral(MICROFER_VERSION));
   QApplication::setWindowIcon(microfer::gui::makeAppIcon());
+  QGuiApplication::setDesktopFileName(QStringLiteral("microfer"));  // matches microfer.desktop
 
   QCommandLineParser parser;
   parser.setApplicationDescription(QStringLiteral(
@@ -82,6 +83,11 @@ int main(int argc, char** argv) {
   parser.addOptions(
       {openOpt, shotOpt, resultsOpt, modelOpt, detectorOpt, ttaOpt, minFaceOpt, attentionOpt,
        threadsOpt});
+  parser.addPositionalArgument(
+      QStringLiteral("paths"),
+      QStringLiteral("Images, videos or folders to open (as from a file manager: "
+                     "\"Open with MicroFER\"); several images or folders are batch-labelled."),
+      QStringLiteral("[PATH...]"));
   parser.process(app);
 
   // Overrides apply to this run only; the saved settings stay as the user left them.
@@ -121,7 +127,11 @@ int main(int argc, char** argv) {
   microfer::configureRuntime(threads);
 
   const QString screenshot = parser.value(shotOpt);
-  const QString open = parser.value(openOpt);
+  QStringList toOpen = parser.positionalArguments();
+  if (parser.isSet(openOpt)) toOpen.prepend(parser.value(openOpt));
+  for (const QString& p : toOpen)
+    if (!QFileInfo::exists(p)) return fail(kExitUsage, QStringLiteral("no file or folder '%1'").arg(p));
+  const QString open = toOpen.isEmpty() ? QString() : toOpen.first();
   if (!screenshot.isEmpty() && open.isEmpty())
     return fail(kExitUsage, QStringLiteral("--screenshot needs --open IMAGE"));
 
@@ -129,7 +139,8 @@ int main(int argc, char** argv) {
 
   if (screenshot.isEmpty()) {
     window.show();
-    if (!open.isEmpty()) QTimer::singleShot(0, &window, [&window, open] { window.openPath(open); });
+    if (!toOpen.isEmpty())
+      QTimer::singleShot(0, &window, [&window, toOpen] { window.openPaths(toOpen); });
     return app.exec();
   }
 

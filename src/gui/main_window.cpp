@@ -8,6 +8,7 @@
 #include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QKeySequence>
 #include <QLabel>
 #include <QMessageBox>
 #include <QMimeData>
@@ -143,6 +144,11 @@ void MainWindow::init(const AppSettings& settings) {
   connect(m_ui->actionOpenResults, &QAction::triggered, this, &MainWindow::openResultsFolder);
   connect(m_ui->actionQuit, &QAction::triggered, this, &QWidget::close);
   connect(m_ui->actionAttention, &QAction::toggled, this, &MainWindow::toggleAttention);
+  connect(m_ui->actionRecord, &QAction::toggled, this, &MainWindow::toggleRecord);
+  // The platform's standard keys where there is one.
+  m_ui->actionOpenImage->setShortcut(QKeySequence::Open);
+  m_ui->actionQuit->setShortcut(QKeySequence::Quit);
+  m_ui->actionSettings->setShortcut(QKeySequence::Preferences);
   connect(m_ui->actionSettings, &QAction::triggered, this, &MainWindow::showSettings);
   connect(m_ui->actionAbout, &QAction::triggered, this, &MainWindow::showAbout);
 
@@ -198,6 +204,10 @@ void MainWindow::applySettings(const AppSettings& settings, bool persist) {
     const QSignalBlocker block(m_ui->actionAttention);
     m_ui->actionAttention->setChecked(settings.attention);
   }
+  {
+    const QSignalBlocker block(m_ui->actionRecord);
+    m_ui->actionRecord->setChecked(settings.recordCamera);
+  }
   QMetaObject::invokeMethod(
       m_worker, [w = m_worker, settings] { w->configure(settings); }, Qt::QueuedConnection);
   updateStatusLabels();
@@ -250,6 +260,15 @@ void MainWindow::openPath(const QString& path) {
     openVideo(path);
   else
     openImage(path);
+}
+
+void MainWindow::openPaths(const QStringList& paths) {
+  if (paths.size() == 1) return openPath(paths.first());
+  QStringList batch;
+  for (const QString& p : paths)
+    if (!hasVideoExtension(p.toStdString())) batch << p;
+  if (!batch.isEmpty()) return batchLabel(batch);
+  if (!paths.isEmpty()) openPath(paths.first());
 }
 
 void MainWindow::openImage(const QString& path) {
@@ -323,6 +342,14 @@ void MainWindow::togglePause(bool paused) {
   QMetaObject::invokeMethod(
       m_worker, [w = m_worker, paused] { w->setPaused(paused); }, Qt::QueuedConnection);
   statusBar()->showMessage(paused ? tr("Paused") : tr("Playing"), 3000);
+}
+
+void MainWindow::toggleRecord(bool on) {
+  m_settings.recordCamera = on;  // not saved: Record is off at every start
+  QMetaObject::invokeMethod(
+      m_worker, [w = m_worker, on] { w->setRecordCamera(on); }, Qt::QueuedConnection);
+  statusBar()->showMessage(on ? tr("Recording the camera to the results folder")
+                              : tr("Not recording the camera"), 4000);
 }
 
 void MainWindow::toggleAttention(bool on) {

@@ -71,6 +71,9 @@ class MainWindow : public QMainWindow {
   void showAbout();
   /// Opens a path by its kind: a folder is batch-labelled, a video played, else an image.
   void openPath(const QString& path);
+  /// Paths from the command line or a file manager: one is opened as openPath(); several
+  /// images and folders are batch-labelled together (a video among several opens alone).
+  void openPaths(const QStringList& paths);
 
  Q_SIGNALS:
   /// A still image's result is on screen (panel and view updated).
@@ -95,6 +98,7 @@ class MainWindow : public QMainWindow {
   void toggleCamera(bool on);
   void togglePause(bool paused);
   void toggleAttention(bool on);
+  void toggleRecord(bool on);
   void saveSnapshot();
   void showImageResult(const microfer::gui::FrameView& view);
   void showFrame(const microfer::gui::FrameView& view);

@@ -145,6 +145,7 @@ FrameView PipelineWorker::makeView(const FrameResult& result, const cv::Mat& ann
     f.crop = toQImage(face.aligned.crop);
     f.label = face.prediction.label;
     f.confidence = face.prediction.confidence;
+    f.uncertain = face.prediction.uncertain;
     f.probs = face.prediction.probs;
     const cv::Rect2f& b = face.detection.box;
     f.box = QRect(qRound(b.x), qRound(b.y), qRound(b.width), qRound(b.height));
@@ -350,7 +351,8 @@ void PipelineWorker::pullFrame() {
     const std::string outName = m_streamName.startsWith(QLatin1String("camera"))
                                     ? std::string("camera.avi")
                                     : toStd(m_streamName);
-    if (m_settings.saveVideo) {
+    const bool camera = m_streamName.startsWith(QLatin1String("camera"));
+    if (camera ? m_settings.recordCamera : m_settings.saveVideo) {
       if (m_videoPath.isEmpty()) {
         const double fps = m_source->fps() > 0 ? m_source->fps() : 25.0;
         m_videoPath = fromStd(m_streamWriter->openVideo(outName, fps, annotated.size()));
@@ -424,6 +426,10 @@ void PipelineWorker::saveSnapshot() {
   } catch (const std::exception& e) {
     Q_EMIT errorOccurred(fromStd(e.what()), false);
   }
+}
+
+void PipelineWorker::setRecordCamera(bool on) {
+  m_settings.recordCamera = on;
 }
 
 void PipelineWorker::setAttention(bool on) {

@@ -51,6 +51,8 @@ class PipelineWorker : public QObject {
   /// Saves the last labelled frame (or image) into the results folder.
   void saveSnapshot();
   void setAttention(bool on);
+  /// Live camera: write the labelled video from now on (true) or stop writing (false).
+  void setRecordCamera(bool on);
   /// Stops everything and releases the Pipeline; call before the thread quits.
   void shutdown();
 
