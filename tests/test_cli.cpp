@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -12,6 +14,7 @@
 #include <sstream>
 
 #include "microfer/device_trainer.hpp"
+#include "microfer/expression_classifier.hpp"
 #include "microfer/face_detector.hpp"
 #include "microfer/results_writer.hpp"
 #include "microfer/types.hpp"
@@ -298,6 +301,107 @@ TEST_F(CliTest, VersionShortHelpAndLogsOnStderr) {
   EXPECT_NE(slurp(dir / "stderr.txt").find("[debug]"), std::string::npos);
   for (const auto& line : lines(dir / "stdout.txt"))
     EXPECT_EQ(line.find("[debug]"), std::string::npos) << line;
+}
+
+
+/// Copies the first `perClass` images of each class folder of `from` into `to` (real crops).
+int copyRealCrops(const fs::path& from, const fs::path& to, int perClass,
+                  const std::string& prefix = "") {
+  int n = 0;
+  for (const auto& cls : fs::directory_iterator(from)) {
+    if (!cls.is_directory() || cls.path().filename() == "contempt") continue;
+    std::vector<fs::path> files;
+    for (const auto& f : fs::directory_iterator(cls.path()))
+      if (prefix.empty() || f.path().filename().string().rfind(prefix, 0) == 0)
+        files.push_back(f.path());
+    std::sort(files.begin(), files.end());
+    fs::create_directories(to / cls.path().filename());
+    for (int i = 0; i < perClass && i < static_cast<int>(files.size()); ++i, ++n)
+      fs::copy_file(files[i], to / cls.path().filename() / files[i].filename());
+  }
+  return n;
+}
+
+double lastFigure(const std::string& text, const std::string& key) {
+  const auto at = text.rfind(key);
+  return at == std::string::npos ? -1 : std::stod(text.substr(at + key.size()));
+}
+
+// eval on a tiny real set: --split keeps only that part's files, and the accuracy is the
+// shipped model's own answers on those crops.
+TEST_F(CliTest, EvalKeepsItsSplitAndCountsTheModelsAnswers) {
+  MICROFER_REQUIRE_SHARED("data/fer2013/test");
+  const fs::path data = dir / "fer";
+  const int pub = copyRealCrops(test::sharedDir() + "/data/fer2013/test", data, 3, "PublicTest_");
+  const int priv = copyRealCrops(test::sharedDir() + "/data/fer2013/test", data, 2, "PrivateTest_");
+  ASSERT_EQ(pub, 21);
+  ASSERT_EQ(priv, 14);
+  for (const auto& [split, n] : std::vector<std::pair<std::string, int>>{
+           {"public", pub}, {"private", priv}, {"all", pub + priv}}) {
+    ASSERT_EQ(run("eval --data \"" + data.string() + "\" --split " + split + " --tta off", dir), 0)
+        << slurp(dir / "stderr.txt");
+    const std::string out = slurp(dir / "stdout.txt");
+    EXPECT_NE(out.find("n=" + std::to_string(n) + "\n"), std::string::npos) << split << "\n" << out;
+  }
+  // The same crops through the library: the accuracy eval printed for "all".
+  const std::string out = slurp(dir / "stdout.txt");
+  ExpressionClassifier clf(ClassifierConfig{"", TtaConfig{TtaMode::Off}});
+  int right = 0, total = 0;
+  for (const auto& cls : fs::directory_iterator(data))
+    for (const auto& f : fs::directory_iterator(cls.path())) {
+      right += clf.classify(cv::imread(f.path().string(), cv::IMREAD_GRAYSCALE)).label ==
+               emotionIndex(cls.path().filename().string());
+      ++total;
+    }
+  EXPECT_NEAR(lastFigure(out, "accuracy="), double(right) / total, 1e-4) << out;
+}
+
+// cv end to end on real CK+ crops: folds by subject, and the summary is the mean and the
+// population standard deviation of the per-fold accuracies it printed.
+TEST_F(CliTest, CrossValidationSummaryIsMeanAndStdOfItsFolds) {
+  MICROFER_REQUIRE_SHARED("data/ckplus48");
+  const fs::path data = dir / "ck";
+  copyRealCrops(test::sharedDir() + "/data/ckplus48", data, 12);
+  ASSERT_EQ(run("cv --data \"" + data.string() + "\" --folds 3 --epochs 1 --width 4 --batch 16 "
+                "--threads 1 --out \"" + (dir / "cv").string() + "\"",
+                dir),
+            0)
+      << slurp(dir / "stderr.txt");
+  const auto out = lines(dir / "stdout.txt");
+  std::vector<double> acc;
+  size_t tested = 0;
+  for (const auto& l : out)
+    if (l.rfind("fold ", 0) == 0) {
+      acc.push_back(lastFigure(l, "accuracy "));
+      tested += std::stoul(l.substr(l.find(" test ") + 6));
+    }
+  ASSERT_EQ(acc.size(), 3u);
+  EXPECT_EQ(tested, 12u * 6) << "every crop is tested once (6 classes without contempt)";
+  double mean = 0, var = 0;
+  for (double a : acc) mean += a / 3;
+  for (double a : acc) var += (a - mean) * (a - mean) / 3;
+  const std::string all = slurp(dir / "stdout.txt");
+  EXPECT_NEAR(lastFigure(all, "cv_accuracy_mean="), mean, 1e-4);
+  EXPECT_NEAR(lastFigure(all, "cv_accuracy_std="), std::sqrt(var), 1e-4);
+}
+
+// The LBP + SVM baseline end to end on real crops: it trains, tests on the other part and
+// reports every test image.
+TEST_F(CliTest, BaselineTrainsAndReportsEveryTestImage) {
+  MICROFER_REQUIRE_SHARED("data/fer2013/train");
+  const fs::path train = dir / "train", testDir = dir / "test";
+  copyRealCrops(test::sharedDir() + "/data/fer2013/train", train, 15);
+  const int n = copyRealCrops(test::sharedDir() + "/data/fer2013/test", testDir, 4, "PrivateTest_");
+  ASSERT_EQ(run("baseline --features lbp --train \"" + train.string() + "\" --test \"" +
+                    testDir.string() + "\" --split private",
+                dir),
+            0)
+      << slurp(dir / "stderr.txt");
+  const std::string out = slurp(dir / "stdout.txt");
+  EXPECT_NE(out.find("n=" + std::to_string(n) + "\n"), std::string::npos) << out;
+  const double acc = lastFigure(out, "accuracy=");
+  EXPECT_GE(acc, 0.0);
+  EXPECT_LE(acc, 1.0);
 }
 
 }  // namespace

@@ -2,10 +2,12 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <random>
 #include <filesystem>
 #include <fstream>
 #include <opencv2/imgproc.hpp>
 
+#include "microfer/calibration.hpp"
 #include "microfer/expression_classifier.hpp"
 #include "microfer/model_file.hpp"
 #include "test_util.hpp"
@@ -164,7 +166,76 @@ TEST(Tta, ViewCounts) {
   t.mode = TtaMode::Flip;
   EXPECT_EQ(makeTtaViews(t, 48).size(), 2u);
   t.mode = TtaMode::Full;
-  EXPECT_GE(makeTtaViews(t, 48).size(), 8u);
+  EXPECT_EQ(makeTtaViews(t, 48).size(), 8u) << "flip x (centre, 2 rotations, 1 shift)";
+}
+
+TEST(Calibration, TemperatureAndThresholdFromValidationLogits) {
+  // 200 faces, 2 views, 3 classes; logits are over-confident: the true class wins only 60 %
+  // of the time while the top probability is ~0.99.
+  ViewLogits v;
+  v.classes = 3;
+  v.weights = {1.f, 1.f};
+  std::mt19937 rng(3);
+  for (int i = 0; i < 200; ++i) {
+    const int label = i % 3, top = (i % 5 < 3) ? label : (label + 1) % 3;
+    std::vector<float> l(6, 0.f);
+    for (int view = 0; view < 2; ++view)
+      l[view * 3 + top] = 6.f + std::uniform_real_distribution<float>(0, 1)(rng);
+    v.logits.push_back(l);
+    v.labels.push_back(label);
+  }
+  const double before = expectedCalibrationError(confidencesAt(v, 1.f));
+  const float t = fitTemperature(v);
+  EXPECT_GT(t, 1.5f) << "over-confident logits are softened";
+  EXPECT_LT(negativeLogLikelihood(v, t), negativeLogLikelihood(v, 1.f));
+  const Confidences after = confidencesAt(v, t);
+  EXPECT_LT(expectedCalibrationError(after), before);
+  EXPECT_NEAR(expectedCalibrationError(after), 0.0, 0.1);
+  // Every face is right 60 % of the time at the same confidence: no band where faces are
+  // right at most half of the time, so no threshold.
+  EXPECT_EQ(chooseUncertainThreshold(after), 0.f);
+  Confidences c;
+  for (int i = 0; i < 200; ++i) {  // 40 at 0.40 (right 1 in 4), 60 at 0.515 (right 1 in 2),
+    const int band = i < 40 ? 0 : i < 100 ? 1 : 2;  // 100 at 0.80 (always right)
+    c.top.push_back(band == 0 ? 0.40f : band == 1 ? 0.515f : 0.80f);
+    c.right.push_back(band == 0 ? i % 4 == 0 : band == 1 ? i % 2 == 0 : true);
+  }
+  // The largest t whose band [t - 0.05, t) is right at most half of the time: 0.515 lies in
+  // the bands of t = 0.52 .. 0.56.
+  EXPECT_FLOAT_EQ(chooseUncertainThreshold(c), 0.56f);
+  c.right.assign(200, true);
+  EXPECT_EQ(chooseUncertainThreshold(c), 0.f);
+}
+
+TEST_F(ModelFileTest, CalibrationIsStoredAndAppliedByTheClassifier) {
+  ModelInfo got;
+  loadModel(path, got);
+  EXPECT_FLOAT_EQ(got.temperature, 1.f) << "a file without calibration keeps the raw scores";
+  EXPECT_FLOAT_EQ(got.uncertainBelow, 0.f);
+  cv::Mat crop(48, 48, CV_8U);
+  cv::randu(crop, 0, 255);
+  ClassifierConfig cc;
+  cc.modelPath = path;
+  cc.tta.mode = TtaMode::Flip;
+  const Prediction raw = ExpressionClassifier(cc).classify(crop);
+  info.temperature = 3.f;
+  info.uncertainBelow = 0.99f;
+  saveModel(path, net, info);
+  loadModel(path, got);
+  EXPECT_FLOAT_EQ(got.temperature, 3.f);
+  EXPECT_FLOAT_EQ(got.uncertainBelow, 0.99f);
+  ExpressionClassifier calibrated(cc);
+  const Prediction soft = calibrated.classify(crop);
+  EXPECT_EQ(soft.label, raw.label) << "a temperature never changes a single view's argmax";
+  EXPECT_LT(soft.confidence, raw.confidence);
+  EXPECT_TRUE(soft.uncertain);
+  // The classifier's probabilities are averageViews() of its own view logits.
+  const auto logits = calibrated.viewLogits({crop});
+  std::vector<float> p(7);
+  averageViews(logits[0].data(), 2, 7, calibrated.viewWeights(), 3.f, p.data());
+  for (int c = 0; c < 7; ++c) EXPECT_NEAR(p[c], soft.probs[c], 1e-5);
+  cc.minConfidence = 0.f;  // --min-confidence 0: never uncertain
+  EXPECT_FALSE(ExpressionClassifier(cc).classify(crop).uncertain);
 }
 
 TEST(Tta, FlippingTwiceIsIdentity) {

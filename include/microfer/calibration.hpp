@@ -28,12 +28,13 @@ double negativeLogLikelihood(const ViewLogits& v, float temperature);
 /// the mean over faces of |accuracy of its bin - mean confidence of its bin|.
 double expectedCalibrationError(const Confidences& c, int bins = 15);
 
-/// The temperature in [0.5, 4] (steps of 0.01) with the lowest NLL.
+/// The temperature in [0.3, 8] (steps of 0.01) with the lowest NLL.
 float fitTemperature(const ViewLogits& v);
 
-/// The "uncertain" threshold: the largest t in 0.30, 0.31, ..., 0.70 such that the faces
-/// whose top probability is below t are right at most half of the time (below it, a label
-/// is more likely wrong than right); 0 when no t qualifies.
-float chooseUncertainThreshold(const Confidences& c);
+/// The "uncertain" threshold: the largest t in 0.30, 0.31, ..., 0.70 such that the faces whose
+/// top probability lies in the band [t - 0.05, t) — at least `minFaces` of them — are right
+/// at most half of the time: just below t a label is more likely wrong than right. 0 when no
+/// t qualifies (then no face is flagged).
+float chooseUncertainThreshold(const Confidences& c, int minFaces = 30);
 
 }  // namespace microfer

@@ -18,8 +18,8 @@ Usage: microfer-cli calibrate --model IN.mfm --val DIR[,DIR...] --out OUT.mfm [o
 
 Runs the model (with the TTA it will be used with) over validation crops, fits the
 temperature T that minimises the negative log-likelihood (softmax(logits / T) per view),
-then picks the "uncertain" threshold: the largest t in 0.30..0.70 below which faces are
-right at most half of the time. Writes OUT with the same weights and both values; prints
+then picks the "uncertain" threshold: the largest t in 0.30..0.70 such that the faces with a
+top probability in [t - 0.05, t) are right at most half of the time. Writes OUT with the same weights and both values; prints
 the expected calibration error (15 bins) before and after.
 
   --val DIR[,DIR...]   validation folders only (FER2013's test folder with --val-prefix

@@ -63,7 +63,7 @@ double expectedCalibrationError(const Confidences& c, int bins) {
 float fitTemperature(const ViewLogits& v) {
   float best = 1.f;
   double bestNll = negativeLogLikelihood(v, 1.f);
-  for (int t = 50; t <= 400; ++t) {
+  for (int t = 30; t <= 800; ++t) {
     const double nll = negativeLogLikelihood(v, t / 100.f);
     if (nll < bestNll) {
       bestNll = nll;
@@ -73,16 +73,17 @@ float fitTemperature(const ViewLogits& v) {
   return best;
 }
 
-float chooseUncertainThreshold(const Confidences& c) {
+float chooseUncertainThreshold(const Confidences& c, int minFaces) {
   float chosen = 0.f;
   for (int t = 30; t <= 70; ++t) {
-    long below = 0, right = 0;
+    const float hi = t / 100.f, lo = hi - 0.05f;
+    long in = 0, right = 0;
     for (size_t i = 0; i < c.top.size(); ++i)
-      if (c.top[i] < t / 100.f) {
-        ++below;
+      if (c.top[i] >= lo && c.top[i] < hi) {
+        ++in;
         right += c.right[i];
       }
-    if (below > 0 && 2 * right <= below) chosen = t / 100.f;
+    if (in >= minFaces && 2 * right <= in) chosen = hi;
   }
   return chosen;
 }

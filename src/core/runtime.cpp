@@ -13,6 +13,15 @@ void restartWithPassiveOpenMpWait(char** argv) {
     return;
   if (setenv("OMP_WAIT_POLICY", "PASSIVE", 1) != 0) return;
   std::fflush(nullptr);
+  // Exec the executable's real path, not /proc/self/exe: the kernel names a process after
+  // the file it executes, so this keeps "microfer" / "microfer-cli" in ps, top and pgrep
+  // (through /proc/self/exe it would be "exe").
+  char self[4096];
+  const ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n > 0) {
+    self[n] = '\0';
+    execv(self, argv);
+  }
   execv("/proc/self/exe", argv);
   // Only reached when exec failed (no /proc, say): carry on as we are. The variable stays
   // set, which is harmless: libgomp has already read its settings.
