@@ -8,6 +8,7 @@
 #include <QDir>
 #include <QFileInfo>
 #include <QKeySequence>
+#include <QStandardPaths>
 #include <QLabel>
 #include <QMimeData>
 #include <QProcess>
@@ -770,9 +771,10 @@ TEST_F(Gui, HeadlessScreenshot) {
 
 TEST_F(Gui, ResultsGoUnderPicturesAndTheCameraIsNotRecordedByDefault) {
   const QString dir = AppSettings::defaultResultsDir();
-  EXPECT_TRUE(dir.endsWith(QStringLiteral("/MicroFER"))) << dir.toStdString();
-  EXPECT_NE(dir, QDir::home().filePath(QStringLiteral("MicroFER")))
-      << "not a new folder at the top of $HOME";
+  const QString pictures = QStandardPaths::writableLocation(QStandardPaths::PicturesLocation);
+  EXPECT_EQ(dir, QDir(pictures.isEmpty() ? QDir::homePath() : pictures)
+                     .filePath(QStringLiteral("MicroFER")));
+  EXPECT_NE(dir, QDir::home().filePath(QStringLiteral("MicroFER/results"))) << "the old place";
   EXPECT_FALSE(AppSettings().recordCamera);
   MainWindow window(testSettings());
   EXPECT_FALSE(action(window, "actionRecord")->isChecked());

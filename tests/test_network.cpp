@@ -213,7 +213,8 @@ TEST_F(ModelFileTest, CalibrationIsStoredAndAppliedByTheClassifier) {
   EXPECT_FLOAT_EQ(got.temperature, 1.f) << "a file without calibration keeps the raw scores";
   EXPECT_FLOAT_EQ(got.uncertainBelow, 0.f);
   cv::Mat crop(48, 48, CV_8U);
-  cv::randu(crop, 0, 255);
+  cv::RNG rng(12345);  // not OpenCV's global generator: the crop is the same in any test order
+  rng.fill(crop, cv::RNG::UNIFORM, 0, 255);
   ClassifierConfig cc;
   cc.modelPath = path;
   cc.tta.mode = TtaMode::Flip;
@@ -226,8 +227,7 @@ TEST_F(ModelFileTest, CalibrationIsStoredAndAppliedByTheClassifier) {
   EXPECT_FLOAT_EQ(got.uncertainBelow, 0.99f);
   ExpressionClassifier calibrated(cc);
   const Prediction soft = calibrated.classify(crop);
-  EXPECT_EQ(soft.label, raw.label) << "a temperature never changes a single view's argmax";
-  EXPECT_LT(soft.confidence, raw.confidence);
+  EXPECT_LT(soft.confidence, raw.confidence) << "a temperature above 1 softens";
   EXPECT_TRUE(soft.uncertain);
   // The classifier's probabilities are averageViews() of its own view logits.
   const auto logits = calibrated.viewLogits({crop});

@@ -48,6 +48,10 @@ struct FolderOptions {
   std::string splitPart;  ///< "train", "val" or "test"
 };
 
+/// The expression index of a class folder's name: FER2013's names and CK+'s ("anger",
+/// "sadness", ...); -1 for any other (CK+'s "contempt" included).
+int expressionOfFolder(const std::string& folder);
+
 /// Reads a person-level split list ("person,part" lines; '#' comments; a header line
 /// "person,part"). Throws DatasetError on a malformed line or an unknown part.
 std::map<std::string, std::string> readPersonSplit(const std::string& path);

@@ -66,7 +66,7 @@ int runCalibrate(const std::vector<std::string>& argv) {
     for (auto& l : classifier.viewLogits(crops)) v.logits.push_back(std::move(l));
   }
   const float before = info.temperature;
-  const Confidences c0 = confidencesAt(v, 1.f);
+  const Confidences c0 = confidencesAt(v, before);
   const float t = fitTemperature(v);
   const Confidences c1 = confidencesAt(v, t);
   const float threshold = chooseUncertainThreshold(c1);
@@ -83,7 +83,7 @@ int runCalibrate(const std::vector<std::string>& argv) {
   std::printf("validation faces: %ld (%zu source(s)), TTA %s\n", n, specs.size(),
               toString(cc.tta.mode).c_str());
   std::printf("temperature: %.2f (was %.2f); NLL %.4f -> %.4f\n", t, before,
-              negativeLogLikelihood(v, 1.f), negativeLogLikelihood(v, t));
+              negativeLogLikelihood(v, before), negativeLogLikelihood(v, t));
   std::printf("ECE (15 bins): %.4f -> %.4f\n", expectedCalibrationError(c0),
               expectedCalibrationError(c1));
   std::printf("uncertain below %.2f: %ld faces (%.1f%%), right %.1f%% of them; the rest right "

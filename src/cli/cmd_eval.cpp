@@ -62,19 +62,13 @@ Prints per-class precision/recall/F1, the confusion matrix and a last line
 "accuracy=0.7012 macro_f1=0.6811 n=3589".
 )";
 
-uint64_t fileHash(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  const std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  return fnv1a64(bytes.data(), bytes.size()) ^ bytes.size();
-}
-
 std::set<uint64_t> fileHashesUnder(const std::string& dir) {
   std::error_code ec;
   if (!std::filesystem::is_directory(dir, ec))
     throw UsageError("--exclude-twins: folder '" + dir + "' not found");
   std::set<uint64_t> out;
   for (const auto& e : std::filesystem::recursive_directory_iterator(dir))
-    if (e.is_regular_file()) out.insert(fileHash(e.path().string()));
+    if (e.is_regular_file()) out.insert(fnv1a64File(e.path().string()));
   return out;
 }
 }  // namespace
@@ -113,7 +107,7 @@ int runEval(const std::vector<std::string>& argv) {
       const std::set<uint64_t> twins = fileHashesUnder(a.get("exclude-twins"));
       ds.samples.erase(std::remove_if(ds.samples.begin(), ds.samples.end(),
                                       [&](const Sample& s) {
-                                        return twins.count(fileHash(s.path)) > 0;
+                                        return twins.count(fnv1a64File(s.path)) > 0;
                                       }),
                        ds.samples.end());
       std::printf("left out %zu of %zu images with a byte-identical file under %s\n",

@@ -1,8 +1,7 @@
 #include <torch/version.h>
 
 #include <cstdio>
-#include <fstream>
-#include <iterator>
+#include <filesystem>
 #include <opencv2/core/version.hpp>
 
 #include "args.hpp"
@@ -19,14 +18,13 @@ std::string versionText() {
   if (path.empty()) {
     text += "model: none installed\n";
   } else {
-    std::ifstream f(path, std::ios::binary);
-    const std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-    char sum[17];
-    std::snprintf(sum, sizeof sum, "%016llx",
-                  static_cast<unsigned long long>(fnv1a64(bytes.data(), bytes.size())));
     try {
+      char sum[17];
+      std::snprintf(sum, sizeof sum, "%016llx",
+                    static_cast<unsigned long long>(fnv1a64File(path)));
       text += "model: " + readModelInfo(path).name + " (" + path + ", " +
-              std::to_string(bytes.size()) + " bytes, FNV-1a 64 " + sum + ")\n";
+              std::to_string(std::filesystem::file_size(path)) + " bytes, FNV-1a 64 " + sum +
+              ")\n";
     } catch (const std::exception& e) {
       text += std::string("model: unreadable: ") + e.what() + "\n";
     }

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <algorithm>
+#include <cmath>
 #include <iterator>
 #include <map>
 
@@ -61,17 +62,12 @@ Output:
 
 std::vector<int> parseIntList(const std::string& s) {
   std::vector<int> v;
-  size_t pos = 0;
-  while (pos <= s.size()) {
-    const size_t c = s.find(',', pos);
-    const std::string tok = s.substr(pos, c == std::string::npos ? std::string::npos : c - pos);
+  for (const auto& tok : splitList(s)) {
     try {
       v.push_back(std::stoi(tok));
     } catch (const std::exception&) {
       throw UsageError("expected a comma-separated list of integers, got '" + s + "'");
     }
-    if (c == std::string::npos) break;
-    pos = c + 1;
   }
   return v;
 }
@@ -146,7 +142,8 @@ int runTrain(const std::vector<std::string>& argv) {
         } catch (const std::exception&) {
           throw UsageError("--weights expects numbers, got '" + w + "'");
         }
-        if (cfg.sourceWeights.back() < 0) throw UsageError("--weights must not be negative");
+        if (!(cfg.sourceWeights.back() >= 0 && std::isfinite(cfg.sourceWeights.back())))
+          throw UsageError("--weights must be finite and not negative");
       }
       if (cfg.sourceWeights.size() != splitList(a.get("data")).size())
         throw UsageError("--weights needs one weight per --data folder");

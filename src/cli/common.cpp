@@ -128,7 +128,10 @@ std::vector<std::string> splitList(const std::string& s) {
 /// A validation folder that holds FER2013's PrivateTest_ files may only be read through a
 /// prefix that excludes them: model selection never sees the test part.
 void refuseTestPrefix(const std::string& dir, const std::string& prefix) {
-  if (!prefix.empty() && prefix.rfind("PrivateTest", 0) != 0) return;
+  // A prefix reaches PrivateTest_ files when it starts with "PrivateTest" or is itself the
+  // start of "PrivateTest_" ("", "P", "Priv", ...).
+  if (prefix.rfind("PrivateTest", 0) != 0 && std::string("PrivateTest_").rfind(prefix, 0) != 0)
+    return;
   std::error_code ec;
   for (const auto& e : std::filesystem::recursive_directory_iterator(dir, ec))
     if (e.path().filename().string().rfind("PrivateTest_", 0) == 0)

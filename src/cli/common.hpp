@@ -24,7 +24,8 @@ PipelineConfig pipelineConfigFromArgs(const Args& a);
 std::vector<std::string> splitList(const std::string& s);
 
 /// Refuses (UsageError) a validation prefix that would reach FER2013's PrivateTest_ files in
-/// `dir` (the test part): "PrivateTest..." or an empty prefix where such files exist.
+/// `dir` (the test part): one that starts with "PrivateTest" or is the start of
+/// "PrivateTest_" ("", "P", "Priv", ...), where such files exist.
 void refuseTestPrefix(const std::string& dir, const std::string& prefix);
 
 /// Loads "DIR" or "DIR:PART" folders (PART: a person-level split part, which needs

@@ -1,5 +1,9 @@
 #include "microfer/checksum.hpp"
 
+#include <fstream>
+#include <iterator>
+#include <stdexcept>
+
 namespace microfer {
 
 uint64_t fnv1a64(const void* data, size_t size, uint64_t seed) {
@@ -10,6 +14,13 @@ uint64_t fnv1a64(const void* data, size_t size, uint64_t seed) {
     h *= 1099511628211ULL;
   }
   return h;
+}
+
+uint64_t fnv1a64File(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw std::runtime_error("cannot read '" + path + "'");
+  const std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  return fnv1a64(bytes.data(), bytes.size());
 }
 
 }  // namespace microfer

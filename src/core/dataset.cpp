@@ -25,14 +25,15 @@ std::vector<int> Dataset::classCounts() const {
   return counts;
 }
 
-namespace {
 // CK+ folder names -> FER2013 names.
-int classFromFolder(const std::string& folder) {
+int expressionOfFolder(const std::string& folder) {
   static const std::map<std::string, std::string> aliases = {
       {"anger", "angry"}, {"sadness", "sad"}, {"surprised", "surprise"}, {"happiness", "happy"}};
   auto it = aliases.find(folder);
   return emotionIndex(it == aliases.end() ? folder : it->second);
 }
+
+namespace {
 
 bool isImageFile(const fs::path& p) {
   const std::string ext = asciiLower(p.extension().string());
@@ -57,7 +58,7 @@ Dataset loadImageFolder(const std::string& root, const FolderOptions& options) {
   std::sort(classDirs.begin(), classDirs.end());
   for (const auto& dir : classDirs) {
     const std::string name = dir.filename().string();
-    const int label = classFromFolder(name);
+    const int label = expressionOfFolder(name);
     if (label < 0) {
       if (name == "contempt" || options.skipUnknownClasses) {
         spdlog::info("skipping folder '{}': not one of the 7 expressions", dir.string());

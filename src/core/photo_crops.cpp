@@ -7,8 +7,13 @@
 #include <fstream>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <cstdio>
+#include <set>
 #include <sstream>
 
+#include "microfer/checksum.hpp"
+#include "microfer/dataset.hpp"
+#include "microfer/image_io.hpp"
 #include "microfer/types.hpp"
 
 namespace microfer {
@@ -47,14 +52,14 @@ std::vector<Photo> listPhotos(const std::string& root) {
     if (e.is_directory()) dirs.push_back(e.path());
   std::sort(dirs.begin(), dirs.end());
   for (const auto& d : dirs) {
-    const int label = emotionIndex(d.filename().string());
+    const int label = expressionOfFolder(d.filename().string());
     if (label < 0) {
       spdlog::info("skipping folder '{}': not one of the 7 expressions", d.string());
       continue;
     }
     std::vector<fs::path> files;
     for (const auto& f : fs::directory_iterator(d))
-      if (f.is_regular_file()) files.push_back(f.path());
+      if (f.is_regular_file() && hasImageExtension(f.path().string())) files.push_back(f.path());
     std::sort(files.begin(), files.end());
     for (auto& f : files) photos.push_back({f, label});
   }
@@ -64,13 +69,25 @@ std::vector<Photo> listPhotos(const std::string& root) {
 
 PhotoCropReport cropPhotoFolder(const std::string& photoRoot, const std::string& cacheRoot,
                                 const PhotoCropOptions& options) {
+  std::error_code ec;
+  if (fs::exists(cacheRoot, ec) && fs::equivalent(photoRoot, cacheRoot, ec))
+    throw std::runtime_error("the crop cache must not be the photo folder '" + photoRoot + "'");
   const std::vector<Photo> photos = listPhotos(photoRoot);
   PhotoCropReport rep;
   rep.photosPerClass.assign(kNumEmotions, 0);
   rep.foundPerClass.assign(kNumEmotions, 0);
   const fs::path cache(cacheRoot), list = cache / "crops.csv", settings = cache / "settings.txt";
+  // The settings and the exact list of photos (names and sizes): any change recomputes.
+  std::string list0;
+  for (const Photo& p : photos)
+    list0 += p.path.lexically_relative(photoRoot).string() + ':' +
+             std::to_string(fs::file_size(p.path)) + '\n';
+  char listHash[17];
+  std::snprintf(listHash, sizeof listHash, "%016llx",
+                static_cast<unsigned long long>(fnv1a64(list0.data(), list0.size())));
   const std::string wanted = "source=" + fs::absolute(photoRoot).lexically_normal().string() +
-                             '\n' + describe(options);
+                             "\nphotos=" + std::to_string(photos.size()) + " " + listHash + '\n' +
+                             describe(options);
 
   // A complete cache made with the same settings: read its list only.
   if (fs::exists(list) && fs::exists(settings) && readAll(settings) == wanted) {
@@ -107,6 +124,7 @@ PhotoCropReport cropPhotoFolder(const std::string& photoRoot, const std::string&
   const FaceAligner aligner(options.geometry);
   std::ostringstream rows;
   rows << "file,class,found,score\n";
+  std::set<fs::path> written;
   for (const Photo& p : photos) {
     const std::string cls = emotionNames()[p.label];
     cv::Mat img = cv::imread(p.path.string(), cv::IMREAD_COLOR);
@@ -126,6 +144,9 @@ PhotoCropReport cropPhotoFolder(const std::string& photoRoot, const std::string&
     const AlignedFace a = aligner.align(img, faces.front());
     fs::create_directories(cache / cls);
     const fs::path out = cache / cls / (p.path.stem().string() + ".png");
+    if (!written.insert(out).second)
+      throw std::runtime_error("two photos would give the same crop '" + out.string() +
+                               "' (same name, other extension): rename one");
     if (!cv::imwrite(out.string(), a.crop))
       throw std::runtime_error("cannot write '" + out.string() + "'");
     ++rep.found;

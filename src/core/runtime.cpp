@@ -18,7 +18,7 @@ void restartWithPassiveOpenMpWait(char** argv) {
   // (through /proc/self/exe it would be "exe").
   char self[4096];
   const ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-  if (n > 0) {
+  if (n > 0 && n < static_cast<ssize_t>(sizeof self) - 1) {  // not cut short
     self[n] = '\0';
     execv(self, argv);
   }

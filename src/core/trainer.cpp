@@ -253,6 +253,12 @@ TrainResult train(const Dataset& trainSet, const Dataset* val, const TrainConfig
       throw std::invalid_argument("teacher '" + path + "' has " +
                                   std::to_string(ti.network.numClasses) + " classes, not " +
                                   std::to_string(cfg.network.numClasses));
+    // The teacher sees the student's batch: same normalisation and input size.
+    if (ti.mean != cfg.mean || ti.stdDev != cfg.stdDev ||
+        ti.network.inputSize != cfg.network.inputSize ||
+        ti.network.inChannels != cfg.network.inChannels)
+      throw std::invalid_argument("teacher '" + path +
+                                  "' expects another input (normalisation or size)");
     teachers.back()->to(device);
     teachers.back()->eval();
   }

@@ -430,6 +430,16 @@ void PipelineWorker::saveSnapshot() {
 
 void PipelineWorker::setRecordCamera(bool on) {
   m_settings.recordCamera = on;
+  // Record off closes the camera's video; Record on again starts a new file (a new name).
+  if (!on && m_streamWriter && m_streamName.startsWith(QLatin1String("camera")) &&
+      !m_videoPath.isEmpty()) {
+    try {
+      m_streamWriter->closeVideo();
+    } catch (const std::exception& e) {
+      Q_EMIT errorOccurred(fromStd(e.what()), false);
+    }
+    m_videoPath.clear();
+  }
 }
 
 void PipelineWorker::setAttention(bool on) {
