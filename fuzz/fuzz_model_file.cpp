@@ -8,10 +8,8 @@
 //   the magic, length and checksum checks, which is what this target exercises.
 // - fuzz_model_file_fixup (MICROFER_FUZZ_FIX_CHECKSUM): the payload length and the checksum
 //   are recomputed before loading, and a custom mutator mutates the JSON header and the
-//   weights archive separately, so that mutations get past the checksum into the header
-//   parser and the LibTorch archive reader. That reader (PyTorch's zip and pickle reader
-//   in libtorch) is third-party code: a crash inside it is reported upstream, while our
-//   code must not hand it anything the header already shows to be wrong.
+//   weights (MicroFER's tensor encoding, tensor_codec.hpp) separately, so that mutations get
+//   past the checksum into the header parser and the tensor decoder.
 #include <cstddef>
 #include <cstdint>
 #include <cstring>

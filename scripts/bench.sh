@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Reproduces the README's performance table: every `microfer-cli bench` run it lists, on
-# an otherwise idle machine. Usage: scripts/bench.sh [OUTDIR]   (default runs/bench)
+# Reproduces the performance table of docs/PERFORMANCE.md (idle machine, shipped model): every
+# `microfer-cli bench` run it lists, on an otherwise idle machine. Usage: scripts/bench.sh [OUTDIR]   (default runs/bench)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-runs/bench}

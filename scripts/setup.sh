@@ -2,6 +2,7 @@
 # MicroFER set-up on Debian 12, idempotent: installs the Debian packages the project needs,
 # checks the shipped MTCNN weights, and builds (Release) into build/.
 # Extra arguments are passed to CMake's configure step (e.g. -DMICROFER_BUILD_GUI=OFF).
+# MICROFER_JOBS=N sets the number of parallel build jobs (default: every core, nproc).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,16 +12,39 @@ packages=(
   libopencv-dev opencv-data          # opencv-data: the Haar cascades
   qt6-base-dev qt6-qpa-plugins fonts-dejavu-core
   libspdlog-dev nlohmann-json3-dev libgtest-dev libbenchmark-dev
+  appstream desktop-file-utils       # scripts/check-packaging.sh (a CTest test)
 )
+
+jobs=${MICROFER_JOBS:-$(nproc)}
+if ! [[ $jobs =~ ^[1-9][0-9]*$ ]]; then
+  echo "setup: MICROFER_JOBS must be a positive whole number of build jobs, not '$jobs'" >&2
+  exit 2
+fi
+
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if ((${#missing[@]})); then
-  echo "setup: installing ${missing[*]}"
   sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  if [ "$(id -u)" -ne 0 ]; then
+    if ! command -v sudo >/dev/null 2>&1; then
+      echo "setup: these Debian packages are missing: ${missing[*]}" >&2
+      echo "setup: installing them needs root, and sudo is not installed: run this script as root," >&2
+      echo "       or have an administrator run: apt-get install ${missing[*]}" >&2
+      exit 1
+    fi
+    sudo="sudo"
+  fi
+  echo "setup: missing Debian packages: ${missing[*]}"
+  echo "setup: updating apt's package lists${sudo:+ (with sudo)}"
   $sudo apt-get update -qq
+  # What apt will fetch (dependencies included); archives already in apt's cache are not counted.
+  n_inst=$(apt-get install -s "${missing[@]}" 2>/dev/null | grep -c '^Inst ' || true)
+  mb=$(apt-get install --print-uris -qq "${missing[@]}" 2>/dev/null |
+         awk '{s += $3} END {printf "%d", s / 1000000}')
+  echo "setup: about to install $n_inst packages (these and their dependencies):" \
+       "$mb MB to download, a few minutes"
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
@@ -30,6 +54,12 @@ if ! (cd models/mtcnn && sha256sum --quiet -c SHA256SUMS); then
   echo "setup: models/mtcnn/ is incomplete or damaged (see models/mtcnn/README.md); Haar will be used" >&2
 fi
 
+if [ -f build/CMakeCache.txt ]; then
+  echo "setup: building Release into build/ with $jobs parallel jobs (MICROFER_JOBS); only what changed is rebuilt"
+else
+  echo "setup: building Release into build/ with $jobs parallel jobs (MICROFER_JOBS);" \
+       "a first build takes roughly 15-20 minutes on 2 cores"
+fi
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release "$@" >/dev/null
-cmake --build build -j"$(nproc)"
+cmake --build build -j"$jobs"
 echo "setup: built into build/ (microfer-cli: build/src/microfer-cli)"

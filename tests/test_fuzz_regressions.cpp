@@ -182,12 +182,12 @@ std::string loadError(const fs::path& path) {
 
 // fuzz_model_file_fixup: a mutated TorchScript code record behind a valid checksum made
 // LibTorch's importer (torch::jit::ScriptTypeParser, third-party) read a wild pointer
-// (SEGV). Now an archive that differs from the one MicroFER writes for the header's
-// architecture, outside the tensor data, is refused before LibTorch reads it.
-TEST(FuzzRegressions, AlteredWeightsArchiveIsRefusedBeforeLibTorchReadsIt) {
+// (SEGV). Since format 2 the loader never hands a payload to LibTorch: this format-1 file is
+// refused with the command that converts it.
+TEST(FuzzRegressions, Format1FileIsRefusedWithoutLibTorchReadingIt) {
   const std::string error = loadError(regression("model_file", "libtorch-importer-segv.mfm"));
-  EXPECT_NE(error.find("weights archive does not match the architecture"), std::string::npos)
-      << error;
+  EXPECT_NE(error.find("format 1"), std::string::npos) << error;
+  EXPECT_NE(error.find("microfer-cli export --model"), std::string::npos) << error;
 }
 
 // fuzz_model_file_fixup: "size": 1222...226 (a 104-digit number) in the crop section was

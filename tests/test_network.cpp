@@ -4,7 +4,11 @@
 #include <cstdio>
 #include <random>
 #include <filesystem>
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
+#include <limits>
+#include <map>
 #include <opencv2/imgproc.hpp>
 
 #include "microfer/calibration.hpp"
@@ -157,6 +161,132 @@ TEST_F(ModelFileTest, ClassCountMismatchIsRejected) {
   info.classNames.pop_back();  // 6 names for a 7-output network
   saveModel(path, net, info);
   expectError("class_names");
+}
+
+/// A model file taken apart by the documented layout (model_file.hpp): its version, JSON
+/// header and payload; and put together again with correct lengths and checksum.
+struct ModelFileParts {
+  uint32_t version = 0;
+  std::string header, payload;
+  static uint64_t le(const std::string& b, size_t pos, int bytes) {
+    uint64_t v = 0;
+    for (int i = bytes - 1; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(b[pos + i]);
+    return v;
+  }
+  static void put(std::string& out, uint64_t v, int bytes) {
+    for (int i = 0; i < bytes; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+  }
+  explicit ModelFileParts(const std::string& b) {
+    version = static_cast<uint32_t>(le(b, 8, 4));
+    const size_t h = le(b, 12, 8);
+    header = b.substr(20, h);
+    const size_t p = le(b, 20 + h, 8);
+    payload = b.substr(28 + h, p);
+  }
+  std::string bytes() const {
+    std::string out = "MICROFER";
+    put(out, version, 4);
+    put(out, header.size(), 8);
+    out += header;
+    put(out, payload.size(), 8);
+    out += payload;
+    put(out, fnv1a64(payload.data(), payload.size(), fnv1a64(header.data(), header.size())), 8);
+    return out;
+  }
+};
+
+// The payload is the documented tensor encoding: every parameter and buffer of the network
+// once, by name, with its shape, nothing else; readable without LibTorch.
+TEST_F(ModelFileTest, PayloadIsTheDocumentedTensorEncoding) {
+  const ModelFileParts parts(readAll());
+  EXPECT_EQ(parts.version, 2u);
+  EXPECT_EQ(parts.header.front(), '{');
+  std::map<std::string, std::vector<int64_t>> expected;
+  for (const auto& p : net->named_parameters()) expected[p.key()] = p.value().sizes().vec();
+  for (const auto& b : net->named_buffers()) expected[b.key()] = b.value().sizes().vec();
+  const std::string& e = parts.payload;
+  size_t pos = 0;
+  const auto take = [&](int bytes) {
+    const uint64_t v = ModelFileParts::le(e, pos, bytes);
+    pos += bytes;
+    return v;
+  };
+  const size_t count = expected.size();
+  ASSERT_EQ(take(4), count);
+  for (size_t i = 0; i < count; ++i) {
+    const size_t nameLength = take(4);
+    const std::string name = e.substr(pos, nameLength);
+    pos += nameLength;
+    ASSERT_TRUE(expected.count(name)) << name;
+    const uint64_t type = take(1);
+    std::vector<int64_t> dims(take(4));
+    int64_t elements = 1;
+    for (auto& d : dims) elements *= (d = static_cast<int64_t>(take(8)));
+    EXPECT_EQ(dims, expected[name]) << name;
+    EXPECT_EQ(type, name.find("num_batches_tracked") != std::string::npos ? 1u : 0u) << name;
+    pos += static_cast<size_t>(elements) * (type ? 8 : 4);
+    expected.erase(name);
+  }
+  EXPECT_TRUE(expected.empty());
+  EXPECT_EQ(pos, e.size());
+}
+
+// Behind a valid checksum, tensors that do not fit the network are refused by our decoder.
+TEST_F(ModelFileTest, TensorsThatDoNotFitAreRefusedBehindAValidChecksum) {
+  const ModelFileParts good(readAll());
+  const auto withPayload = [&](const std::string& payload) {
+    ModelFileParts parts = good;
+    parts.payload = payload;
+    writeAll(parts.bytes());
+  };
+  withPayload(good.payload + "x");
+  expectError("trailing bytes");
+  withPayload(good.payload.substr(0, good.payload.size() - 3));
+  expectError("truncated");
+  std::string nan = good.payload;
+  const float value = std::numeric_limits<float>::quiet_NaN();
+  std::memcpy(&nan[nan.size() - 4], &value, 4);  // the last tensor is a float one
+  withPayload(nan);
+  expectError("not finite");
+  std::string count = good.payload;
+  count[0] = static_cast<char>(count[0] + 1);
+  withPayload(count);
+  expectError("tensors, the network has");
+  // Another architecture's tensors under this header.
+  MicroAttentionResNet other(smallNet(false));
+  ModelInfo plain = info;
+  plain.network = smallNet(false);
+  saveModel(path, other, plain);
+  withPayload(ModelFileParts(readAll()).payload);
+  expectError("weights do not fit the network");
+}
+
+// A file written before format 2 (weights in a LibTorch archive) is refused on load with the
+// command that converts it; that conversion keeps the network's outputs.
+TEST_F(ModelFileTest, Format1IsRefusedOnLoadAndConvertedByExport) {
+  const std::string old = test::sourceDir() + "/tests/data/format1/tiny-attention-format1.mfm";
+  ModelInfo got;
+  try {
+    loadModel(old, got);
+    FAIL() << "a format-1 file loaded";
+  } catch (const ModelFileError& e) {
+    EXPECT_NE(std::string(e.what()).find("microfer-cli export --model"), std::string::npos)
+        << e.what();
+  }
+  ModelInfo oldInfo;
+  MicroAttentionResNet fromOld = loadFormat1Model(old, oldInfo);
+  const std::string converted = (dir / "converted.mfm").string();
+  const std::string cmd = std::string(MICROFER_CLI) + " export --model " + old +
+                          " --keep-crop --out " + converted + " >/dev/null";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  ModelInfo newInfo;
+  MicroAttentionResNet fromNew = loadModel(converted, newInfo);
+  EXPECT_EQ(newInfo.name, oldInfo.name);
+  EXPECT_EQ(newInfo.classNames, oldInfo.classNames);
+  torch::NoGradGuard ng;
+  const int s = newInfo.network.inputSize;
+  const auto x = torch::randn({2, 1, s, s});
+  EXPECT_TRUE(torch::equal(fromOld->forward(x), fromNew->forward(x)));
 }
 
 TEST(Tta, ViewCounts) {

@@ -39,9 +39,8 @@ CropPack readCropPack(const std::string& path);
 
 /// A network's weights and everything needed to rebuild it, independent of LibTorch's own
 /// archive format (.mfw). Layout: 8 bytes "MFWEIGHT"; u64 length + "key=value" lines
-/// (network, normalisation, class names); u32 tensor count; per tensor u32 name length,
-/// name, u8 dtype (0 float32, 1 int64), u32 rank, i64 dims, raw data; u64 FNV-1a checksum
-/// over everything after the magic.
+/// (network, normalisation, class names); the tensors in MicroFER's tensor encoding
+/// (tensor_codec.hpp, as in a .mfm); u64 FNV-1a checksum over everything after the magic.
 struct PortableWeights {
   NetworkConfig network;
   float mean = 0.5f, stdDev = 0.25f;

@@ -1,12 +1,15 @@
 // The MicroFER model file (.mfm): weights plus everything needed to rebuild and feed the
-// network, protected by a checksum that is verified before LibTorch parses anything.
+// network, protected by a checksum that is verified before anything is parsed.
 //
-// Layout (little-endian):
+// Layout (little-endian), format 2:
 //   8 bytes  magic "MICROFER"
-//   u32      format version (1)
+//   u32      format version (2)
 //   u64      header length H, then H bytes of UTF-8 JSON (ModelInfo)
-//   u64      payload length P, then P bytes: the LibTorch archive of the weights
+//   u64      payload length P, then P bytes: the weights in MicroFER's tensor encoding
+//            (tensor_codec.hpp), read without LibTorch's serialization
 //   u64      FNV-1a 64 checksum over header bytes followed by payload bytes
+// Format 1 (until 2026-12) had a LibTorch archive as its payload: loadModel() refuses it
+// with the command that converts it (microfer-cli export, through loadFormat1Model()).
 #pragma once
 
 #include <stdexcept>
@@ -46,8 +49,13 @@ void saveModel(const std::string& path, MicroAttentionResNet& model, const Model
 
 /// Reads and verifies a model file, rebuilds the network, loads the weights and puts it in
 /// eval mode. Throws ModelFileError with a clear message (missing, truncated, checksum
-/// mismatch, foreign file, architecture mismatch).
+/// mismatch, foreign file, format 1, architecture mismatch).
 MicroAttentionResNet loadModel(const std::string& path, ModelInfo& info);
+
+/// Reads a format-1 file (weights in a LibTorch archive), for `microfer-cli export` to
+/// convert it; a format-2 file is read as loadModel() does. LibTorch's archive reader parses
+/// the payload: only for files the user trusts (their own old models), never on load.
+MicroAttentionResNet loadFormat1Model(const std::string& path, ModelInfo& info);
 
 /// Reads only the verified header.
 ModelInfo readModelInfo(const std::string& path);

@@ -18,13 +18,16 @@ int runExport(const std::vector<std::string>& argv) {
         "  [--notes FILE] [--name NAME] [--keep-crop]\n"
         "Writes the model with the aligner's current crop geometry (unless --keep-crop) and\n"
         "the text of --notes stored in the file. --weights takes the portable weights that\n"
-        "microfer-train-device writes (any LibTorch version, any machine).");
+        "microfer-train-device writes (any LibTorch version, any machine). A model file of\n"
+        "format 1 (weights in a LibTorch archive, written before 2026-12) is converted to the\n"
+        "current format: convert only files you trust (LibTorch's archive reader parses it);\n"
+        "--keep-crop keeps its crop geometry and calibration as they are.");
     return a.flag("help") ? 0 : 2;
   }
   ModelInfo info;
   MicroAttentionResNet net(nullptr);
   if (a.has("model")) {
-    net = loadModel(a.get("model"), info);
+    net = loadFormat1Model(a.get("model"), info);
   } else {
     PortableWeights w;
     net = readWeights(a.get("weights"), w);

@@ -15,6 +15,7 @@
 #include <tuple>
 
 #include "microfer/checksum.hpp"
+#include "microfer/tensor_codec.hpp"
 
 namespace microfer {
 namespace fs = std::filesystem;
@@ -183,20 +184,7 @@ void writeWeights(const std::string& path, MicroAttentionResNet& model,
   std::string body;
   put<uint64_t>(body, h.str().size());
   body += h.str();
-  std::vector<std::pair<std::string, torch::Tensor>> all;
-  for (const auto& p : model->named_parameters()) all.emplace_back(p.key(), p.value());
-  for (const auto& b : model->named_buffers()) all.emplace_back(b.key(), b.value());
-  put<uint32_t>(body, uint32_t(all.size()));
-  for (const auto& [name, value] : all) {
-    const bool isLong = value.scalar_type() == torch::kLong;
-    torch::Tensor t = value.detach().to(torch::kCPU).contiguous();
-    t = isLong ? t : t.to(torch::kFloat);
-    putString(body, name);
-    put<uint8_t>(body, isLong ? 1 : 0);
-    put<uint32_t>(body, uint32_t(t.dim()));
-    for (int64_t d : t.sizes()) put<int64_t>(body, d);
-    body.append(static_cast<const char*>(t.data_ptr()), t.numel() * t.element_size());
-  }
+  body += encodeTensors(model);
   writeChecked(path, kWeightsMagic, body);
 }
 
@@ -234,34 +222,12 @@ MicroAttentionResNet readWeights(const std::string& path, PortableWeights& info)
   if (int(info.classNames.size()) != info.network.numClasses)
     r.fail("class names do not match the class count");
   MicroAttentionResNet model(info.network);
-  std::map<std::string, torch::Tensor> dst;
-  for (const auto& p : model->named_parameters()) dst[p.key()] = p.value();
-  for (const auto& b : model->named_buffers()) dst[b.key()] = b.value();
-  const uint32_t count = r.get<uint32_t>();
-  if (count != dst.size())
-    r.fail("holds " + std::to_string(count) + " tensors, the network has " +
-           std::to_string(dst.size()));
-  torch::NoGradGuard noGrad;
-  for (uint32_t i = 0; i < count; ++i) {
-    const std::string name = r.getString(1024);
-    const uint8_t dtype = r.get<uint8_t>();
-    const uint32_t rank = r.get<uint32_t>();
-    if (rank > 8 || dtype > 1) r.fail("tensor '" + name + "': bad rank or type");
-    std::vector<int64_t> dims(rank);
-    for (auto& d : dims) d = r.get<int64_t>();
-    const auto it = dst.find(name);
-    if (it == dst.end()) r.fail("tensor '" + name + "' is not in the network");
-    if (it->second.sizes() != torch::IntArrayRef(dims))
-      r.fail("tensor '" + name + "' has another shape than the network's");
-    const auto type = dtype ? torch::kLong : torch::kFloat;
-    const size_t bytes = size_t(it->second.numel()) * (dtype ? 8 : 4);
-    const char* data = r.take(bytes);
-    torch::Tensor src = torch::empty(dims, torch::TensorOptions().dtype(type));
-    std::memcpy(src.data_ptr(), data, bytes);
-    it->second.copy_(src);
-    dst.erase(it);
+  const size_t size = r.left();
+  try {
+    decodeTensorsInto(model, r.take(size), size);
+  } catch (const std::runtime_error& e) {
+    r.fail(e.what());
   }
-  if (r.left() != 0) r.fail("trailing bytes after the tensors");
   model->eval();
   return model;
 }

@@ -1,6 +1,5 @@
 #include "microfer/model_file.hpp"
 
-#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -10,13 +9,17 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "microfer/tensor_codec.hpp"
+
 namespace microfer {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
 constexpr char kMagic[8] = {'M', 'I', 'C', 'R', 'O', 'F', 'E', 'R'};
-constexpr uint32_t kVersion = 1;
+// Format 1 stored the weights as a LibTorch archive; format 2 in the tensor encoding of
+// tensor_codec.hpp.
+constexpr uint32_t kVersion = 2, kLibTorchArchiveVersion = 1;
 // Sanity bounds checked before allocating anything a corrupt length field asks for.
 constexpr uint64_t kMaxHeader = 1u << 20;
 constexpr uint64_t kMaxPayload = 1ull << 32;
@@ -148,6 +151,7 @@ ModelInfo fromJson(const json& j) {
 }
 
 struct RawModel {
+  uint32_t version = 0;
   std::string header, payload;
 };
 
@@ -164,13 +168,16 @@ RawModel readVerified(const std::string& path) {
   if (bytes.size() < 8 + 4 + 8 || std::memcmp(bytes.data(), kMagic, 8) != 0)
     throw fail("not a MicroFER model (bad magic bytes)");
   const uint32_t version = getLe<uint32_t>(bytes, 8);
-  if (version != kVersion) throw fail("unsupported format version " + std::to_string(version));
+  if (version != kVersion && version != kLibTorchArchiveVersion)
+    throw fail("unsupported format version " + std::to_string(version) +
+               " (this MicroFER reads version " + std::to_string(kVersion) + ")");
   size_t pos = 12;
   const uint64_t headerLen = getLe<uint64_t>(bytes, pos);
   pos += 8;
   if (headerLen > kMaxHeader || pos + headerLen + 8 > bytes.size())
     throw fail("truncated or corrupt (header length)");
   RawModel raw;
+  raw.version = version;
   raw.header = bytes.substr(pos, headerLen);
   pos += headerLen;
   const uint64_t payloadLen = getLe<uint64_t>(bytes, pos);
@@ -187,85 +194,6 @@ RawModel readVerified(const std::string& path) {
   return raw;
 }
 
-/// The LibTorch archive of `model`'s parameters and buffers.
-std::string archiveOf(MicroAttentionResNet& model) {
-  torch::serialize::OutputArchive archive;
-  model->save(archive);
-  std::ostringstream out;
-  archive.save_to(out);
-  return out.str();
-}
-
-uint32_t le16At(const std::string& s, size_t pos) {
-  return getLe<uint16_t>(s, pos);
-}
-uint32_t le32At(const std::string& s, size_t pos) {
-  return getLe<uint32_t>(s, pos);
-}
-
-/// Whether a zip entry holds tensor data: "<archive>/data/<digits>".
-bool isTensorRecord(const std::string& name) {
-  const size_t slash = name.find('/');
-  if (slash == std::string::npos || name.compare(slash, 6, "/data/") != 0) return false;
-  const std::string id = name.substr(slash + 6);
-  return !id.empty() &&
-         std::all_of(id.begin(), id.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
-/// The byte ranges in which two archives of the same architecture written by archiveOf()
-/// differ: the contents of the tensor records and the CRC-32 fields of each (in the central
-/// directory, the local header and the data descriptor). `zip` must come from archiveOf() in this
-/// process: it is parsed as the well-formed zip that LibTorch writes (one end-of-central-
-/// directory record at the very end, no comment, no ZIP64), not as untrusted input.
-std::vector<std::pair<size_t, size_t>> tensorRegions(const std::string& zip) {
-  constexpr size_t kEndRecord = 22, kCentralEntry = 46, kLocalHeader = 30;
-  const auto unexpected = [] {
-    return std::logic_error("LibTorch wrote an archive layout this program does not know");
-  };
-  if (zip.size() < kEndRecord || le32At(zip, zip.size() - kEndRecord) != 0x06054b50)
-    throw unexpected();
-  const size_t entries = le16At(zip, zip.size() - kEndRecord + 10);
-  size_t pos = le32At(zip, zip.size() - kEndRecord + 16);
-  std::vector<std::pair<size_t, size_t>> regions;
-  for (size_t i = 0; i < entries; ++i) {
-    if (pos + kCentralEntry > zip.size() || le32At(zip, pos) != 0x02014b50) throw unexpected();
-    const size_t nameLen = le16At(zip, pos + 28), extraLen = le16At(zip, pos + 30),
-                 commentLen = le16At(zip, pos + 32), local = le32At(zip, pos + 42);
-    if (isTensorRecord(zip.substr(pos + kCentralEntry, nameLen))) {
-      if (local + kLocalHeader > zip.size()) throw unexpected();
-      const size_t data = local + kLocalHeader + le16At(zip, local + 26) + le16At(zip, local + 28);
-      const size_t size = le32At(zip, pos + 20);
-      regions.emplace_back(pos + 16, 4);
-      regions.emplace_back(local + 14, 4);
-      regions.emplace_back(data, size);
-      // A streamed entry (flag bit 3) has its CRC-32 in a descriptor after the data, with or
-      // without the descriptor's signature.
-      if (le16At(zip, local + 6) & 8) {
-        const size_t descriptor = data + size;
-        if (descriptor + 8 > zip.size()) throw unexpected();
-        regions.emplace_back(descriptor + (le32At(zip, descriptor) == 0x08074b50 ? 4 : 0), 4);
-      }
-    }
-    pos += kCentralEntry + nameLen + extraLen + commentLen;
-  }
-  std::sort(regions.begin(), regions.end());
-  return regions;
-}
-
-/// True when `payload` is byte for byte the archive `reference` outside its tensor data, so
-/// that LibTorch's reader (which compiles the archive's TorchScript code and unpickles its
-/// metadata) only ever sees structure this program wrote itself.
-bool sameLayout(const std::string& payload, const std::string& reference) {
-  if (payload.size() != reference.size()) return false;
-  size_t from = 0;
-  for (const auto& [start, length] : tensorRegions(reference)) {
-    if (start < from || start + length > reference.size()) return false;
-    if (payload.compare(from, start - from, reference, from, start - from) != 0) return false;
-    from = start + length;
-  }
-  return payload.compare(from, std::string::npos, reference, from, std::string::npos) == 0;
-}
-
 ModelInfo parseHeader(const std::string& path, const std::string& header) {
   try {
     return fromJson(json::parse(header));
@@ -273,10 +201,20 @@ ModelInfo parseHeader(const std::string& path, const std::string& header) {
     throw ModelFileError("model file '" + path + "': invalid header: " + e.what());
   }
 }
+
+/// The network a verified header describes, untrained.
+MicroAttentionResNet buildNetwork(const std::string& path, const ModelInfo& info) {
+  try {
+    return MicroAttentionResNet(info.network);
+  } catch (const std::exception& e) {
+    throw ModelFileError("model file '" + path +
+                         "': cannot build the network its header describes: " + e.what());
+  }
+}
 }  // namespace
 
 void saveModel(const std::string& path, MicroAttentionResNet& model, const ModelInfo& info) {
-  const std::string payload = archiveOf(model);
+  const std::string payload = encodeTensors(model);
   const std::string header = toJson(info).dump(2);
 
   std::string out(kMagic, kMagic + 8);
@@ -311,33 +249,38 @@ ModelInfo readModelInfo(const std::string& path) {
 
 MicroAttentionResNet loadModel(const std::string& path, ModelInfo& info) {
   const RawModel raw = readVerified(path);
+  if (raw.version == kLibTorchArchiveVersion)
+    throw ModelFileError("model file '" + path +
+                         "': format 1 (weights in a LibTorch archive), which this MicroFER no "
+                         "longer reads; convert it once with: microfer-cli export --model '" +
+                         path + "' --keep-crop --out NEW.mfm");
   info = parseHeader(path, raw.header);
-  MicroAttentionResNet model(nullptr);
-  std::string reference;
+  MicroAttentionResNet model = buildNetwork(path, info);
   try {
-    model = MicroAttentionResNet(info.network);
-    reference = archiveOf(model);
-  } catch (const std::exception& e) {
-    throw ModelFileError("model file '" + path +
-                         "': cannot build the network its header describes: " + e.what());
+    decodeTensorsInto(model, raw.payload.data(), raw.payload.size());
+  } catch (const std::runtime_error& e) {
+    // The checksum matched, so this file was written for another architecture.
+    throw ModelFileError("model file '" + path + "': weights do not fit the network: " +
+                         e.what());
   }
-  // LibTorch's archive reader is not made for untrusted input (a fuzzed archive behind a
-  // valid checksum crashed its TorchScript importer): it gets only an archive laid out
-  // exactly as this program writes one for the header's architecture.
-  if (!sameLayout(raw.payload, reference))
-    throw ModelFileError("model file '" + path +
-                         "': the weights archive does not match the architecture in its header "
-                         "(written by another version of MicroFER or LibTorch, or altered)");
+  model->eval();
+  return model;
+}
+
+MicroAttentionResNet loadFormat1Model(const std::string& path, ModelInfo& info) {
+  const RawModel raw = readVerified(path);
+  if (raw.version != kLibTorchArchiveVersion) return loadModel(path, info);
+  info = parseHeader(path, raw.header);
+  MicroAttentionResNet model = buildNetwork(path, info);
   try {
     torch::serialize::InputArchive archive;
     std::istringstream payload(raw.payload);
     archive.load_from(payload);
     model->load(archive);
   } catch (const std::exception& e) {
-    // The checksum matched, so this is a file written for another architecture.
     std::string what = e.what();
     if (auto nl = what.find('\n'); nl != std::string::npos) what.resize(nl);
-    throw ModelFileError("model file '" + path + "': weights do not fit the architecture: " + what);
+    throw ModelFileError("model file '" + path + "': weights do not fit the network: " + what);
   }
   model->eval();
   return model;
