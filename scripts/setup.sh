@@ -13,6 +13,7 @@ packages=(
   qt6-base-dev qt6-qpa-plugins fonts-dejavu-core
   libspdlog-dev nlohmann-json3-dev libgtest-dev libbenchmark-dev
   appstream desktop-file-utils       # scripts/check-packaging.sh (a CTest test)
+  pybind11-dev python3-dev python3-numpy   # the microfer Python module (python/)
 )
 
 jobs=${MICROFER_JOBS:-$(nproc)}

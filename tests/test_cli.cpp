@@ -13,6 +13,7 @@
 #include <opencv2/imgproc.hpp>
 #include <sstream>
 
+#include "microfer/checksum.hpp"
 #include "microfer/device_trainer.hpp"
 #include "microfer/expression_classifier.hpp"
 #include "microfer/face_detector.hpp"
@@ -101,6 +102,102 @@ TEST_F(CliTest, LabelsAFolderOfRealFaces) {
             0);
   EXPECT_TRUE(fs::exists(out / "astronaut_labelled_1.png"));
   EXPECT_EQ(lines(out / "results.csv").size(), csv.size() + 1);
+}
+
+// --json: stdout is one JSON object per input (the results.jsonl record, or an error) and
+// nothing else; run.json records what produced the folder; field names are the same in
+// results.csv and results.jsonl; a GIF is named as unsupported.
+TEST_F(CliTest, JsonOnStdoutRunRecordAndOneNamePerField) {
+  fs::copy_file(test::sourceDir() + "/assets/astronaut.png", in / "astronaut.png");
+  std::ofstream(in / "anim.gif", std::ios::binary) << std::string("GIF89a\x01\x00\x01\x00", 10);
+  const fs::path out = dir / "results";
+  const int rc = run("label \"" + (in / "astronaut.png").string() + "\" \"" +
+                         (in / "anim.gif").string() + "\" --json --out \"" + out.string() +
+                         "\" --model " + model + " --detector haar",
+                     dir);
+  EXPECT_EQ(rc, 1) << "the GIF failed";
+  const std::string err = slurp(dir / "stderr.txt");
+  EXPECT_NE(err.find("GIF is not supported"), std::string::npos) << err;
+  EXPECT_NE(err.find("summary: 2 inputs"), std::string::npos) << "summary on stderr\n" << err;
+  const auto stdoutLines = lines(dir / "stdout.txt");
+  ASSERT_EQ(stdoutLines.size(), 2u) << slurp(dir / "stdout.txt");
+  const auto image = nlohmann::json::parse(stdoutLines[0]);
+  const auto gif = nlohmann::json::parse(stdoutLines[1]);
+  EXPECT_EQ(image.at("source"), (in / "astronaut.png").string());
+  EXPECT_TRUE(image.at("timestamp_ms").is_null()) << "a still image has no timestamp";
+  EXPECT_EQ(image.at("image_width"), 512);
+  EXPECT_EQ(gif.at("source"), (in / "anim.gif").string());
+  EXPECT_NE(gif.at("error").get<std::string>().find("GIF"), std::string::npos);
+  EXPECT_EQ(image, nlohmann::json::parse(lines(out / "results.jsonl").at(0)))
+      << "the results.jsonl record";
+
+  // Every CSV column is a key of the JSONL face, with the same value.
+  const auto csv = lines(out / "results.csv");
+  ASSERT_EQ(csv.size(), 1 + image.at("faces").size());
+  ASSERT_GE(csv.size(), 2u) << "Haar finds the astronaut";
+  std::vector<std::string> header, row;
+  for (std::stringstream h(csv[0]); h.good();) header.emplace_back(), std::getline(h, header.back(), ',');
+  for (std::stringstream r(csv[1]); r.good();) row.emplace_back(), std::getline(r, row.back(), ',');
+  ASSERT_EQ(header.size(), row.size());
+  const auto& face = image.at("faces").at(0);
+  for (size_t c = 0; c < header.size(); ++c) {
+    const std::string& name = header[c];
+    if (name == "source" || name == "frame" || name == "timestamp_ms") {
+      EXPECT_TRUE(image.contains(name)) << name;
+      continue;
+    }
+    ASSERT_TRUE(face.contains(name)) << "JSONL face lacks CSV column " << name;
+    if (face.at(name).is_number())
+      EXPECT_NEAR(face.at(name).get<double>(), std::stod(row[c]), 0.051) << name;
+    else if (face.at(name).is_boolean())
+      EXPECT_EQ(face.at(name).get<bool>() ? "1" : "0", row[c]) << name;
+    else
+      EXPECT_EQ(face.at(name).get<std::string>(), row[c]) << name;
+  }
+
+  // run.json: the program, the model and its checksum, the settings, the inputs, the counts.
+  const auto runs = nlohmann::json::parse(slurp(out / "run.json")).at("runs");
+  ASSERT_EQ(runs.size(), 1u);
+  const auto& r = runs[0];
+  EXPECT_EQ(r.at("program").get<std::string>().rfind("microfer-cli ", 0), 0u);
+  char sum[17];
+  std::snprintf(sum, sizeof sum, "%016llx", static_cast<unsigned long long>(fnv1a64File(model)));
+  EXPECT_EQ(r.at("model").at("fnv1a64"), sum);
+  EXPECT_EQ(r.at("detector"), "haar");
+  EXPECT_EQ(r.at("tta"), "flip");
+  EXPECT_EQ(r.at("inputs").size(), 2u);
+  EXPECT_EQ(r.at("images"), 1);
+  EXPECT_EQ(r.at("failures"), 1);
+  EXPECT_FALSE(r.at("started").get<std::string>().empty());
+
+  // --quiet: nothing on stdout; a second run adds its entry to run.json.
+  EXPECT_EQ(run("label \"" + (in / "astronaut.png").string() + "\" --quiet --out \"" +
+                    out.string() + "\" --model " + model + " --detector haar",
+                dir),
+            0);
+  EXPECT_EQ(slurp(dir / "stdout.txt"), "");
+  EXPECT_EQ(slurp(dir / "stderr.txt"), "");
+  EXPECT_EQ(nlohmann::json::parse(slurp(out / "run.json")).at("runs").size(), 2u);
+}
+
+// On a terminal (here a pseudo-terminal made by script(1)) label shows i/N, rate and ETA;
+// in a pipe (every other test) it does not.
+TEST_F(CliTest, ProgressOnATerminalOnly) {
+  if (std::system("command -v script >/dev/null 2>&1") != 0)
+    GTEST_SKIP() << "script(1) (Debian: bsdutils) is not installed";
+  fs::copy_file(test::sourceDir() + "/assets/astronaut.png", in / "a.png");
+  fs::copy_file(test::sourceDir() + "/assets/astronaut.png", in / "b.png");
+  const std::string args = "label '" + in.string() + "' --out '" + (dir / "results").string() +
+                           "' --model " + model + " --detector haar";
+  const std::string cmd = "script -qec \"" + std::string(MICROFER_CLI) + " " + args +
+                          "\" /dev/null </dev/null >'" +
+                          (dir / "tty.txt").string() + "' 2>&1";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  const std::string tty = slurp(dir / "tty.txt");
+  EXPECT_NE(tty.find("label 2/2"), std::string::npos) << tty;
+  EXPECT_NE(tty.find("ETA"), std::string::npos) << tty;
+  ASSERT_EQ(run(args, dir), 0);
+  EXPECT_EQ(slurp(dir / "stderr.txt").find("ETA"), std::string::npos) << "not in a pipe";
 }
 
 TEST_F(CliTest, ShardsMergeIntoOneRun) {

@@ -16,6 +16,7 @@
 #include <QPushButton>
 #include <QRegularExpression>
 #include <QSettings>
+#include <QSplitter>
 #include <QSignalSpy>
 #include <QTimer>
 #include <QUrl>
@@ -621,6 +622,34 @@ TEST_F(Gui, SettingsSurviveARestart) {
   EXPECT_TRUE(restarted.settings() == chosen);
   EXPECT_EQ(restarted.settings().detector.toStdString(), "mtcnn");
   EXPECT_EQ(restarted.settings().minFaceSize, 64);
+}
+
+TEST_F(Gui, WindowGeometryAndSplitAreKeptBetweenRuns) {
+  QList<int> split;
+  {
+    MainWindow window(testSettings());
+    window.show();
+    window.resize(900, 640);
+    auto* splitter = window.findChild<QSplitter*>(QStringLiteral("splitter"));
+    ASSERT_NE(splitter, nullptr);
+    splitter->setSizes({600, 280});
+    split = splitter->sizes();
+    window.close();  // as the user closes it: the state is saved
+  }
+  MainWindow restarted(testSettings());
+  restarted.show();
+  EXPECT_EQ(restarted.size(), QSize(900, 640));
+  auto* splitter = restarted.findChild<QSplitter*>(QStringLiteral("splitter"));
+  ASSERT_NE(splitter, nullptr);
+  EXPECT_EQ(splitter->sizes(), split);
+}
+
+TEST_F(Gui, AboutNamesTheLicencesOfWhatShips) {
+  MainWindow window(testSettings());
+  const QString about = window.aboutText();
+  for (const char* part : {"MTCNN weights (Zhang et al. 2016): MIT", "Qt: LGPL-3.0",
+                           "OpenCV: Apache-2.0", "LibTorch: BSD-3-Clause", MICROFER_VERSION})
+    EXPECT_TRUE(about.contains(QString::fromUtf8(part))) << part << "\n" << about.toStdString();
 }
 
 TEST_F(Gui, FailedDetectorSwitchKeepsTheDetectorInUseAlsoOnDisk) {

@@ -190,6 +190,9 @@ TEST_F(DamagedVideo, CliLabelsWhatDecodesAndNamesWhatCannot) {
       << stdoutText;
   EXPECT_TRUE(contains(stdoutText, "summary: 3 inputs")) << stdoutText;
   EXPECT_TRUE(contains(stdoutText, "2 failures")) << stdoutText;
+  // One clear line per failed input: OpenCV's own log ("[ WARN:0@...] ...") stays silent.
+  EXPECT_FALSE(contains(err, "[ WARN")) << err;
+  EXPECT_FALSE(contains(err, "[ERROR")) << err;
 
   // Every frame that decoded is accounted for: one JSONL record each, in order, and one CSV
   // row per face in them.
@@ -200,6 +203,8 @@ TEST_F(DamagedVideo, CliLabelsWhatDecodesAndNamesWhatCannot) {
     const auto j = nlohmann::json::parse(jsonl[i]);
     EXPECT_EQ(j.at("source").get<std::string>(), clip.string());
     EXPECT_EQ(j.at("frame").get<long long>(), static_cast<long long>(i));
+    // The fixture is written at 10 FPS: frame i is at i * 100 ms.
+    EXPECT_DOUBLE_EQ(j.at("timestamp_ms").get<double>(), 100.0 * static_cast<double>(i));
     faces += j.at("faces").size();
   }
   const auto csv = lines(out / "results.csv");

@@ -37,6 +37,9 @@ struct Frame {
   cv::Mat image;        ///< BGR, owned by the frame
   long long index = 0;  ///< 0-based index of the frame in the source (counts dropped ones)
   std::chrono::steady_clock::time_point captured;  ///< when the capture thread got it
+  /// Position in the stream, milliseconds: a file's index / fps (its frame rate, 25 where it
+  /// is unknown); a live source's time since its first frame.
+  double timestampMs = 0;
 };
 
 /// Runs a FrameProvider in its own thread and hands frames over through a bounded queue.

@@ -7,10 +7,29 @@
 #include <opencv2/videoio.hpp>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "microfer/types.hpp"
 
 namespace microfer {
+
+class Pipeline;
+
+/// What produced the records of a results folder: ResultsWriter::finishRun() adds it to
+/// <folder>/run.json ({"runs": [...]}, one entry per run that wrote there).
+struct RunInfo {
+  std::string program;  ///< "microfer-cli 0.1.0", "microfer 0.1.0"
+  std::string modelPath, modelName, modelChecksum;  ///< checksum: FNV-1a 64 of the file, hex
+  std::string detector, tta;
+  int minFace = 0, detectEvery = 0, maxFaces = 0;
+  float mtcnnThresholds[3] = {0, 0, 0};
+  float uncertainBelow = 0;  ///< the threshold the faces were judged against
+  std::vector<std::string> inputs;  ///< as given (files, folders, "camera:0")
+  long long images = 0, frames = 0, faces = 0, failures = 0;
+};
+
+/// The settings part of a RunInfo (model and its checksum, detector, TTA, thresholds).
+RunInfo describeRun(Pipeline& pipeline, const std::string& program);
 
 /// Writes into one results folder (created if missing). Guarantees:
 /// - inputs are never written to; an existing result is never overwritten (new names get
@@ -45,6 +64,12 @@ class ResultsWriter {
   void closeVideo();
   /// Drops an unfinished video (after an error): the temporary file is removed. No-throw.
   void discardVideo() noexcept;
+  /// Adds `run` with this writer's start time and now as its end time to run.json (kept
+  /// whole: written to a temporary file and renamed). A run.json that cannot be parsed is
+  /// kept as run.json.bad rather than lost.
+  void finishRun(const RunInfo& run);
+  /// One frame's JSONL record (no newline): what append() writes to results.jsonl.
+  static std::string jsonRecord(const FrameResult& result);
 
   const std::string& outDir() const { return outDir_; }
   std::string csvPath() const;
@@ -62,6 +87,7 @@ class ResultsWriter {
   std::string videoTmp_, videoFinal_;
   long long videoFrames_ = 0;      ///< frames written into the open video
   std::set<std::string> claimed_;  ///< names handed out in this run
+  std::string startedAt_;          ///< ISO 8601 UTC, when the writer was made
 };
 
 }  // namespace microfer

@@ -23,4 +23,10 @@ namespace microfer {
 /// library code: only executables may call it.
 void restartWithPassiveOpenMpWait(char** argv);
 
+/// The libraries' own logging: OpenCV's log (its video backends' "[ WARN:0@6.9] ...
+/// GStreamer warning" lines around a damaged video, which MicroFER reports once, itself)
+/// and FFmpeg's are silenced; with `verbose` they are shown (OpenCV at info level).
+/// Call once in main(), before the first video is opened.
+void setLibraryLogging(bool verbose);
+
 }  // namespace microfer

@@ -74,6 +74,9 @@ struct FaceResult {
 struct FrameResult {
   std::string source;        ///< file path, video path or "camera:N"
   long long frameIndex = 0;  ///< 0 for still images
+  /// Videos and cameras: the frame's position in the stream (see Frame::timestampMs);
+  /// negative for still images (written as an empty CSV cell / JSON null).
+  double timestampMs = -1;
   cv::Size imageSize;
   std::vector<FaceResult> faces;
   double detectMs = 0, alignMs = 0, classifyMs = 0;  ///< stage timings of this frame

@@ -57,6 +57,7 @@ Usage: microfer-cli eval --data DIR [options]
   --min-confidence P     count faces below P as uncertain (default: the model's
                          calibrated threshold)
   --threads N            inference threads
+  --quiet                no progress line (on a terminal it shows i/N, rate, ETA)
 
 Prints per-class precision/recall/F1, the confusion matrix and a last line
 "accuracy=0.7012 macro_f1=0.6811 n=3589".
@@ -74,7 +75,7 @@ std::set<uint64_t> fileHashesUnder(const std::string& dir) {
 }  // namespace
 
 int runEval(const std::vector<std::string>& argv) {
-  const Args a(argv, {"help", "verbose", "pipeline"},
+  const Args a(argv, {"help", "verbose", "pipeline", "quiet"},
                {"data", "csv", "split", "tta", "model", "confusion", "detector", "min-face", "mtcnn-thresholds",
                 "threads", "batch", "pad", "pad-border", "split-list", "exclude-twins", "min-confidence"});
   if (a.flag("help")) {
@@ -133,12 +134,14 @@ int runEval(const std::vector<std::string>& argv) {
   if (!a.flag("pipeline")) {
     ExpressionClassifier classifier(cfg.classifier);
     const size_t batch = static_cast<size_t>(std::max(1, a.getInt("batch", 64)));
+    Progress progress("eval", ds.samples.size(), !a.flag("quiet"));
     for (size_t start = 0; start < ds.samples.size(); start += batch) {
       std::vector<cv::Mat> crops;
       for (size_t i = start; i < std::min(ds.samples.size(), start + batch); ++i)
         crops.push_back(ds.samples[i].image);
       const auto preds = classifier.classify(crops);
       for (size_t i = 0; i < preds.size(); ++i) count(ds.samples[start + i].label, preds[i]);
+      progress.update(start + preds.size());
     }
     found = static_cast<long>(ds.samples.size());
   } else {
@@ -147,7 +150,9 @@ int runEval(const std::vector<std::string>& argv) {
     const std::string border = a.get("pad-border", "grey");
     if (border != "grey" && border != "replicate")
       throw UsageError("--pad-border must be grey or replicate");
+    Progress progress("eval", ds.samples.size(), !a.flag("quiet"));
     for (const auto& s : ds.samples) {
+      progress.update(static_cast<size_t>(&s - ds.samples.data()));
       cv::Mat padded, big, bgr;
       cv::copyMakeBorder(s.image, padded, pad, pad, pad, pad,
                          border == "grey" ? cv::BORDER_CONSTANT : cv::BORDER_REPLICATE,

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <opencv2/videoio.hpp>
 
 #include "args.hpp"
@@ -57,16 +58,44 @@ Options:
   --shard K/N            label only the K-th of N deterministic parts of the inputs
                          (1-based); the parts' results.csv concatenate into one
   --threads N            inference threads (default: all cores)
-  --verbose              detailed log
+  --json                 stdout: one JSON object per image or video frame (the
+                         results.jsonl record) and nothing else; a failed input
+                         is {"source": ..., "error": ...}; the summary goes to stderr
+  --quiet                print nothing but errors (no per-input lines, no
+                         progress, no summary)
+  --verbose              detailed log, OpenCV's and FFmpeg's included
 
-Writes DIR/<name>_labelled.<ext>, DIR/results.csv (one row per face) and
-DIR/results.jsonl (one object per image or frame). Ends with a summary line.
+Writes DIR/<name>_labelled.<ext>, DIR/results.csv (one row per face), DIR/results.jsonl
+(one object per image or frame, with or without faces) and DIR/run.json (program,
+model and checksum, detector, TTA, thresholds, inputs, start and end). On a terminal,
+shows i/N, rate and ETA while it runs. Ends with a summary line. GIF is not read
+(OpenCV 4.6 has no GIF decoder): convert it to PNG first.
 Exit codes: 0 all inputs labelled, 1 some inputs failed (each named on stderr),
 2 usage error, 3 model or set-up error.
 )";
 
 struct Totals {
-  long inputs = 0, faces = 0, failures = 0, frames = 0;
+  long inputs = 0, faces = 0, failures = 0, frames = 0, images = 0;
+};
+
+/// Where label's lines go: human lines on stdout, or JSON lines only (--json), or nothing
+/// but errors (--quiet).
+struct Output {
+  bool json = false, quiet = false;
+  /// A human line about one input (stdout), unless --json or --quiet.
+  void line(Progress& progress, const std::string& text) const {
+    if (json || quiet) return;
+    progress.clearLine();
+    std::printf("%s\n", text.c_str());
+    std::fflush(stdout);
+  }
+  /// A frame's record on stdout with --json.
+  void record(Progress& progress, const FrameResult& r) const {
+    if (!json) return;
+    progress.clearLine();
+    std::printf("%s\n", ResultsWriter::jsonRecord(r).c_str());
+    std::fflush(stdout);
+  }
 };
 
 void describe(const FrameResult& r, std::string& out) {
@@ -80,7 +109,8 @@ void describe(const FrameResult& r, std::string& out) {
 }
 
 void labelVideo(const std::string& path, Pipeline& pipeline, ResultsWriter& writer, int every,
-                bool smooth, const AnnotateOptions& ann, Totals& totals) {
+                bool smooth, const AnnotateOptions& ann, const Output& output, Progress& progress,
+                Totals& totals) {
   cv::VideoCapture cap;
   try {
     cap.open(path);
@@ -103,11 +133,13 @@ void labelVideo(const std::string& path, Pipeline& pipeline, ResultsWriter& writ
       if (frame.empty()) break;
       if (index % every == 0) {
         FrameResult r = pipeline.processStream(frame, path, index);
+        r.timestampMs = index * 1000.0 / fps;
         if (smooth) tracker.update(r);
         annotate(frame, r, ann);
         if (videoOut.empty()) videoOut = writer.openVideo(path, fps / every, frame.size());
         writer.writeVideoFrame(frame);
         writer.append(r);
+        output.record(progress, r);
         totals.faces += static_cast<long>(r.faces.size());
         ++processed;
       }
@@ -118,6 +150,7 @@ void labelVideo(const std::string& path, Pipeline& pipeline, ResultsWriter& writ
     writer.discardVideo();  // an unfinished labelled video never gets its final name
     throw;
   }
+  progress.clearLine();
   if (declared > 0 && index > 0 && index < static_cast<long long>(declared))
     std::fprintf(stderr,
                  "warning: video '%s': only %lld of its %.0f frames could be read "
@@ -125,12 +158,12 @@ void labelVideo(const std::string& path, Pipeline& pipeline, ResultsWriter& writ
                  path.c_str(), index, declared);
   if (processed == 0) throw InputError("video '" + path + "' has no readable frames");
   totals.frames += processed;
-  std::printf("%s: %lld frames labelled -> %s\n", path.c_str(), processed, videoOut.c_str());
+  output.line(progress, path + ": " + std::to_string(processed) + " frames labelled -> " + videoOut);
 }
 }  // namespace
 
 int runLabel(const std::vector<std::string>& argv) {
-  const Args a(argv, {"help", "verbose", "no-smooth", "attention"},
+  const Args a(argv, {"help", "verbose", "no-smooth", "attention", "json", "quiet"},
                {"detector", "tta", "out", "model", "min-face", "mtcnn-thresholds", "every", "threads", "max-pixels",
                 "shard", "max-faces", "detect-every", "min-confidence"});
   if (a.flag("help")) {
@@ -146,9 +179,13 @@ int runLabel(const std::vector<std::string>& argv) {
   const Shard shard = parseShard(a.get("shard"));
   const std::string outDir = a.get("out", "results");
 
+  Output output;
+  output.json = a.flag("json");
+  output.quiet = a.flag("quiet");
   ExpandedInputs inputs = expandInputs(a.positional());
-  for (const auto& [path, why] : inputs.skipped)
-    std::fprintf(stderr, "skipped %s: %s\n", path.c_str(), why.c_str());
+  if (!output.quiet)
+    for (const auto& [path, why] : inputs.skipped)
+      std::fprintf(stderr, "skipped %s: %s\n", path.c_str(), why.c_str());
   std::vector<std::string> files;
   for (size_t i = 0; i < inputs.files.size(); ++i)
     if (shard.contains(i)) files.push_back(inputs.files[i]);
@@ -160,36 +197,54 @@ int runLabel(const std::vector<std::string>& argv) {
   ann.attention = cfg.withAttention;
 
   Totals totals;
+  Progress progress("label", files.size(), !output.quiet);
   for (const auto& path : files) {
     ++totals.inputs;
     try {
       std::error_code ec;
       if (hasVideoExtension(path) && !fs::is_directory(path, ec)) {
-        labelVideo(path, pipeline, writer, every, !a.flag("no-smooth"), ann, totals);
-        continue;
+        labelVideo(path, pipeline, writer, every, !a.flag("no-smooth"), ann, output, progress,
+                   totals);
+      } else {
+        cv::Mat image = readImage(path, readOpts);
+        FrameResult r = pipeline.process(image, path, 0);
+        annotate(image, r, ann);
+        const std::string written = writer.writeLabelledImage(path, image);
+        writer.append(r);
+        output.record(progress, r);
+        ++totals.images;
+        totals.faces += static_cast<long>(r.faces.size());
+        std::string labels;
+        describe(r, labels);
+        output.line(progress, path + ": " + std::to_string(r.faces.size()) + " face(s)" + labels +
+                                  " -> " + written);
       }
-      cv::Mat image = readImage(path, readOpts);
-      FrameResult r = pipeline.process(image, path, 0);
-      annotate(image, r, ann);
-      const std::string written = writer.writeLabelledImage(path, image);
-      writer.append(r);
-      totals.faces += static_cast<long>(r.faces.size());
-      std::string labels;
-      describe(r, labels);
-      std::printf("%s: %zu face(s)%s -> %s\n", path.c_str(), r.faces.size(), labels.c_str(),
-                  written.c_str());
     } catch (const std::exception& e) {
       ++totals.failures;
+      progress.clearLine();
       std::fprintf(stderr, "failed %s\n", e.what());
+      if (output.json) {
+        const nlohmann::ordered_json failure = {{"source", path}, {"error", e.what()}};
+        std::printf("%s\n", failure.dump().c_str());
+        std::fflush(stdout);
+      }
     }
-    std::fflush(stdout);
+    progress.update(static_cast<size_t>(totals.inputs));
   }
-  std::printf(
-      "summary: %ld inputs, %ld faces, %ld failures, %zu skipped; detector %s, TTA %s; results "
-      "in %s\n",
-      totals.inputs, totals.faces, totals.failures, inputs.skipped.size(),
-      toString(pipeline.detector().kind()).c_str(), toString(cfg.classifier.tta.mode).c_str(),
-      fs::absolute(outDir).string().c_str());
+  progress.clearLine();
+  RunInfo run = describeRun(pipeline, std::string("microfer-cli ") + MICROFER_VERSION);
+  run.inputs = a.positional();
+  run.images = totals.images;
+  run.frames = totals.frames;
+  run.faces = totals.faces;
+  run.failures = totals.failures;
+  writer.finishRun(run);
+  if (!output.quiet)
+    std::fprintf(output.json ? stderr : stdout,
+                 "summary: %ld inputs, %ld faces, %ld failures, %zu skipped; detector %s, TTA %s; "
+                 "results in %s\n",
+                 totals.inputs, totals.faces, totals.failures, inputs.skipped.size(),
+                 run.detector.c_str(), run.tta.c_str(), fs::absolute(outDir).string().c_str());
   return totals.failures > 0 ? 1 : 0;
 }
 

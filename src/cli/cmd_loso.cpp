@@ -9,6 +9,7 @@
 #include "commands.hpp"
 #include "common.hpp"
 #include "microfer/cross_validation.hpp"
+#include "microfer/file_io.hpp"
 #include "microfer/micro_dataset.hpp"
 #include "microfer/model_file.hpp"
 #include "microfer/types.hpp"
@@ -74,24 +75,19 @@ std::string csvField(const std::string& s) {
 
 void writePredictions(const std::string& path, const MicroDataset& data,
                       const std::vector<FoldResult>& folds) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream f(tmp);
-    if (!f) throw std::runtime_error("cannot write '" + tmp + "'");
-    f << "subject,episode,onset_frame,apex_frame,truth,predicted,correct,sheet_row\n";
-    const auto& names = data.data.classNames;
-    for (const auto& fold : folds)
-      for (size_t j = 0; j < fold.testIndices.size(); ++j) {
-        const size_t i = fold.testIndices[j];
-        const MicroEpisode& e = data.episodes[i];
-        const int truth = data.data.samples[i].label, pred = fold.predicted[j];
-        f << csvField(e.subject) << ',' << csvField(e.episode) << ',' << e.onset << ',' << e.apex
-          << ',' << names[truth] << ',' << names[pred] << ',' << (truth == pred) << ','
-          << csvField(e.where) << '\n';
-      }
-    if (!f) throw std::runtime_error("cannot write '" + tmp + "'");
-  }
-  std::filesystem::rename(tmp, path);
+  std::ostringstream f;
+  f << "subject,episode,onset_frame,apex_frame,truth,predicted,correct,sheet_row\n";
+  const auto& names = data.data.classNames;
+  for (const auto& fold : folds)
+    for (size_t j = 0; j < fold.testIndices.size(); ++j) {
+      const size_t i = fold.testIndices[j];
+      const MicroEpisode& e = data.episodes[i];
+      const int truth = data.data.samples[i].label, pred = fold.predicted[j];
+      f << csvField(e.subject) << ',' << csvField(e.episode) << ',' << e.onset << ',' << e.apex
+        << ',' << names[truth] << ',' << names[pred] << ',' << (truth == pred) << ','
+        << csvField(e.where) << '\n';
+    }
+  writeFileAtomically(path, f.str());
 }
 }  // namespace
 

@@ -1,9 +1,13 @@
 #include "common.hpp"
 
+#include "microfer/file_io.hpp"
+
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <iterator>
 
 #include <cmath>
@@ -92,13 +96,7 @@ double rssMiB() {
 
 void writeJson(const std::string& path, const nlohmann::json& json) {
   if (path.empty()) return;
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp);
-    out << json.dump(2) << "\n";
-    if (!out) throw std::runtime_error("cannot write '" + tmp + "'");
-  }
-  std::filesystem::rename(tmp, path);
+  writeFileAtomically(path, json.dump(2) + "\n");
 }
 
 TempDir::TempDir(const std::string& tag) {
@@ -161,6 +159,55 @@ Dataset loadSources(const std::vector<std::string>& specs, const FolderOptions& 
                                [&](const Sample& s) { return s.source == int(i); }));
   }
   return all;
+}
+
+namespace {
+double nowSeconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+std::string clock(double seconds) {
+  const long s = std::lround(std::max(0.0, seconds));
+  char buf[32];
+  if (s >= 3600)
+    std::snprintf(buf, sizeof buf, "%ld:%02ld:%02ld", s / 3600, s / 60 % 60, s % 60);
+  else
+    std::snprintf(buf, sizeof buf, "%ld:%02ld", s / 60, s % 60);
+  return buf;
+}
+}  // namespace
+
+Progress::Progress(std::string what, size_t total, bool enabled)
+    : what_(std::move(what)),
+      total_(total),
+      enabled_(enabled && total > 1 && ::isatty(STDERR_FILENO) == 1),
+      startSeconds_(nowSeconds()) {}
+
+Progress::~Progress() {
+  clearLine();
+}
+
+void Progress::update(size_t done) {
+  if (!enabled_) return;
+  const double now = nowSeconds();
+  if (done < total_ && now - lastDrawSeconds_ < 0.25) return;
+  lastDrawSeconds_ = now;
+  const double elapsed = now - startSeconds_;
+  const double rate = elapsed > 0 ? done / elapsed : 0;
+  std::string eta = "--:--";
+  if (rate > 0) eta = clock((total_ - std::min(done, total_)) / rate);
+  std::fprintf(stderr, "\r\033[K%s %zu/%zu  %.1f/s  ETA %s", what_.c_str(), done, total_, rate,
+               eta.c_str());
+  std::fflush(stderr);
+  shown_ = true;
+}
+
+void Progress::clearLine() {
+  if (!shown_) return;
+  std::fputs("\r\033[K", stderr);
+  std::fflush(stderr);
+  shown_ = false;
+  lastDrawSeconds_ = -1;
 }
 
 }  // namespace microfer::cli

@@ -62,6 +62,28 @@ struct TempDir {
   TempDir& operator=(const TempDir&) = delete;
 };
 
+/// "i/N, rate, ETA" on one line of stderr, redrawn at most 4 times a second, while a long
+/// run goes on; only when stderr is a terminal (never in a pipe, a log file or a test) and not
+/// with --quiet. The line is cleared when the object goes, so results printed after it (or
+/// between, through clearLine()) are never mixed with it.
+class Progress {
+ public:
+  Progress(std::string what, size_t total, bool enabled = true);
+  ~Progress();
+  Progress(const Progress&) = delete;
+  Progress& operator=(const Progress&) = delete;
+  /// `done` of the total are finished.
+  void update(size_t done);
+  /// Erases the progress line (before printing something to the terminal).
+  void clearLine();
+
+ private:
+  std::string what_;
+  size_t total_;
+  bool enabled_, shown_ = false;
+  double startSeconds_, lastDrawSeconds_ = -1;
+};
+
 /// The training of one cross-validation fold (cv, loso) from --width --epochs (30) --batch (32)
 /// --lr (0.01, or 0.003 with --init) --seed (1) --init. With --init, the architecture is the init
 /// model's, and its classifier layer is replaced when its classes differ from `classNames`.

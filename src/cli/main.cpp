@@ -53,8 +53,10 @@ int main(int argc, char** argv) {
   }
   const std::string cmd = args[0];
   args.erase(args.begin());
-  for (const auto& a : args)
-    if (a == "--verbose" || a == "-v") spdlog::set_level(spdlog::level::debug);
+  bool verbose = false;
+  for (const auto& a : args) verbose = verbose || a == "--verbose" || a == "-v";
+  if (verbose) spdlog::set_level(spdlog::level::debug);
+  microfer::setLibraryLogging(verbose);
   try {
     return microfer::cli::runCommand(cmd, args);
   } catch (const microfer::cli::UsageError& e) {

@@ -15,6 +15,7 @@
 #include <tuple>
 
 #include "microfer/checksum.hpp"
+#include "microfer/file_io.hpp"
 #include "microfer/tensor_codec.hpp"
 
 namespace microfer {
@@ -89,17 +90,7 @@ void writeChecked(const std::string& path, const char (&magic)[9], const std::st
   std::string out(magic, 8);
   out += body;
   put<uint64_t>(out, fnv1a64(body.data(), body.size()));
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    f.write(out.data(), std::streamsize(out.size()));
-    f.flush();
-    if (!f) {
-      std::remove(tmp.c_str());
-      throw std::runtime_error("'" + path + "': write failed (disk full?)");
-    }
-  }
-  fs::rename(tmp, path);
+  writeFileAtomically(path, out);
 }
 
 const char kPackMagic[9] = "MFCROPS1";

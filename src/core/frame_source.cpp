@@ -95,6 +95,7 @@ void FrameSource::run() {
   const auto period = std::chrono::duration<double>(fps_ > 0 ? 1.0 / fps_ : 1.0 / 30);
   auto due = Clock::now();
   long long index = 0;
+  Clock::time_point first;
   int failures = 0;
   while (!stopRequested_) {
     cv::Mat image;
@@ -123,7 +124,12 @@ void FrameSource::run() {
       due += std::chrono::duration_cast<Clock::duration>(period);
       std::this_thread::sleep_until(due);
     }
-    Frame f{std::move(image), index++, Clock::now()};
+    const auto now = Clock::now();
+    if (index == 0) first = now;
+    const double timestampMs =
+        provider_->isFile() ? index * 1000.0 / (fps_ > 0 ? fps_ : 25.0)
+                            : std::chrono::duration<double, std::milli>(now - first).count();
+    Frame f{std::move(image), index++, now, timestampMs};
     ++captured_;
     std::unique_lock<std::mutex> lock(mutex_);
     if (options_.dropOldest) {

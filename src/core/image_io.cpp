@@ -30,6 +30,11 @@ uint32_t le16(const unsigned char* p) {
 }
 }  // namespace
 
+// OpenCV 4.6 (Debian 12) has no GIF decoder.
+const char* const kGifUnsupported =
+    "GIF is not supported (MicroFER reads JPEG, PNG, BMP, TIFF, WebP and PBM/PGM/PPM): "
+    "convert it first, e.g. ffmpeg -i in.gif -frames:v 1 out.png";
+
 bool hasImageExtension(const std::string& path) {
   static const std::set<std::string> exts = {".jpg",  ".jpeg", ".png", ".bmp", ".tif",
                                              ".tiff", ".webp", ".pgm", ".ppm", ".pbm"};
@@ -184,6 +189,8 @@ cv::Mat decodeImage(const std::vector<unsigned char>& bytes, const std::string& 
   // here first; a format whose header is not read here (JPEG 2000, OpenEXR, ...) is not given
   // to OpenCV at all.
   const Header header = readHeader(bytes);
+  if (bytes.size() >= 4 && std::memcmp(bytes.data(), "GIF8", 4) == 0)
+    throw InputError(what + kGifUnsupported);
   if (!header.known)
     throw InputError(what +
                      "not an image file (MicroFER reads JPEG, PNG, BMP, TIFF, WebP and "
@@ -259,6 +266,8 @@ ExpandedInputs expandInputs(const std::vector<std::string>& paths) {
       const std::string path = entry.path().string();
       if (hasImageExtension(path) || hasVideoExtension(path))
         found.push_back(path);
+      else if (lowerExt(path) == ".gif")
+        out.skipped.emplace_back(path, kGifUnsupported);
       else
         out.skipped.emplace_back(path, "not an image or video file");
     }

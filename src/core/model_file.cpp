@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "microfer/tensor_codec.hpp"
+#include "microfer/file_io.hpp"
 
 namespace microfer {
 namespace fs = std::filesystem;
@@ -227,20 +228,11 @@ void saveModel(const std::string& path, MicroAttentionResNet& model, const Model
   h = fnv1a64(payload.data(), payload.size(), h);
   putLe<uint64_t>(out, h);
 
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) throw ModelFileError("model file '" + path + "': cannot write '" + tmp + "'");
-    f.write(out.data(), static_cast<std::streamsize>(out.size()));
-    f.flush();
-    if (!f) {
-      std::remove(tmp.c_str());
-      throw ModelFileError("model file '" + path + "': write failed (disk full?)");
-    }
+  try {
+    writeFileAtomically(path, out);
+  } catch (const std::runtime_error& e) {
+    throw ModelFileError(std::string("model file: ") + e.what());
   }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) throw ModelFileError("model file '" + path + "': cannot rename: " + ec.message());
 }
 
 ModelInfo readModelInfo(const std::string& path) {

@@ -1,5 +1,7 @@
 #include "microfer/photo_crops.hpp"
 
+#include "microfer/file_io.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -158,12 +160,7 @@ PhotoCropReport cropPhotoFolder(const std::string& photoRoot, const std::string&
     s << wanted;
   }
   // crops.csv last: its presence marks a complete cache.
-  const fs::path tmp = list.string() + ".tmp";
-  {
-    std::ofstream f(tmp);
-    f << rows.str();
-  }
-  fs::rename(tmp, list);
+  writeFileAtomically(list.string(), rows.str());
   return rep;
 }
 

@@ -1,5 +1,7 @@
 #include "microfer/plot.hpp"
 
+#include "microfer/file_io.hpp"
+
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
@@ -94,27 +96,11 @@ cv::Mat plotConfusion(const ConfusionMatrix& cm, const std::vector<std::string>&
 }
 
 void writeImageAtomically(const std::string& path, const cv::Mat& image) {
-  namespace fs = std::filesystem;
-  const fs::path p(path);
-  const fs::path tmp = p.parent_path() / (".tmp-" + p.filename().string());
+  const std::filesystem::path p(path);
   std::vector<uchar> bytes;
   if (!cv::imencode(p.extension().string().empty() ? ".png" : p.extension().string(), image, bytes))
     throw std::runtime_error("cannot encode image for '" + path + "'");
-  FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (!f) throw std::runtime_error("cannot write '" + tmp.string() + "'");
-  errno = 0;
-  const bool ok = std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size();
-  int err = errno;
-  const bool closed = std::fclose(f) == 0;  // the last buffered bytes are written here
-  if (!err) err = errno;
-  if (!ok || !closed) {
-    std::remove(tmp.c_str());
-    throw std::runtime_error("cannot write '" + path +
-                             "': " + (err ? std::strerror(err) : "write failed") + " (disk full?)");
-  }
-  std::error_code ec;
-  fs::rename(tmp, p, ec);
-  if (ec) throw std::runtime_error("cannot rename to '" + path + "': " + ec.message());
+  writeFileAtomically(path, std::string(bytes.begin(), bytes.end()));
 }
 
 cv::Mat plotTrainingCurves(const std::string& title, std::vector<double> trainAccuracy,

@@ -7,11 +7,16 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
+#include <fstream>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <stdexcept>
 
+#include "microfer/checksum.hpp"
+#include "microfer/file_io.hpp"
+#include "microfer/pipeline.hpp"
 #include "microfer/plot.hpp"
 
 namespace microfer {
@@ -76,15 +81,26 @@ bool videoReadsBack(const std::string& path, long long frames) {
     return false;
   }
 }
+
+std::string isoTimeUtc() {
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return buf;
+}
 }  // namespace
 
 std::string ResultsWriter::csvHeader() {
-  std::string h = "source,frame,face,x,y,width,height,detector_score,label,confidence";
+  std::string h =
+      "source,frame,timestamp_ms,face,x,y,width,height,detector_score,label,confidence";
   for (const auto& n : emotionNames()) h += ",p_" + n;
   return h + ",track,uncertain";
 }
 
-ResultsWriter::ResultsWriter(const std::string& outDir, bool writeCsvHeader) : outDir_(outDir) {
+ResultsWriter::ResultsWriter(const std::string& outDir, bool writeCsvHeader)
+    : outDir_(outDir), startedAt_(isoTimeUtc()) {
   std::error_code ec;
   fs::create_directories(outDir, ec);
   if (ec || !fs::is_directory(outDir))
@@ -129,47 +145,131 @@ std::string ResultsWriter::jsonlPath() const {
   return (fs::path(outDir_) / "results.jsonl").string();
 }
 
-void ResultsWriter::append(const FrameResult& r) {
+namespace {
+double rounded(double v, double scale) {
+  return std::round(v * scale) / scale;
+}
+
+nlohmann::ordered_json frameJson(const FrameResult& r) {
   const auto& names = emotionNames();
-  std::ostringstream rows;
-  nlohmann::json faces = nlohmann::json::array();
+  nlohmann::ordered_json faces = nlohmann::ordered_json::array();
   for (size_t i = 0; i < r.faces.size(); ++i) {
     const auto& f = r.faces[i];
     const auto& b = f.detection.box;
     const auto& p = f.prediction;
-    rows << csvField(r.source) << ',' << r.frameIndex << ',' << i << ',' << fmt(b.x, 1) << ','
-         << fmt(b.y, 1) << ',' << fmt(b.width, 1) << ',' << fmt(b.height, 1) << ','
-         << fmt(f.detection.score, 4) << ',' << (p.label >= 0 ? names[p.label] : "") << ','
-         << fmt(p.confidence, 4);
-    for (float v : p.probs) rows << ',' << fmt(v, 4);
-    rows << ',' << f.trackId << ',' << (p.uncertain ? 1 : 0) << '\n';
-    nlohmann::json probs;
-    for (int c = 0; c < kNumEmotions; ++c) probs[names[c]] = std::round(p.probs[c] * 1e4) / 1e4;
-    nlohmann::json face = {{"face", i},
-                           {"box", {b.x, b.y, b.width, b.height}},
-                           {"score", f.detection.score},
+    nlohmann::ordered_json face = {{"face", i},
+                           {"x", rounded(b.x, 10)},
+                           {"y", rounded(b.y, 10)},
+                           {"width", rounded(b.width, 10)},
+                           {"height", rounded(b.height, 10)},
+                           {"detector_score", rounded(f.detection.score, 1e4)},
                            {"label", p.label >= 0 ? names[p.label] : ""},
-                           {"confidence", std::round(p.confidence * 1e4) / 1e4},
-                           {"uncertain", p.uncertain},
-                           {"probs", probs},
-                           {"aligned_on_eyes", f.aligned.fromLandmarks}};
+                           {"confidence", rounded(p.confidence, 1e4)}};
+    for (int c = 0; c < kNumEmotions; ++c) face["p_" + names[c]] = rounded(p.probs[c], 1e4);
+    face["track"] = f.trackId;
+    face["uncertain"] = p.uncertain;
+    face["aligned_on_eyes"] = f.aligned.fromLandmarks;
     if (f.detection.landmarks) {
-      nlohmann::json lm = nlohmann::json::array();
-      for (const auto& pt : *f.detection.landmarks) lm.push_back({pt.x, pt.y});
+      nlohmann::ordered_json lm = nlohmann::ordered_json::array();
+      for (const auto& pt : *f.detection.landmarks) lm.push_back({rounded(pt.x, 10), rounded(pt.y, 10)});
       face["landmarks"] = lm;
       face["measured_landmarks"] = f.detection.measuredLandmarks;  // the rest are estimates
     }
-    if (f.trackId >= 0) face["track"] = f.trackId;
     faces.push_back(face);
   }
-  const nlohmann::json frame = {
-      {"source", r.source},
-      {"frame", r.frameIndex},
-      {"width", r.imageSize.width},
-      {"height", r.imageSize.height},
-      {"faces", faces},
-      {"timing_ms", {{"detect", r.detectMs}, {"align", r.alignMs}, {"classify", r.classifyMs}}}};
-  appendRecords(rows.str(), frame.dump() + '\n');
+  return {{"source", r.source},
+          {"frame", r.frameIndex},
+          {"timestamp_ms",
+           r.timestampMs >= 0 ? nlohmann::ordered_json(rounded(r.timestampMs, 10))
+                              : nlohmann::ordered_json()},
+          {"image_width", r.imageSize.width},
+          {"image_height", r.imageSize.height},
+          {"faces", faces},
+          {"timing_ms", {{"detect", r.detectMs}, {"align", r.alignMs}, {"classify", r.classifyMs}}}};
+}
+
+}  // namespace
+
+std::string ResultsWriter::jsonRecord(const FrameResult& r) {
+  return frameJson(r).dump();
+}
+
+// One name per field in both files: the CSV has a column, the JSONL face object a key, of the
+// same name and meaning (README "Outputs"). JSONL adds what a row cannot hold.
+void ResultsWriter::append(const FrameResult& r) {
+  const auto& names = emotionNames();
+  std::ostringstream rows;
+  for (size_t i = 0; i < r.faces.size(); ++i) {
+    const auto& f = r.faces[i];
+    const auto& b = f.detection.box;
+    const auto& p = f.prediction;
+    rows << csvField(r.source) << ',' << r.frameIndex << ','
+         << (r.timestampMs >= 0 ? fmt(r.timestampMs, 1) : "") << ',' << i << ','
+         << fmt(b.x, 1) << ',' << fmt(b.y, 1) << ',' << fmt(b.width, 1) << ','
+         << fmt(b.height, 1) << ',' << fmt(f.detection.score, 4) << ','
+         << (p.label >= 0 ? names[p.label] : "") << ',' << fmt(p.confidence, 4);
+    for (float v : p.probs) rows << ',' << fmt(v, 4);
+    rows << ',' << f.trackId << ',' << (p.uncertain ? 1 : 0) << '\n';
+  }
+  appendRecords(rows.str(), jsonRecord(r) + '\n');
+}
+
+void ResultsWriter::finishRun(const RunInfo& run) {
+  const fs::path path = fs::path(outDir_) / "run.json";
+  nlohmann::ordered_json doc = {{"runs", nlohmann::ordered_json::array()}};
+  std::error_code ec;
+  if (fs::exists(path, ec)) {
+    std::ifstream in(path);
+    nlohmann::ordered_json old =
+        nlohmann::ordered_json::parse(in, nullptr, /*allow_exceptions=*/false);
+    if (old.is_object() && old.contains("runs") && old["runs"].is_array()) {
+      doc = std::move(old);
+    } else {
+      fs::rename(path, fs::path(outDir_) / "run.json.bad", ec);
+      spdlog::warn("'{}' could not be read; kept as run.json.bad, a new one is started",
+                   path.string());
+    }
+  }
+  doc["runs"].push_back(
+      {{"program", run.program},
+       {"started", startedAt_},
+       {"finished", isoTimeUtc()},
+       {"model", {{"path", run.modelPath}, {"name", run.modelName}, {"fnv1a64", run.modelChecksum}}},
+       {"detector", run.detector},
+       {"tta", run.tta},
+       {"min_face", run.minFace},
+       {"mtcnn_thresholds", {rounded(run.mtcnnThresholds[0], 1e4), rounded(run.mtcnnThresholds[1], 1e4),
+         rounded(run.mtcnnThresholds[2], 1e4)}},
+       {"detect_every", run.detectEvery},
+       {"max_faces", run.maxFaces},
+       {"uncertain_below", rounded(run.uncertainBelow, 1e4)},
+       {"inputs", run.inputs},
+       {"images", run.images},
+       {"frames", run.frames},
+       {"faces", run.faces},
+       {"failures", run.failures}});
+  writeFileAtomically(path.string(), doc.dump(2) + "\n");
+}
+
+RunInfo describeRun(Pipeline& pipeline, const std::string& program) {
+  RunInfo run;
+  run.program = program;
+  const ExpressionClassifier& c = pipeline.classifier();
+  run.modelPath = fs::absolute(c.modelPath()).string();
+  run.modelName = c.modelName();
+  char sum[17];
+  std::snprintf(sum, sizeof sum, "%016llx",
+                static_cast<unsigned long long>(fnv1a64File(c.modelPath())));
+  run.modelChecksum = sum;
+  run.detector = toString(pipeline.detector().kind());
+  run.tta = toString(c.tta().mode);
+  const PipelineConfig& cfg = pipeline.config();
+  run.minFace = cfg.detector.minFaceSize;
+  for (int i = 0; i < 3; ++i) run.mtcnnThresholds[i] = cfg.detector.mtcnnThresholds[i];
+  run.detectEvery = cfg.detectEvery;
+  run.maxFaces = cfg.maxFaces;
+  run.uncertainBelow = c.uncertainBelow();
+  return run;
 }
 
 void ResultsWriter::appendRecords(const std::string& csvRows, const std::string& jsonLines) {

@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <opencv2/core/utils/logger.hpp>
+
 #include <cstdio>
 #include <cstdlib>
 
@@ -25,6 +27,13 @@ void restartWithPassiveOpenMpWait(char** argv) {
   execv("/proc/self/exe", argv);
   // Only reached when exec failed (no /proc, say): carry on as we are. The variable stays
   // set, which is harmless: libgomp has already read its settings.
+}
+
+void setLibraryLogging(bool verbose) {
+  cv::utils::logging::setLogLevel(verbose ? cv::utils::logging::LOG_LEVEL_INFO
+                                          : cv::utils::logging::LOG_LEVEL_SILENT);
+  // OpenCV's FFmpeg backend reads this when it first loads; a value the user set is kept.
+  setenv("OPENCV_FFMPEG_LOGLEVEL", verbose ? "32" : "-8", 0);  // AV_LOG_INFO / AV_LOG_QUIET
 }
 
 }  // namespace microfer

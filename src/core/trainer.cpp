@@ -1,5 +1,7 @@
 #include "microfer/trainer.hpp"
 
+#include "microfer/file_io.hpp"
+
 #include <malloc.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -57,15 +59,12 @@ std::string fmtTime(double s) {
 }
 
 void writeMetricsCsv(const std::string& path, const std::vector<EpochMetrics>& h) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream f(tmp);
-    f << "epoch,train_loss,train_accuracy,val_loss,val_accuracy,lr,seconds,images_per_second\n";
-    for (const auto& m : h)
-      f << m.epoch << ',' << m.trainLoss << ',' << m.trainAccuracy << ',' << m.valLoss << ','
-        << m.valAccuracy << ',' << m.lr << ',' << m.seconds << ',' << m.imagesPerSecond << '\n';
-  }
-  fs::rename(tmp, path);
+  std::ostringstream f;
+  f << "epoch,train_loss,train_accuracy,val_loss,val_accuracy,lr,seconds,images_per_second\n";
+  for (const auto& m : h)
+    f << m.epoch << ',' << m.trainLoss << ',' << m.trainAccuracy << ',' << m.valLoss << ','
+      << m.valAccuracy << ',' << m.lr << ',' << m.seconds << ',' << m.imagesPerSecond << '\n';
+  writeFileAtomically(path, f.str());
 }
 
 nlohmann::json toJson(const EpochMetrics& m) {

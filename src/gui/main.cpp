@@ -80,15 +80,20 @@ int main(int argc, char** argv) {
   const QCommandLineOption threadsOpt(QStringLiteral("threads"),
                                       QStringLiteral("Inference threads (0 = all cores)."),
                                       QStringLiteral("N"), QStringLiteral("0"));
+  const QCommandLineOption verboseOpt(
+      QStringLiteral("verbose"),
+      QStringLiteral("Detailed log on stderr, OpenCV's and FFmpeg's included."));
   parser.addOptions(
       {openOpt, shotOpt, resultsOpt, modelOpt, detectorOpt, ttaOpt, minFaceOpt, attentionOpt,
-       threadsOpt});
+       threadsOpt, verboseOpt});
   parser.addPositionalArgument(
       QStringLiteral("paths"),
       QStringLiteral("Images, videos or folders to open (as from a file manager: "
                      "\"Open with MicroFER\"); several images or folders are batch-labelled."),
       QStringLiteral("[PATH...]"));
   parser.process(app);
+  if (parser.isSet(verboseOpt)) spdlog::set_level(spdlog::level::debug);
+  microfer::setLibraryLogging(parser.isSet(verboseOpt));
 
   // Overrides apply to this run only; the saved settings stay as the user left them.
   microfer::gui::AppSettings settings;

@@ -119,6 +119,7 @@ void MainWindow::init(const AppSettings& settings) {
   setAcceptDrops(true);
   m_ui->splitter->setStretchFactor(0, 3);
   m_ui->splitter->setStretchFactor(1, 1);
+  restoreWindowState();
   m_ui->imageView->setPlaceholderText(
       tr("Drop an image, a folder or a video here\n\nor use File > Open Image… (Ctrl+O)"));
 
@@ -383,6 +384,10 @@ void MainWindow::showSettings() {
 }
 
 void MainWindow::showAbout() {
+  QMessageBox::about(this, tr("About MicroFER"), aboutText());
+}
+
+QString MainWindow::aboutText() const {
   // The file in use; before the pipeline is ready, the one the settings ask for.
   QString modelPath = m_modelFile;
   if (modelPath.isEmpty())
@@ -402,17 +407,20 @@ void MainWindow::showAbout() {
                           : tr("not the default model: its figures are in its stored notes "
                                "(<tt>microfer-cli info --model FILE</tt>) and in the model "
                                "card");
-  QMessageBox::about(
-      this, tr("About MicroFER"),
-      tr("<h3>MicroFER %1</h3>"
+  return tr("<h3>MicroFER %1</h3>"
          "<p>Facial-expression recognition with a micro-attention network.</p>"
          "<p><b>Model:</b> %2<br><b>File:</b> %3</p>%4"
-         "<p>Qt %5</p>")
+         "<p>Qt %5</p>"
+         "<p><b>Licences of what ships:</b> MicroFER and its trained models: MIT; MTCNN "
+         "weights (Zhang et al. 2016): MIT; Qt: LGPL-3.0; OpenCV: Apache-2.0; LibTorch: "
+         "BSD-3-Clause; spdlog: MIT; nlohmann/json: MIT. Their texts: LICENSE and "
+         "models/mtcnn/LICENSE in MicroFER, /usr/share/doc/&lt;package&gt;/copyright for "
+         "each library.</p>")
           .arg(QStringLiteral(MICROFER_VERSION), model,
                modelPath.isEmpty() ? tr("none installed") : modelPath.toHtmlEscaped(),
                accuracy.isEmpty() ? QString()
                                   : QStringLiteral("<p><b>Model card:</b><br>%1</p>").arg(accuracy),
-               QString::fromLatin1(qVersion())));
+               QString::fromLatin1(qVersion()));
 }
 
 void MainWindow::display(const FrameView& view) {
@@ -673,7 +681,24 @@ void MainWindow::dropEvent(QDropEvent* event) {
 void MainWindow::closeEvent(QCloseEvent* event) {
   m_worker->requestCancel();
   if (m_streaming) stopStream();
+  saveWindowState();
   event->accept();
+}
+
+// Window geometry, tool bar / dock state and the image | face-panel split, kept between runs
+// (QSettings "window/..."; apart from the settings the dialog edits).
+void MainWindow::restoreWindowState() {
+  QSettings store;
+  restoreGeometry(store.value(QStringLiteral("window/geometry")).toByteArray());
+  restoreState(store.value(QStringLiteral("window/state")).toByteArray());
+  m_ui->splitter->restoreState(store.value(QStringLiteral("window/splitter")).toByteArray());
+}
+
+void MainWindow::saveWindowState() const {
+  QSettings store;
+  store.setValue(QStringLiteral("window/geometry"), saveGeometry());
+  store.setValue(QStringLiteral("window/state"), saveState());
+  store.setValue(QStringLiteral("window/splitter"), m_ui->splitter->saveState());
 }
 
 }  // namespace microfer::gui

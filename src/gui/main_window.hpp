@@ -75,6 +75,9 @@ class MainWindow : public QMainWindow {
   /// images and folders are batch-labelled together (a video among several opens alone).
   void openPaths(const QStringList& paths);
 
+  /// The About box's text (HTML): version, model and its figures, licences of what ships.
+  QString aboutText() const;
+
  Q_SIGNALS:
   /// A still image's result is on screen (panel and view updated).
   void resultShown();
@@ -86,10 +89,15 @@ class MainWindow : public QMainWindow {
   /// `setup` errors mean the model or detector could not be loaded.
   void errorShown(const QString& message, bool setup);
 
+
  protected:
   void dragEnterEvent(QDragEnterEvent* event) override;
   void dropEvent(QDropEvent* event) override;
   void closeEvent(QCloseEvent* event) override;
+
+ private:
+  void restoreWindowState();
+  void saveWindowState() const;
 
  private Q_SLOTS:
   void chooseImage();

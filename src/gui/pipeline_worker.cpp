@@ -1,5 +1,7 @@
 #include "pipeline_worker.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <QDateTime>
 #include <QDir>
 #include <QElapsedTimer>
@@ -172,6 +174,7 @@ void PipelineWorker::processImage(const QString& path) {
       ResultsWriter& writer = imageWriter();
       writer.append(result);
       view.labelledImagePath = fromStd(writer.writeLabelledImage(toStd(path), annotated));
+      recordRun(writer, {toStd(path)}, 1, 0, static_cast<long long>(result.faces.size()), 0);
     } catch (const std::exception& e) {
       view.warning = tr("results not written: %1").arg(fromStd(e.what()));
     }
@@ -257,9 +260,28 @@ void PipelineWorker::processBatch(const QStringList& paths) {
       summary.failures.push_back({path, fromStd(e.what())});
     }
   }
+  recordRun(*writer, inputs, summary.images, 0, summary.faces,
+            static_cast<long long>(summary.failures.size()));
   if (!summary.cancelled) Q_EMIT batchProgressed(summary.total, summary.total, QString());
   summary.seconds = clock.elapsed() / 1000.0;
   Q_EMIT batchFinished(summary);
+}
+
+void PipelineWorker::recordRun(ResultsWriter& writer, const std::vector<std::string>& inputs,
+                               long long images, long long frames, long long faces,
+                               long long failures) {
+  if (!m_pipeline) return;
+  try {
+    RunInfo run = describeRun(*m_pipeline, std::string("microfer ") + MICROFER_VERSION);
+    run.inputs = inputs;
+    run.images = images;
+    run.frames = frames;
+    run.faces = faces;
+    run.failures = failures;
+    writer.finishRun(run);
+  } catch (const std::exception& e) {
+    spdlog::error("run.json not written: {}", e.what());
+  }
 }
 
 QString PipelineWorker::newRunFolder(const QString& stem) const {
@@ -318,6 +340,7 @@ void PipelineWorker::startSource(std::unique_ptr<FrameProvider> provider, bool l
   m_streamName = live ? name : QFileInfo(name).absoluteFilePath();
   m_videoPath.clear();
   m_streamFrames = 0;
+  m_streamFaces = 0;
   m_paused = false;
   m_tracker.reset();
   if (m_pipeline) m_pipeline->resetStream();
@@ -342,6 +365,7 @@ void PipelineWorker::pullFrame() {
   try {
     const auto start = std::chrono::steady_clock::now();
     FrameResult result = m_pipeline->processStream(frame.image, toStd(m_streamName), frame.index);
+    result.timestampMs = frame.timestampMs;
     if (m_settings.smoothing) m_tracker.update(result);
     cv::Mat annotated = frame.image.clone();
     annotate(annotated, result, annotateOptions());
@@ -369,6 +393,7 @@ void PipelineWorker::pullFrame() {
     m_lastImage.release();  // a stream frame is not re-drawn on an attention toggle
     m_lastSource = m_streamName;
     ++m_streamFrames;
+    m_streamFaces += static_cast<qint64>(result.faces.size());
     if (m_framesInFlight.load() < 2) {
       m_framesInFlight.fetch_add(1);
       Q_EMIT frameProcessed(makeView(result, annotated, ms));
@@ -393,6 +418,9 @@ void PipelineWorker::finishStream(const QString& error) {
   } catch (const std::exception& e) {
     if (end.error.isEmpty()) end.error = fromStd(e.what());
   }
+  if (m_streamWriter)
+    recordRun(*m_streamWriter, {toStd(m_streamName)}, 0, m_streamFrames, m_streamFaces,
+              error.isEmpty() ? 0 : 1);
   end.videoPath = m_videoPath;
   m_streamWriter.reset();
   m_source.reset();

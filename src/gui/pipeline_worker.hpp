@@ -94,6 +94,10 @@ class PipelineWorker : public QObject {
   void pullFrame();
   void finishStream(const QString& error);
   QString newRunFolder(const QString& stem) const;
+  /// Adds this run (the pipeline's settings, `inputs` and the counts) to the folder's
+  /// run.json, as microfer-cli label does; a failure is logged, the results stay.
+  void recordRun(ResultsWriter& writer, const std::vector<std::string>& inputs, long long images,
+                 long long frames, long long faces, long long failures);
 
   AppSettings m_settings;
   std::unique_ptr<Pipeline> m_pipeline;
@@ -109,6 +113,7 @@ class PipelineWorker : public QObject {
   QString m_streamOutDir;
   QString m_videoPath;
   qint64 m_streamFrames = 0;
+  qint64 m_streamFaces = 0;
   bool m_paused = false;
 
   // The last labelled picture, for snapshots and for re-drawing a still image.

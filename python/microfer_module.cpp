@@ -1,0 +1,350 @@
+// The `microfer` Python module: the MicroFER pipeline (detect -> align -> classify) for
+// Python programs. microfer.label(image) returns one dict per face; microfer.Labeller keeps
+// one pipeline loaded for many images. Built by python/CMakeLists.txt with pybind11.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+
+#include <climits>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <opencv2/imgproc.hpp>
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+#include "microfer/face_detector.hpp"
+#include "microfer/image_io.hpp"
+#include "microfer/model_file.hpp"
+#include "microfer/pipeline.hpp"
+#include "microfer/types.hpp"
+
+#ifndef MICROFER_VERSION
+#define MICROFER_VERSION "unknown"
+#endif
+
+namespace py = pybind11;
+namespace fs = std::filesystem;
+
+namespace {
+
+/// A file that does not exist (an image or the model): raised as FileNotFoundError with the
+/// core's own message, which names the file.
+struct FileMissing : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+bool missing(const std::string& path) {
+  std::error_code ec;
+  return path.empty() || !fs::exists(path, ec);
+}
+
+/// os.fsencode(obj): str, bytes and os.PathLike paths as the bytes the OS sees.
+std::string pathBytes(const py::handle& obj) {
+  std::string path = py::module_::import("os").attr("fsencode")(obj).cast<std::string>();
+  if (path.find('\0') != std::string::npos) throw py::value_error("embedded null byte in path");
+  return path;
+}
+
+/// Without numpy loaded no argument can be an array (and paths work without numpy installed).
+bool numpyLoaded() {
+  return py::module_::import("sys").attr("modules").contains("numpy");
+}
+
+bool isPath(const py::handle& obj) {
+  return py::isinstance<py::str>(obj) || py::isinstance<py::bytes>(obj) ||
+         py::isinstance(obj, py::module_::import("os").attr("PathLike"));
+}
+
+/// The detector / TTA / model / threshold choices, mapped as the CLI maps its options
+/// (the core's resolveDetectorChoice and parseTtaMode).
+microfer::PipelineConfig makeConfig(const std::string& detector, const std::string& tta,
+                                    const py::object& model, const py::object& minConfidence) {
+  microfer::PipelineConfig cfg;
+  try {
+    cfg.detector.kind = microfer::resolveDetectorChoice(detector);
+    cfg.classifier.tta.mode = microfer::parseTtaMode(microfer::asciiLower(tta));
+  } catch (const std::invalid_argument& e) {
+    throw py::value_error(e.what());
+  }
+  if (!model.is_none()) {
+    if (!isPath(model)) throw py::type_error("model must be a path (str or os.PathLike) or None");
+    cfg.classifier.modelPath = pathBytes(model);
+    if (cfg.classifier.modelPath.empty()) throw py::value_error("model is an empty path");
+  }
+  if (!minConfidence.is_none()) {
+    const double p = py::float_(minConfidence);  // TypeError for what is not a number
+    if (!(p >= 0 && p <= 1)) throw py::value_error("min_confidence must lie between 0 and 1");
+    cfg.classifier.minConfidence = static_cast<float>(p);
+  }
+  return cfg;
+}
+
+/// An image argument, taken apart while the GIL is held: a path, or a C-contiguous uint8
+/// array (kept referenced) that is read without the GIL.
+struct ImageInput {
+  std::string path;
+  py::object array;  // not py::array: its default constructor would import numpy
+  const void* pixels = nullptr;
+  int rows = 0, cols = 0, channels = 0;
+
+  explicit ImageInput(const py::object& image) {
+    if (isPath(image)) {
+      path = pathBytes(image);
+      if (path.empty()) throw py::value_error("image is an empty path");
+    } else if (numpyLoaded() && py::isinstance<py::array>(image)) {
+      fromArray(py::reinterpret_borrow<py::array>(image));
+    } else {
+      throw py::type_error(
+          "image must be a path (str or os.PathLike) or a numpy uint8 array, not " +
+          py::str(py::type::handle_of(image).attr("__name__")).cast<std::string>());
+    }
+  }
+
+  /// Runs without the GIL: reads the file, or copies the array into an 8-bit BGR image
+  /// (gray and BGRA converted as the file reader converts them).
+  cv::Mat toBgr() const {
+    if (!path.empty()) {
+      try {
+        return microfer::readImage(path);
+      } catch (const microfer::InputError& e) {
+        if (missing(path)) throw FileMissing(e.what());
+        throw;
+      }
+    }
+    const cv::Mat view(rows, cols, CV_8UC(channels), const_cast<void*>(pixels));
+    cv::Mat bgr;
+    if (channels == 1)
+      cv::cvtColor(view, bgr, cv::COLOR_GRAY2BGR);
+    else if (channels == 4)
+      cv::cvtColor(view, bgr, cv::COLOR_BGRA2BGR);
+    else
+      bgr = view.clone();
+    return bgr;
+  }
+
+  std::string source() const { return path.empty() ? "<array>" : path; }
+
+ private:
+  void fromArray(const py::array& a) {
+    std::string shape = "(";
+    for (py::ssize_t i = 0; i < a.ndim(); ++i)
+      shape += (i ? ", " : "") + std::to_string(a.shape(i));
+    shape += a.ndim() == 1 ? ",)" : ")";
+    if (!py::isinstance<py::array_t<std::uint8_t>>(a))
+      throw py::value_error("image array must have dtype uint8, not " +
+                            py::str(a.dtype()).cast<std::string>());
+    const py::ssize_t c = a.ndim() == 2 ? 1 : a.ndim() == 3 ? a.shape(2) : 0;
+    if (c != 1 && c != 3 && c != 4)
+      throw py::value_error(
+          "image array must be H x W (gray), H x W x 3 (BGR) or H x W x 4 (BGRA), not shape " +
+          shape);
+    if (a.shape(0) == 0 || a.shape(1) == 0) throw py::value_error("image array is empty: shape " + shape);
+    if (a.shape(0) > INT_MAX / 4 || a.shape(1) > INT_MAX / 4)
+      throw py::value_error("image array is too large: shape " + shape);
+    // A view (a slice, arr[..., ::-1]) is copied into C order; a C-ordered array is kept as is.
+    auto contiguous = py::array_t<std::uint8_t, py::array::c_style>::ensure(a);
+    if (!contiguous) throw py::value_error("image array cannot be read as C-ordered uint8 pixels");
+    pixels = contiguous.data();
+    array = std::move(contiguous);
+    rows = static_cast<int>(a.shape(0));
+    cols = static_cast<int>(a.shape(1));
+    channels = static_cast<int>(c);
+  }
+};
+
+py::dict faceToDict(const microfer::FaceResult& f) {
+  const auto& names = microfer::emotionNames();
+  const auto& d = f.detection;
+  const auto& p = f.prediction;
+  py::dict face;
+  face["label"] = p.label >= 0 ? py::object(py::str(names[p.label])) : py::object(py::none());
+  face["label_index"] = p.label;
+  face["confidence"] = p.confidence;
+  face["uncertain"] = p.uncertain;
+  py::dict probs;
+  for (int c = 0; c < microfer::kNumEmotions; ++c) probs[py::str(names[c])] = p.probs[c];
+  face["probabilities"] = probs;
+  face["box"] = py::make_tuple(d.box.x, d.box.y, d.box.width, d.box.height);
+  face["detector_score"] = d.score;
+  if (d.landmarks) {
+    py::list points;
+    for (const auto& pt : *d.landmarks) points.append(py::make_tuple(pt.x, pt.y));
+    face["landmarks"] = points;
+  } else {
+    face["landmarks"] = py::none();
+  }
+  // As in results.jsonl: the first measured_landmarks points were measured, the rest (Haar)
+  // are estimates from the eyes.
+  face["measured_landmarks"] = d.measuredLandmarks;
+  return face;
+}
+
+/// One loaded pipeline. Calls from several Python threads take turns (a Pipeline is not
+/// thread-safe); the GIL is released while the pipeline runs.
+class Labeller {
+ public:
+  explicit Labeller(const microfer::PipelineConfig& cfg) {
+    try {
+      pipeline_ = std::make_unique<microfer::Pipeline>(cfg);
+    } catch (const microfer::ModelFileError& e) {
+      if (missing(cfg.classifier.modelPath.empty() ? microfer::defaultModelPath()
+                                                   : cfg.classifier.modelPath))
+        throw FileMissing(e.what());
+      throw;
+    }
+  }
+
+  py::list label(const py::object& image) {
+    const ImageInput input(image);
+    microfer::FrameResult result;
+    {
+      py::gil_scoped_release nogil;
+      const cv::Mat bgr = input.toBgr();
+      std::lock_guard<std::mutex> lock(mutex_);
+      result = pipeline_->process(bgr, input.source());
+    }
+    py::list faces;
+    for (const auto& f : result.faces) faces.append(faceToDict(f));
+    return faces;
+  }
+
+  std::string detector() const { return microfer::toString(pipeline_->config().detector.kind); }
+  std::string tta() const { return microfer::toString(pipeline_->config().classifier.tta.mode); }
+  /// The model file as a str (os.fsdecode: any bytes the path holds survive).
+  py::str modelPath() const {
+    return py::module_::import("os").attr("fsdecode")(py::bytes(pipeline_->classifier().modelPath()));
+  }
+  std::string modelName() const { return pipeline_->classifier().modelName(); }
+  float uncertainBelow() const { return pipeline_->classifier().uncertainBelow(); }
+
+ private:
+  std::mutex mutex_;
+  std::unique_ptr<microfer::Pipeline> pipeline_;
+};
+
+std::unique_ptr<Labeller> loadLabeller(const microfer::PipelineConfig& cfg) {
+  py::gil_scoped_release nogil;  // loading the model and the detector takes a while
+  return std::make_unique<Labeller>(cfg);
+}
+
+std::unique_ptr<Labeller> makeLabeller(const std::string& detector, const std::string& tta,
+                                       const py::object& model, const py::object& minConfidence) {
+  return loadLabeller(makeConfig(detector, tta, model, minConfidence));
+}
+
+/// microfer.label() keeps the Labeller of its last call and reuses it while the choices stay
+/// the same, so a loop over images loads the model once. Called with the GIL held; callers
+/// keep their own reference, so another thread replacing it does no harm.
+std::shared_ptr<Labeller> cachedLabeller(const microfer::PipelineConfig& cfg) {
+  struct Cache {
+    microfer::DetectorKind detector{};
+    microfer::TtaMode tta{};
+    std::string model;
+    float minConfidence = 0;
+    std::shared_ptr<Labeller> labeller;
+  };
+  // Never freed: the pipeline is not torn down during the interpreter's exit.
+  static Cache* const cache = new Cache();
+  const bool same = cache->labeller && cache->detector == cfg.detector.kind &&
+                    cache->tta == cfg.classifier.tta.mode &&
+                    cache->model == cfg.classifier.modelPath &&
+                    cache->minConfidence == cfg.classifier.minConfidence;
+  if (!same) {
+    cache->labeller.reset();  // the old pipeline goes before the new one loads
+    std::shared_ptr<Labeller> fresh = loadLabeller(cfg);
+    cache->detector = cfg.detector.kind;
+    cache->tta = cfg.classifier.tta.mode;
+    cache->model = cfg.classifier.modelPath;
+    cache->minConfidence = cfg.classifier.minConfidence;
+    cache->labeller = std::move(fresh);
+  }
+  return cache->labeller;
+}
+
+const char* kModuleDoc = R"(MicroFER: facial-expression recognition.
+
+    import microfer
+    faces = microfer.label("photo.jpg")        # a path, or a numpy uint8 image (BGR)
+    faces[0]["label"], faces[0]["probabilities"]["happy"]
+
+    labeller = microfer.Labeller(detector="auto", tta="flip")   # loads the model once
+    for path in paths:
+        faces = labeller.label(path)
+
+Each face is a dict: label, label_index, confidence, uncertain, probabilities (class name ->
+probability, the 7 classes of microfer.EMOTIONS), box (x, y, width, height in pixels),
+detector_score, landmarks (5 (x, y) points, or None) and measured_landmarks (how many of
+them were measured; Haar estimates the last three from the eyes).
+
+LibTorch runs on OpenMP: set OMP_WAIT_POLICY=PASSIVE in the environment before Python starts
+so that its idle threads sleep instead of spinning (the microfer programs do this themselves).
+)";
+
+const char* kLabelDoc = R"(label(image) -> list of dicts, one per face (largest first).
+
+image: a path (str or os.PathLike; JPEG, PNG, BMP, TIFF, WebP, PBM/PGM/PPM, EXIF orientation
+honoured) or a numpy uint8 array: H x W gray, H x W x 3 BGR (OpenCV's order; an RGB array
+from PIL or matplotlib is rgb[..., ::-1]) or H x W x 4 BGRA.
+Raises FileNotFoundError for a missing file, RuntimeError for a file that cannot be read as
+an image, ValueError or TypeError for an unusable array or argument.)";
+
+}  // namespace
+
+PYBIND11_MODULE(microfer, m) {
+  m.doc() = kModuleDoc;
+  m.attr("__version__") = MICROFER_VERSION;
+  py::tuple emotions(microfer::kNumEmotions);
+  for (int c = 0; c < microfer::kNumEmotions; ++c) emotions[c] = microfer::emotionNames()[c];
+  m.attr("EMOTIONS") = emotions;
+
+  py::register_local_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const FileMissing& e) {
+      PyErr_SetString(PyExc_FileNotFoundError, e.what());
+    }
+  });
+
+  py::class_<Labeller>(m, "Labeller", R"(A loaded pipeline (detector, aligner, model) for many images.
+
+Labeller(detector="auto", tta="flip", model=None, min_confidence=None)
+
+detector: "auto" (MTCNN where its weights are found, else Haar), "mtcnn" or "haar".
+tta: test-time augmentation, "off", "flip" or "full".
+model: a .mfm model file; None = the shipped default model.
+min_confidence: faces whose top probability is below this are marked uncertain (their
+label is kept); None = the model's calibrated threshold, 0 = never.
+Calls from several threads are safe and take turns.)")
+      .def(py::init(&makeLabeller), py::arg("detector") = "auto", py::arg("tta") = "flip",
+           py::arg("model") = py::none(), py::arg("min_confidence") = py::none())
+      .def("label", &Labeller::label, py::arg("image"), kLabelDoc)
+      .def_property_readonly("detector", &Labeller::detector,
+                             "the detector in use: 'mtcnn' or 'haar' ('auto' resolved)")
+      .def_property_readonly("tta", &Labeller::tta)
+      .def_property_readonly("model", &Labeller::modelPath, "path of the model file")
+      .def_property_readonly("model_name", &Labeller::modelName)
+      .def_property_readonly("min_confidence", &Labeller::uncertainBelow,
+                             "the threshold in force for 'uncertain'")
+      .def("__repr__", [](const Labeller& l) {
+        return "microfer.Labeller(detector='" + l.detector() + "', tta='" + l.tta() +
+               "', model=" + py::repr(l.modelPath()).cast<std::string>() + ")";
+      });
+
+  m.def(
+      "label",
+      [](const py::object& image, const std::string& detector, const std::string& tta,
+         const py::object& model, const py::object& minConfidence) {
+        const std::shared_ptr<Labeller> labeller =
+            cachedLabeller(makeConfig(detector, tta, model, minConfidence));
+        return labeller->label(image);
+      },
+      py::arg("image"), py::arg("detector") = "auto", py::arg("tta") = "flip",
+      py::arg("model") = py::none(), py::arg("min_confidence") = py::none(),
+      R"(label(image, detector="auto", tta="flip", model=None, min_confidence=None) -> list of dicts
+
+One dict per face, largest first (see help(microfer)). image: a path (str or os.PathLike) or
+a numpy uint8 array (H x W gray, H x W x 3 BGR, H x W x 4 BGRA); the other arguments are
+those of microfer.Labeller. The pipeline of the last call is kept loaded and reused while
+they stay the same: a loop over many images loads the model once.)");
+}
