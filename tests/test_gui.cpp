@@ -16,6 +16,7 @@
 #include <QPushButton>
 #include <QRegularExpression>
 #include <QSettings>
+#include <nlohmann/json.hpp>
 #include <QSplitter>
 #include <QSignalSpy>
 #include <QTimer>
@@ -248,6 +249,38 @@ TEST_F(Gui, OpenImageListsFacesAndWritesResults) {
   const fs::path snap = snapshot.first().first().toString().toStdString();
   EXPECT_TRUE(fs::exists(snap)) << snap;
   EXPECT_EQ(snap.parent_path(), results_);
+}
+
+// The app writes as the CLI does (run.json included), and not at all for a single image when
+// the user turned that off.
+TEST_F(Gui, SingleImageResultsFollowTheSaveImagesSetting) {
+  REQUIRE_MODEL();
+  const std::string image = sampleImage();
+  if (image.empty()) GTEST_SKIP() << "needs assets/astronaut.png or ../shared/data/dlib-faces";
+  for (bool save : {true, false}) {
+    AppSettings settings = testSettings();
+    const fs::path out = results_ / (save ? "on" : "off");
+    settings.resultsDir = QString::fromStdString(out.string());
+    settings.saveImages = save;
+    MainWindow window(settings);
+    window.setMessageBoxesEnabled(false);
+    window.setFileChooser([&](MainWindow::ChooserKind) { return QString::fromStdString(image); });
+    QSignalSpy shown(&window, &MainWindow::resultShown);
+    action(window, "actionOpenImage")->trigger();
+    ASSERT_TRUE(shown.wait(120000)) << window.lastMessage().toStdString();
+    EXPECT_GT(window.facePanel()->labels().size(), 0) << "shown either way";
+    if (!save) {
+      EXPECT_FALSE(fs::exists(out)) << "nothing written when saving images is off";
+      EXPECT_TRUE(window.currentView().labelledImagePath.isEmpty());
+      continue;
+    }
+    EXPECT_TRUE(fs::exists(window.currentView().labelledImagePath.toStdString()));
+    const auto runs = nlohmann::json::parse(microfer::test::slurp(out / "run.json")).at("runs");
+    ASSERT_EQ(runs.size(), 1u);
+    EXPECT_EQ(runs[0].at("program").get<std::string>().rfind("microfer ", 0), 0u);
+    EXPECT_EQ(runs[0].at("detector"), "haar");
+    EXPECT_EQ(runs[0].at("inputs").at(0), image);
+  }
 }
 
 TEST_F(Gui, DroppedImageIsLabelled) {
@@ -611,6 +644,7 @@ TEST_F(Gui, SettingsSurviveARestart) {
   chosen.cameraIndex = 3;
   chosen.saveVideo = false;
   chosen.saveFrames = true;
+  chosen.saveImages = false;
   chosen.smoothing = false;
   {
     MainWindow window;

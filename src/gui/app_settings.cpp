@@ -24,6 +24,7 @@ AppSettings AppSettings::load(QSettings& store) {
   store.endGroup();
   store.beginGroup(QStringLiteral("output"));
   s.resultsDir = store.value(QStringLiteral("resultsDir"), s.resultsDir).toString();
+  s.saveImages = store.value(QStringLiteral("saveImages"), s.saveImages).toBool();
   s.saveVideo = store.value(QStringLiteral("saveVideo"), s.saveVideo).toBool();
   s.saveFrames = store.value(QStringLiteral("saveFrames"), s.saveFrames).toBool();
   store.endGroup();
@@ -52,6 +53,7 @@ void AppSettings::save(QSettings& store) const {
   store.setValue(QStringLiteral("resultsDir"), resultsDir);
   store.setValue(QStringLiteral("saveVideo"), saveVideo);
   store.setValue(QStringLiteral("saveFrames"), saveFrames);
+  store.setValue(QStringLiteral("saveImages"), saveImages);
   store.endGroup();
   store.beginGroup(QStringLiteral("live"));
   store.setValue(QStringLiteral("cameraIndex"), cameraIndex);
@@ -96,6 +98,7 @@ bool AppSettings::operator==(const AppSettings& o) const {
   return detector == o.detector && model == o.model && tta == o.tta &&
          minFaceSize == o.minFaceSize && resultsDir == o.resultsDir &&
          cameraIndex == o.cameraIndex && saveVideo == o.saveVideo && saveFrames == o.saveFrames &&
+         saveImages == o.saveImages &&
          smoothing == o.smoothing && attention == o.attention;
 }
 

@@ -20,6 +20,9 @@ struct AppSettings {
   int minFaceSize = 40;                       ///< pixels
   QString resultsDir;                         ///< empty = defaultResultsDir()
   int cameraIndex = 0;
+  /// Opened single images: write a labelled copy and their CSV/JSONL rows (a batch always
+  /// writes; off, a single image is only shown).
+  bool saveImages = true;
   bool saveVideo = true;    ///< video files: write a labelled video
   /// The live camera is written to a video only while Record is on: off at every start, never
   /// saved (privacy, disk).

@@ -170,13 +170,15 @@ void PipelineWorker::processImage(const QString& path) {
     m_lastImage = image;
     m_lastAnnotated = annotated;
     m_lastSource = path;
-    try {
-      ResultsWriter& writer = imageWriter();
-      writer.append(result);
-      view.labelledImagePath = fromStd(writer.writeLabelledImage(toStd(path), annotated));
-      recordRun(writer, {toStd(path)}, 1, 0, static_cast<long long>(result.faces.size()), 0);
-    } catch (const std::exception& e) {
-      view.warning = tr("results not written: %1").arg(fromStd(e.what()));
+    if (m_settings.saveImages) {
+      try {
+        ResultsWriter& writer = imageWriter();
+        writer.append(result);
+        view.labelledImagePath = fromStd(writer.writeLabelledImage(toStd(path), annotated));
+        recordRun(writer, {toStd(path)}, 1, 0, static_cast<long long>(result.faces.size()), 0);
+      } catch (const std::exception& e) {
+        view.warning = tr("results not written: %1").arg(fromStd(e.what()));
+      }
     }
   } catch (const std::exception& e) {
     Q_EMIT errorOccurred(fromStd(e.what()), false);

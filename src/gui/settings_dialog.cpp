@@ -51,6 +51,7 @@ void SettingsDialog::setSettings(const AppSettings& s) {
   m_ui->cameraSpin->setValue(s.cameraIndex);
   m_ui->saveVideoCheck->setChecked(s.saveVideo);
   m_ui->saveFramesCheck->setChecked(s.saveFrames);
+  m_ui->saveImagesCheck->setChecked(s.saveImages);
   m_ui->smoothingCheck->setChecked(s.smoothing);
 }
 
@@ -64,6 +65,7 @@ AppSettings SettingsDialog::settings() const {
   s.cameraIndex = m_ui->cameraSpin->value();
   s.saveVideo = m_ui->saveVideoCheck->isChecked();
   s.saveFrames = m_ui->saveFramesCheck->isChecked();
+  s.saveImages = m_ui->saveImagesCheck->isChecked();
   s.smoothing = m_ui->smoothingCheck->isChecked();
   return s;
 }
