@@ -7,6 +7,7 @@
 
 #include "microfer/face_aligner.hpp"
 #include "microfer/face_detector.hpp"
+#include "microfer/pipeline.hpp"
 #include "test_util.hpp"
 
 namespace microfer {
@@ -111,6 +112,28 @@ TEST(Align, BoxOnlyFaceIsCentredWithoutRotation) {
   EXPECT_GT(cv::mean(a.crop(cv::Rect(4, 4, 40, 40)))[0], 250.0);
   EXPECT_NEAR(a.transform.at<double>(0, 0), 48.0 / (80 * CropGeometry().boxScale),
               1e-6);  // float geometry
+}
+
+// One home for the settings' bounds: validate() names the problem and the option, and the
+// pipeline refuses what it refuses (the CLI and the app show its message).
+TEST(PipelineSettings, ValidateOwnsTheBoundsAndThePipelineRefusesBadOnes) {
+  PipelineConfig good;
+  EXPECT_EQ(validate(good), "");
+  PipelineConfig small = good;
+  small.detector.minFaceSize = kSmallestMinFace - 1;
+  EXPECT_NE(validate(small).find("--min-face"), std::string::npos) << validate(small);
+  EXPECT_THROW(Pipeline{small}, std::invalid_argument);
+  PipelineConfig threshold = good;
+  threshold.detector.mtcnnThresholds[1] = 1.2f;
+  EXPECT_NE(validate(threshold).find("--mtcnn-thresholds"), std::string::npos);
+  PipelineConfig confidence = good;
+  confidence.classifier.minConfidence = 1.5f;
+  EXPECT_NE(validate(confidence).find("--min-confidence"), std::string::npos);
+  confidence.classifier.minConfidence = 0.f;  // never uncertain: allowed
+  EXPECT_EQ(validate(confidence), "");
+  PipelineConfig every = good;
+  every.detectEvery = 0;
+  EXPECT_NE(validate(every).find("--detect-every"), std::string::npos);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <opencv2/core.hpp>
 #include <random>
 
+#include "microfer/expression_classifier.hpp"  // normaliseCrop()
 #include "microfer/augment_config.hpp"
 
 namespace microfer {
@@ -16,7 +17,5 @@ namespace microfer {
 void augmentCrop(const cv::Mat& in, cv::Mat& out, std::mt19937& rng, const AugmentConfig& config,
                  float mean, float stdDev);
 
-/// Normalisation only: (v/255 - mean)/std into `out` (CV_32FC1).
-void normaliseCrop(const cv::Mat& in, cv::Mat& out, float mean, float stdDev);
 
 }  // namespace microfer

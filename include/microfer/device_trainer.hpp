@@ -88,14 +88,8 @@ struct DeviceTrainConfig {
   std::string notes;
 };
 
-struct DeviceEpoch {
-  int epoch = 0;
-  double trainLoss = 0, trainAccuracy = 0, valAccuracy = -1, valFlipAccuracy = -1;
-  double lr = 0, seconds = 0, imagesPerSecond = 0;
-};
-
 struct DeviceTrainResult {
-  std::vector<DeviceEpoch> history;
+  std::vector<EpochMetrics> history;
   int epochs = 0;     ///< length of the schedule actually run (after any budget cut)
   int bestEpoch = 0;  ///< best validation accuracy (TTA off); the last epoch without val
   std::string device;

@@ -102,4 +102,8 @@ class ExpressionClassifier {
   std::unique_ptr<Impl> impl_;
 };
 
+/// The network's input from an 8-bit gray crop: (v/255 - mean)/std into `out` (CV_32FC1).
+/// Training feeds crops the same way (augment.hpp).
+void normaliseCrop(const cv::Mat& in, cv::Mat& out, float mean, float stdDev);
+
 }  // namespace microfer

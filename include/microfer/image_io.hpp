@@ -34,6 +34,10 @@ cv::Mat decodeImage(const std::vector<unsigned char>& bytes, const std::string& 
 /// decoding; {0,0} if the format is not one of them or the header holds no size.
 cv::Size peekImageSize(const std::vector<unsigned char>& bytes);
 
+/// Writes `image` to `path` (format from the extension, PNG without one) through a temporary
+/// file renamed into place (file_io.hpp); throws std::runtime_error on failure.
+void writeImageAtomically(const std::string& path, const cv::Mat& image);
+
 bool hasImageExtension(const std::string& path);
 bool hasVideoExtension(const std::string& path);
 

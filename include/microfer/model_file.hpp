@@ -18,6 +18,7 @@
 
 #include "microfer/checksum.hpp"
 #include "microfer/face_aligner.hpp"
+#include "microfer/model_path.hpp"
 #include "microfer/network.hpp"
 
 namespace microfer {
@@ -60,9 +61,5 @@ MicroAttentionResNet loadFormat1Model(const std::string& path, ModelInfo& info);
 /// Reads only the verified header.
 ModelInfo readModelInfo(const std::string& path);
 
-/// The default model shipped with MicroFER, searched in order: $MICROFER_MODEL, the
-/// source tree's models/, the installed data dir, <executable>/../share/microfer/models.
-/// Returns "" if none exists.
-std::string defaultModelPath();
 
 }  // namespace microfer

@@ -8,6 +8,7 @@
 #include "microfer/expression_classifier.hpp"
 #include "microfer/face_aligner.hpp"
 #include "microfer/face_detector.hpp"
+#include "microfer/runtime.hpp"  // configureRuntime(), for the programs that run a pipeline
 #include "microfer/types.hpp"
 
 namespace microfer {
@@ -24,11 +25,21 @@ struct PipelineConfig {
   int detectEvery = 5;
 };
 
+/// The smallest face a detector is asked to find, pixels: MTCNN's P-Net sees 12 x 12 windows.
+constexpr int kSmallestMinFace = 12;
+
+/// The one home of the pipeline settings' bounds and their messages, for every front end:
+/// "" when `config` is usable, else its first problem in words, naming the CLI option too
+/// ("minimum face size (--min-face) must be 12 to 10000 pixels, got 8"). Pipeline's
+/// constructor refuses what this refuses.
+std::string validate(const PipelineConfig& config);
+
 /// Owns one detector, one aligner and one classifier, loaded once.
 /// Not thread-safe: one Pipeline per worker thread.
 class Pipeline {
  public:
-  /// Throws DetectorSetupError or ModelFileError with a clear message.
+  /// Throws std::invalid_argument (validate()), DetectorSetupError or ModelFileError with a
+  /// clear message.
   explicit Pipeline(const PipelineConfig& config);
   ~Pipeline();
 
@@ -74,8 +85,5 @@ class Pipeline {
   FaceAligner aligner_;
 };
 
-/// Sets LibTorch / OpenCV thread counts and allocator options once at start-up so they do
-/// not oversubscribe small machines. threads <= 0 picks the number of cores.
-void configureRuntime(int threads);
 
 }  // namespace microfer

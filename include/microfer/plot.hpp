@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "microfer/image_io.hpp"  // writeImageAtomically()
 #include "microfer/metrics.hpp"
 
 namespace microfer {
@@ -27,7 +28,5 @@ cv::Mat plotTrainingCurves(const std::string& title, std::vector<double> trainAc
 /// Confusion matrix as a heat map, row-normalised, with counts in the cells.
 cv::Mat plotConfusion(const ConfusionMatrix& cm, const std::vector<std::string>& names,
                       const std::string& title);
-/// Writes `image` to `path` through a temporary file; throws std::runtime_error on failure.
-void writeImageAtomically(const std::string& path, const cv::Mat& image);
 
 }  // namespace microfer

@@ -29,4 +29,15 @@ void restartWithPassiveOpenMpWait(char** argv);
 /// Call once in main(), before the first video is opened.
 void setLibraryLogging(bool verbose);
 
+/// Thread and allocator set-up for inference (label, eval, the app), once at start-up: LibTorch
+/// and OpenCV each get `threads` (<= 0: one per logical CPU; they take turns, detection then
+/// classification), and glibc keeps freed tensor buffers instead of returning them to the
+/// kernel after every pass.
+void configureRuntime(int threads);
+
+/// The same for training: LibTorch gets `threads` (<= 0: one per logical CPU; LibTorch's own
+/// default counts physical cores only, 1 on a 2-vCPU VM, where 2 threads train 1.65x faster),
+/// OpenCV one thread (its pool would fight LibTorch's OpenMP threads over the batches).
+void tuneRuntimeForTorch(int threads);
+
 }  // namespace microfer

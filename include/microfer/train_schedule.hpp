@@ -2,6 +2,7 @@
 // and the tensor trainer (device_trainer.hpp, augmentation on the GPU). No OpenCV here.
 #pragma once
 
+#include <string>
 #include <vector>
 
 namespace microfer {
@@ -25,5 +26,19 @@ double scheduledLr(long step, long totalSteps, double warmupSteps, double peak);
 /// for slower epochs. Never more than `planned`, never fewer than `done`.
 int epochsWithinBudget(int planned, int done, double secondsPerEpoch, double usedSeconds,
                        double budgetSeconds);
+
+/// One epoch of either trainer; -1 marks what that run did not measure.
+struct EpochMetrics {
+  int epoch = 0;  ///< 1-based
+  double trainLoss = 0, trainAccuracy = 0;
+  double valLoss = -1, valAccuracy = -1;  ///< -1 when there is no validation set
+  double valFlipAccuracy = -1;            ///< flip TTA (the tensor trainer measures it)
+  double lr = 0, seconds = 0, imagesPerSecond = 0;
+};
+
+/// The metrics.csv both trainers write (one schema; `microfer-cli curves` reads it):
+/// epoch,train_loss,train_accuracy,val_loss,val_accuracy,val_flip_accuracy,lr,seconds,
+/// images_per_second — a header line, then one line per epoch.
+std::string metricsCsv(const std::vector<EpochMetrics>& history);
 
 }  // namespace microfer

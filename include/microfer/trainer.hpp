@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "microfer/runtime.hpp"  // tuneRuntimeForTorch()
 #include "microfer/augment.hpp"
 #include "microfer/dataset.hpp"
 #include "microfer/model_file.hpp"
@@ -58,13 +59,6 @@ struct TrainConfig {
   std::string notes;  ///< stored in the model files
 };
 
-struct EpochMetrics {
-  int epoch = 0;  ///< 1-based
-  double trainLoss = 0, trainAccuracy = 0;
-  double valLoss = 0, valAccuracy = -1;  ///< -1 when there is no validation set
-  double lr = 0, seconds = 0, imagesPerSecond = 0;
-};
-
 struct TrainResult {
   std::vector<EpochMetrics> history;
   int bestEpoch = 0;                 ///< epoch of the best validation accuracy (or the last epoch)
@@ -96,9 +90,5 @@ std::vector<std::vector<float>> predictCrops(MicroAttentionResNet& model,
                                              const std::vector<cv::Mat>& crops, float mean,
                                              float stdDev, int batchSize = 256);
 
-/// Sets the allocator and thread options that make LibTorch fast on small CPUs
-/// (keeps glibc from returning tensor buffers to the kernel after every step). `threads`
-/// <= 0 means one per logical CPU (LibTorch's default counts physical cores only).
-void tuneRuntimeForTorch(int threads);
 
 }  // namespace microfer

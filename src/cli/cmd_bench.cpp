@@ -13,7 +13,6 @@
 #include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
 #include <random>
-#include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -25,6 +24,7 @@
 #include "microfer/face_detector.hpp"
 #include "microfer/frame_source.hpp"
 #include "microfer/image_io.hpp"
+#include "microfer/imglab.hpp"
 #include "microfer/pipeline.hpp"
 #include "microfer/results_writer.hpp"
 
@@ -126,28 +126,17 @@ struct FaceBank {
   std::vector<PhotoFace> faces;
 };
 
-/// Reads the <image file=..> and <box top left width height> entries of a dlib imglab file.
+/// Adds the photos and hand-drawn face boxes of a dlib imglab file to `bank`.
 void readImglab(const fs::path& xmlPath, FaceBank& bank) {
-  std::ifstream in(xmlPath);
-  if (!in) throw InputError("cannot read '" + xmlPath.string() + "'");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  const std::string xml = ss.str();
-  const std::regex imageRe(R"(<image\s+file='([^']+)'[^>]*>([\s\S]*?)</image>)");
-  const std::regex boxRe(
-      R"(<box\s+top='(-?\d+)'\s+left='(-?\d+)'\s+width='(\d+)'\s+height='(\d+)')");
-  const std::sregex_iterator end;
-  for (std::sregex_iterator it(xml.begin(), xml.end(), imageRe); it != end; ++it) {
-    const fs::path file = xmlPath.parent_path() / (*it)[1].str();
+  for (const ImglabImage& image : microfer::readImglab(xmlPath.string())) {
+    const fs::path file = xmlPath.parent_path() / image.file;
     cv::Mat photo = cv::imread(file.string(), cv::IMREAD_COLOR);
     if (photo.empty()) throw InputError("cannot read image '" + file.string() + "'");
     const size_t p = bank.photos.size();
     bank.photos.push_back(photo);
     bank.boxes.emplace_back();
-    const std::string body = (*it)[2];
-    for (std::sregex_iterator b(body.begin(), body.end(), boxRe); b != end; ++b) {
-      const cv::Rect box(std::stoi((*b)[2]), std::stoi((*b)[1]), std::stoi((*b)[3]),
-                         std::stoi((*b)[4]));
+    for (const cv::Rect2f& b : image.boxes) {
+      const cv::Rect box(cvRound(b.x), cvRound(b.y), cvRound(b.width), cvRound(b.height));
       bank.boxes[p].push_back(box);
       bank.faces.push_back({p, box});
     }

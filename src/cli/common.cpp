@@ -27,7 +27,6 @@ PipelineConfig pipelineConfigFromArgs(const Args& a) {
     throw UsageError(e.what());
   }
   cfg.detector.minFaceSize = a.getInt("min-face", cfg.detector.minFaceSize);
-  if (cfg.detector.minFaceSize < 12) throw UsageError("--min-face must be at least 12");
   if (a.has("mtcnn-thresholds")) {
     float t[3];
     char extra = 0;
@@ -35,21 +34,17 @@ PipelineConfig pipelineConfigFromArgs(const Args& a) {
                     &extra) != 3)
       throw UsageError("--mtcnn-thresholds expects P,R,O (three scores), got '" +
                        a.get("mtcnn-thresholds") + "'");
-    for (int i = 0; i < 3; ++i) {
-      if (!(t[i] > 0.f && t[i] < 1.f))
-        throw UsageError("--mtcnn-thresholds: each score must lie between 0 and 1");
-      cfg.detector.mtcnnThresholds[i] = t[i];
-    }
+    for (int i = 0; i < 3; ++i) cfg.detector.mtcnnThresholds[i] = t[i];
   }
   cfg.classifier.modelPath = a.get("model");
   cfg.classifier.threads = a.getInt("threads", 0);
   cfg.classifier.minConfidence = static_cast<float>(a.getDouble("min-confidence", -1.0));
-  if (a.has("min-confidence") && !(cfg.classifier.minConfidence >= 0 && cfg.classifier.minConfidence <= 1))
+  if (a.has("min-confidence") && cfg.classifier.minConfidence < 0)
     throw UsageError("--min-confidence must lie between 0 and 1");
   cfg.withAttention = a.flag("attention");
   cfg.maxFaces = a.getInt("max-faces", 0);
   cfg.detectEvery = a.getInt("detect-every", cfg.detectEvery);
-  if (cfg.detectEvery < 1) throw UsageError("--detect-every must be at least 1");
+  if (const std::string problem = validate(cfg); !problem.empty()) throw UsageError(problem);
   return cfg;
 }
 

@@ -5,10 +5,6 @@
 
 namespace microfer {
 
-void normaliseCrop(const cv::Mat& in, cv::Mat& out, float mean, float stdDev) {
-  in.convertTo(out, CV_32F, 1.0 / (255.0 * stdDev), -mean / stdDev);
-}
-
 namespace {
 
 /// The domain-gap changes on the warped 8-bit crop; returns it as float in [0, 1].

@@ -402,7 +402,7 @@ DeviceTrainResult trainOnDevice(const CropPack& trainPack, const CropPack* valPa
       correct += logits.argmax(1).eq(y).sum();
       seen += last - first;
     }
-    DeviceEpoch m;
+    EpochMetrics m;
     m.epoch = epoch + 1;
     m.trainLoss = lossSum.item<double>() / seen;
     m.trainAccuracy = correct.item<double>() / seen;
@@ -435,15 +435,7 @@ DeviceTrainResult trainOnDevice(const CropPack& trainPack, const CropPack* valPa
       result.bestEpoch = m.epoch;
       writeWeights((out / "best.mfw").string(), model, info);
     }
-    {
-      std::ofstream f((out / "metrics.csv").string(), std::ios::trunc);
-      f << "epoch,train_loss,train_accuracy,val_accuracy,val_flip_accuracy,lr,seconds,"
-           "images_per_second\n";
-      for (const auto& h : result.history)
-        f << h.epoch << ',' << h.trainLoss << ',' << h.trainAccuracy << ',' << h.valAccuracy
-          << ',' << h.valFlipAccuracy << ',' << h.lr << ',' << h.seconds << ','
-          << h.imagesPerSecond << '\n';
-    }
+    writeFileAtomically((out / "metrics.csv").string(), metricsCsv(result.history));
     if (!cfg.quiet)
       std::fprintf(stderr,
                    "epoch %d/%d loss %.4f acc %.4f | val %.4f flip %.4f | lr %.4f %.1f s %.0f "

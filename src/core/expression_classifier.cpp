@@ -10,7 +10,6 @@
 #include <opencv2/imgproc.hpp>
 #include <stdexcept>
 
-#include "microfer/augment.hpp"
 #include "microfer/model_file.hpp"
 
 namespace microfer {
@@ -341,6 +340,10 @@ std::vector<Prediction> ExpressionClassifier::classify(const std::vector<cv::Mat
     }
   }
   return out;
+}
+
+void normaliseCrop(const cv::Mat& in, cv::Mat& out, float mean, float stdDev) {
+  in.convertTo(out, CV_32F, 1.0 / (255.0 * stdDev), -mean / stdDev);
 }
 
 }  // namespace microfer

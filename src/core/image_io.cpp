@@ -1,5 +1,7 @@
 #include "microfer/image_io.hpp"
 
+#include "microfer/file_io.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
@@ -275,6 +277,14 @@ ExpandedInputs expandInputs(const std::vector<std::string>& paths) {
     out.files.insert(out.files.end(), found.begin(), found.end());
   }
   return out;
+}
+
+void writeImageAtomically(const std::string& path, const cv::Mat& image) {
+  const std::filesystem::path p(path);
+  std::vector<uchar> bytes;
+  if (!cv::imencode(p.extension().string().empty() ? ".png" : p.extension().string(), image, bytes))
+    throw std::runtime_error("cannot encode image for '" + path + "'");
+  writeFileAtomically(path, std::string(bytes.begin(), bytes.end()));
 }
 
 }  // namespace microfer

@@ -2,11 +2,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <sstream>
+#include <stdexcept>
 #include <opencv2/core/utility.hpp>
 #include <opencv2/imgproc.hpp>
 #include <thread>
 
-#include "microfer/trainer.hpp"
 
 namespace microfer {
 
@@ -30,17 +31,37 @@ std::vector<FaceDetection> keepLargest(std::vector<FaceDetection> faces, int max
 }
 }  // namespace
 
-void configureRuntime(int threads) {
-  if (threads <= 0) threads = std::max(1u, std::thread::hardware_concurrency());
-  tuneRuntimeForTorch(threads);
-  // Detection (OpenCV) and classification (LibTorch) run one after the other, so both may use
-  // every core: with LibTorch's OpenMP threads waiting passively (runtime.hpp) they take turns
-  // instead of fighting. Measured on 2 cores: Haar detection 62 -> 33 ms, MTCNN 17.6 -> 14.3
-  // ms per 640x480 frame (microfer-cli bench, 1 vs 2 OpenCV threads).
-  cv::setNumThreads(threads);
+std::string validate(const PipelineConfig& c) {
+  const auto number = [](double v) {
+    std::ostringstream s;
+    s << v;
+    return s.str();
+  };
+  if (c.detector.minFaceSize < kSmallestMinFace || c.detector.minFaceSize > 10000)
+    return "minimum face size (--min-face) must be " + std::to_string(kSmallestMinFace) +
+           " to 10000 pixels, got " + std::to_string(c.detector.minFaceSize);
+  for (float t : c.detector.mtcnnThresholds)
+    if (!(t > 0.f && t < 1.f))
+      return "MTCNN thresholds (--mtcnn-thresholds) must each lie between 0 and 1, got " + number(t);
+  if (!(c.detector.mtcnnPyramidFactor > 0.1f && c.detector.mtcnnPyramidFactor < 0.95f))
+    return "MTCNN pyramid factor must lie between 0.1 and 0.95, got " +
+           number(c.detector.mtcnnPyramidFactor);
+  if (c.classifier.minConfidence >= 0.f ? c.classifier.minConfidence > 1.f
+                                        : c.classifier.minConfidence != -1.f)
+    return "minimum confidence (--min-confidence) must lie between 0 and 1 (or -1: the model's own), got " +
+           number(c.classifier.minConfidence);
+  if (c.classifier.threads < 0)
+    return "threads (--threads) must be 0 (every core) or more, got " + std::to_string(c.classifier.threads);
+  if (c.detectEvery < 1)
+    return "--detect-every must be at least 1, got " + std::to_string(c.detectEvery);
+  if (c.maxFaces < 0)
+    return "--max-faces must be 0 (all) or more, got " + std::to_string(c.maxFaces);
+  return "";
 }
 
 Pipeline::Pipeline(const PipelineConfig& config) : config_(config) {
+  if (const std::string problem = validate(config); !problem.empty())
+    throw std::invalid_argument(problem);
   // The classifier first: its model file defines the crop geometry the aligner must use.
   classifier_ = std::make_unique<ExpressionClassifier>(config.classifier);
   aligner_ = FaceAligner(classifier_->cropGeometry());

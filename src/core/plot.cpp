@@ -1,6 +1,5 @@
 #include "microfer/plot.hpp"
 
-#include "microfer/file_io.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -95,13 +94,6 @@ cv::Mat plotConfusion(const ConfusionMatrix& cm, const std::vector<std::string>&
   return img;
 }
 
-void writeImageAtomically(const std::string& path, const cv::Mat& image) {
-  const std::filesystem::path p(path);
-  std::vector<uchar> bytes;
-  if (!cv::imencode(p.extension().string().empty() ? ".png" : p.extension().string(), image, bytes))
-    throw std::runtime_error("cannot encode image for '" + path + "'");
-  writeFileAtomically(path, std::string(bytes.begin(), bytes.end()));
-}
 
 cv::Mat plotTrainingCurves(const std::string& title, std::vector<double> trainAccuracy,
                            std::vector<double> valAccuracy, std::vector<double> valFlipAccuracy,

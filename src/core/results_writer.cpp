@@ -17,7 +17,7 @@
 #include "microfer/checksum.hpp"
 #include "microfer/file_io.hpp"
 #include "microfer/pipeline.hpp"
-#include "microfer/plot.hpp"
+#include "microfer/image_io.hpp"
 
 namespace microfer {
 namespace fs = std::filesystem;

@@ -2,7 +2,13 @@
 
 #include <unistd.h>
 
+#include <ATen/Parallel.h>
+#include <malloc.h>
+
+#include <algorithm>
+#include <opencv2/core.hpp>
 #include <opencv2/core/utils/logger.hpp>
+#include <thread>
 
 #include <cstdio>
 #include <cstdlib>
@@ -27,6 +33,28 @@ void restartWithPassiveOpenMpWait(char** argv) {
   execv("/proc/self/exe", argv);
   // Only reached when exec failed (no /proc, say): carry on as we are. The variable stays
   // set, which is harmless: libgomp has already read its settings.
+}
+
+namespace {
+int threadsOrCores(int threads) {
+  return threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+}  // namespace
+
+void tuneRuntimeForTorch(int threads) {
+  mallopt(M_MMAP_THRESHOLD, 1000000000);
+  mallopt(M_TRIM_THRESHOLD, 1000000000);
+  at::set_num_threads(threadsOrCores(threads));
+  cv::setNumThreads(1);
+}
+
+void configureRuntime(int threads) {
+  tuneRuntimeForTorch(threads);
+  // Detection (OpenCV) and classification (LibTorch) run one after the other, so both may use
+  // every core: with LibTorch's OpenMP threads waiting passively they take turns instead of
+  // fighting. Measured on 2 cores: Haar detection 62 -> 33 ms, MTCNN 17.6 -> 14.3 ms per
+  // 640x480 frame (microfer-cli bench, 1 vs 2 OpenCV threads).
+  cv::setNumThreads(threadsOrCores(threads));
 }
 
 void setLibraryLogging(bool verbose) {

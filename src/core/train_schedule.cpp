@@ -1,5 +1,7 @@
 #include "microfer/train_schedule.hpp"
 
+#include <sstream>
+
 #include <algorithm>
 #include <cmath>
 
@@ -37,6 +39,17 @@ int epochsWithinBudget(int planned, int done, double secondsPerEpoch, double use
   const double left = std::max(0.0, budgetSeconds - usedSeconds);
   const double more = secondsPerEpoch > 0 ? 0.9 * left / secondsPerEpoch : 0.0;
   return std::clamp(done + int(std::min(more, 1e6)), done, std::max(done, planned));
+}
+
+std::string metricsCsv(const std::vector<EpochMetrics>& history) {
+  std::ostringstream f;
+  f << "epoch,train_loss,train_accuracy,val_loss,val_accuracy,val_flip_accuracy,lr,seconds,"
+       "images_per_second\n";
+  for (const auto& m : history)
+    f << m.epoch << ',' << m.trainLoss << ',' << m.trainAccuracy << ',' << m.valLoss << ','
+      << m.valAccuracy << ',' << m.valFlipAccuracy << ',' << m.lr << ',' << m.seconds << ','
+      << m.imagesPerSecond << '\n';
+  return f.str();
 }
 
 }  // namespace microfer

@@ -1,10 +1,12 @@
 #include "app_settings.hpp"
 
+#include <algorithm>
+
 #include <QDir>
 #include <QFileInfo>
 #include <QStandardPaths>
 
-#include "microfer/model_file.hpp"
+#include "microfer/model_path.hpp"
 
 namespace microfer::gui {
 
@@ -37,7 +39,8 @@ AppSettings AppSettings::load(QSettings& store) {
   if (s.tta != QLatin1String("off") && s.tta != QLatin1String("flip") &&
       s.tta != QLatin1String("full"))
     s.tta = QStringLiteral("flip");
-  if (s.minFaceSize < 8) s.minFaceSize = 8;
+  // Out-of-bounds values a hand-edited file may hold: the nearest allowed (validate()).
+  s.minFaceSize = std::clamp(s.minFaceSize, kSmallestMinFace, 10000);
   return s;
 }
 

@@ -122,8 +122,11 @@ int main(int argc, char** argv) {
   if (parser.isSet(minFaceOpt)) {
     bool ok = false;
     settings.minFaceSize = parser.value(minFaceOpt).toInt(&ok);
-    if (!ok || settings.minFaceSize < 8)
-      return fail(kExitUsage, QStringLiteral("--min-face expects an integer >= 8"));
+    microfer::PipelineConfig check;
+    check.detector.minFaceSize = settings.minFaceSize;
+    if (!ok) return fail(kExitUsage, QStringLiteral("--min-face expects an integer"));
+    if (const std::string problem = microfer::validate(check); !problem.empty())
+      return fail(kExitUsage, QString::fromStdString(problem));
   }
   if (parser.isSet(attentionOpt)) settings.attention = true;
   bool threadsOk = false;

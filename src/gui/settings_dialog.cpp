@@ -5,7 +5,7 @@
 #include <QFileInfo>
 #include <QPushButton>
 
-#include "microfer/model_file.hpp"
+#include "microfer/model_path.hpp"
 #include "ui_settings_dialog.h"
 
 namespace microfer::gui {
@@ -13,6 +13,7 @@ namespace microfer::gui {
 SettingsDialog::SettingsDialog(QWidget* parent)
     : QDialog(parent), m_ui(std::make_unique<Ui::SettingsDialog>()) {
   m_ui->setupUi(this);
+  m_ui->minFaceSpin->setMinimum(kSmallestMinFace);  // the core's bound (validate())
   // The default first (what microfer-cli uses without --model), then the other model files
   // installed beside it (e.g. the GPU-trained model); "…" picks any other file.
   const QString defaultFile = QString::fromStdString(defaultModelPath());

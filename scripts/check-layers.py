@@ -1,0 +1,78 @@
+#!/usr/bin/env python3
+"""Architecture check (CTest: Architecture.Layers). Follows the #include "..." closure of
+source files and fails when a layer reaches what it must not:
+- inference (capture, detect, align, classify, output, runtime) never includes a training
+  header (datasets, augmentation, trainers, cross-validation, baselines, plots);
+- the desktop app (src/gui) never reaches LibTorch: only core_bridge.cpp may.
+Prints each offending path of includes."""
+import os
+import re
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+INCLUDE = re.compile(r'^\s*#\s*include\s*[<"]([^>"]+)[>"]', re.M)
+
+INFERENCE = [f"src/core/{n}.cpp" for n in (
+    "types", "network", "tensor_codec", "model_file", "model_path", "checksum", "file_io",
+    "image_io", "face_aligner", "expression_classifier", "pipeline", "annotator",
+    "results_writer", "frame_source", "tracker", "detector_factory", "haar_detector",
+    "mtcnn_detector", "runtime", "calibration")]
+TRAINING_HEADERS = {f"microfer/{n}.hpp" for n in (
+    "trainer", "augment", "augment_config", "dataset", "micro_dataset", "cross_validation",
+    "baseline", "plot", "train_schedule", "device_trainer", "photo_crops", "metrics")}
+TORCH = ("torch/", "ATen/", "c10/", "microfer/network.hpp", "microfer/model_file.hpp",
+         "microfer/tensor_codec.hpp")
+
+
+def resolve(name, here):
+    for base in (os.path.join(ROOT, "include"), os.path.dirname(here)):
+        path = os.path.join(base, name)
+        if os.path.isfile(path):
+            return path
+    return None  # a system or library header: a leaf
+
+
+def offences(source, forbidden):
+    """Include chains from `source` to a header for which forbidden(name) holds."""
+    found, seen = [], set()
+    stack = [(os.path.join(ROOT, source), [source])]
+    while stack:
+        path, chain = stack.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+        for name in INCLUDE.findall(text):
+            if forbidden(name):
+                found.append(" -> ".join(chain + [name]))
+                continue
+            nxt = resolve(name, path)
+            if nxt:
+                stack.append((nxt, chain + [os.path.relpath(nxt, ROOT)]))
+    return found
+
+
+def main():
+    problems = []
+    for src in INFERENCE:
+        if not os.path.isfile(os.path.join(ROOT, src)):
+            problems.append(f"{src}: listed as inference code but missing (update this script)")
+            continue
+        problems += [f"inference includes training code: {c}"
+                     for c in offences(src, lambda n: n in TRAINING_HEADERS)]
+    gui = os.path.join(ROOT, "src", "gui")
+    for name in sorted(os.listdir(gui)):
+        if name.endswith((".cpp", ".hpp")) and name != "core_bridge.cpp":
+            problems += [f"the desktop app reaches LibTorch: {c}"
+                         for c in offences(os.path.join("src", "gui", name),
+                                           lambda n: n.startswith(TORCH))]
+    for p in problems:
+        print(p)
+    print(f"check-layers: {'FAILED' if problems else 'passed'} "
+          f"({len(INFERENCE)} inference sources, the desktop app's sources)")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
