@@ -3,13 +3,17 @@
 
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <opencv2/videoio.hpp>
 #include <thread>
 
 #include "microfer/face_detector.hpp"
 #include "microfer/frame_source.hpp"
 #include "microfer/image_io.hpp"
+#include "microfer/label_session.hpp"
+#include "microfer/pipeline.hpp"
 #include "microfer/results_writer.hpp"
 #include "microfer/tracker.hpp"
 #include "test_util.hpp"
@@ -133,6 +137,139 @@ FrameResult oneFace(float x, int label) {
   f.prediction.label = label;
   r.faces.push_back(f);
   return r;
+}
+
+// A video file as a script: frame i is a flat picture of value i; it declares `declared`
+// frames.
+class ScriptedVideo : public FrameProvider {
+ public:
+  ScriptedVideo(int frames, double declared) : frames_(frames), declared_(declared) {}
+  bool read(cv::Mat& frame) override {
+    if (served_ >= frames_) return false;
+    frame = cv::Mat(48, 64, CV_8UC3, cv::Scalar::all(served_++));
+    return true;
+  }
+  bool isFile() const override { return true; }
+  double fps() const override { return 10; }
+  double frameCount() const override { return declared_; }
+  std::string name() const override { return "scripted.avi"; }
+
+ private:
+  int frames_, served_ = 0;
+  double declared_;
+};
+
+class LabelSessionSources : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir = test::tempDir("session");
+    PipelineConfig cfg;
+    cfg.classifier.modelPath = test::writeRandomModel(dir, 4);
+    cfg.detector.kind = DetectorKind::Haar;
+    pipeline = std::make_unique<Pipeline>(cfg);
+  }
+  FrameSource::Options fileMode() const {
+    FrameSource::Options o;
+    o.queueSize = 2;
+    o.dropOldest = false;
+    return o;
+  }
+  fs::path dir;
+  std::unique_ptr<Pipeline> pipeline;
+};
+
+TEST_F(LabelSessionSources, EveryFrameOnceInOrderWithItsRecordAndVideoFrame) {
+  constexpr int kFrames = 12;
+  ResultsWriter writer((dir / "out").string());
+  LabelSession session(*pipeline, writer);
+  std::vector<long long> seen;
+  session.onFrame([&](const FrameResult& r, const cv::Mat& annotated) {
+    seen.push_back(r.frameIndex);
+    EXPECT_EQ(r.source, "scripted.avi");
+    EXPECT_DOUBLE_EQ(r.timestampMs, r.frameIndex * 100.0);  // 10 FPS
+    // The picture labelled is the frame of that index (no face: drawn as it was).
+    EXPECT_EQ(annotated.at<cv::Vec3b>(0, 0)[0], r.frameIndex);
+  });
+  FrameSource source(std::make_unique<ScriptedVideo>(kFrames, kFrames), fileMode());
+  const StreamSummary summary = session.labelSource(source);
+  std::vector<long long> expected(kFrames);
+  for (int i = 0; i < kFrames; ++i) expected[i] = i;
+  EXPECT_EQ(seen, expected);
+  EXPECT_EQ(summary.framesRead, kFrames);
+  EXPECT_EQ(summary.framesLabelled, kFrames);
+  EXPECT_TRUE(summary.warning.empty()) << summary.warning;
+  EXPECT_EQ(source.framesDropped(), 0);
+
+  const auto records = test::lines(writer.jsonlPath());
+  ASSERT_EQ(records.size(), static_cast<size_t>(kFrames));
+  for (int i = 0; i < kFrames; ++i) {
+    const auto j = nlohmann::json::parse(records[i]);
+    EXPECT_EQ(j.at("frame").get<long long>(), i);
+    EXPECT_DOUBLE_EQ(j.at("timestamp_ms").get<double>(), i * 100.0);
+  }
+  ASSERT_FALSE(summary.videoPath.empty());
+  cv::VideoCapture video(summary.videoPath);
+  ASSERT_TRUE(video.isOpened()) << summary.videoPath;
+  int frames = 0;
+  for (cv::Mat f; video.read(f) && !f.empty();) ++frames;
+  EXPECT_EQ(frames, kFrames);
+}
+
+TEST_F(LabelSessionSources, EveryNthFrameAndAShortFileIsNamed) {
+  ResultsWriter writer((dir / "out").string());
+  LabelOptions options;
+  options.every = 3;
+  LabelSession session(*pipeline, writer, options);
+  std::vector<long long> seen;
+  session.onFrame([&](const FrameResult& r, const cv::Mat&) { seen.push_back(r.frameIndex); });
+  // 10 frames decode of the 16 the container declares.
+  FrameSource source(std::make_unique<ScriptedVideo>(10, 16), fileMode());
+  const StreamSummary summary = session.labelSource(source);
+  EXPECT_EQ(seen, (std::vector<long long>{0, 3, 6, 9}));
+  EXPECT_EQ(summary.framesRead, 10);
+  EXPECT_EQ(summary.framesLabelled, 4);
+  EXPECT_EQ(summary.warning,
+            "video 'scripted.avi': only 10 of its 16 frames could be read (the others are "
+            "corrupt or missing)");
+  EXPECT_EQ(test::lines(writer.jsonlPath()).size(), 4u);
+}
+
+TEST_F(LabelSessionSources, NoFrameIsAClearErrorAndLeavesNoVideo) {
+  const fs::path out = dir / "out";
+  ResultsWriter writer(out.string());
+  LabelSession session(*pipeline, writer);
+  FrameSource source(std::make_unique<ScriptedVideo>(0, 5), fileMode());
+  try {
+    session.labelSource(source);
+    FAIL() << "no error";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("'scripted.avi' has no readable frames"),
+              std::string::npos)
+        << e.what();
+  }
+  for (const auto& e : fs::directory_iterator(out))
+    EXPECT_NE(e.path().extension(), ".avi") << e.path();
+}
+
+TEST_F(LabelSessionSources, ImagesAreWrittenThenRecordedAndReported) {
+  ResultsWriter writer((dir / "out").string());
+  LabelSession session(*pipeline, writer);
+  int reported = 0;
+  session.onFrame([&](const FrameResult& r, const cv::Mat&) {
+    ++reported;
+    EXPECT_LT(r.timestampMs, 0);  // a still image has no position in a stream
+  });
+  std::string written;
+  const cv::Mat image(48, 64, CV_8UC3, cv::Scalar::all(7));
+  session.labelImage(image, (dir / "still.png").string(), &written);
+  EXPECT_EQ(reported, 1);
+  EXPECT_TRUE(fs::exists(written)) << written;
+  EXPECT_EQ(test::lines(writer.jsonlPath()).size(), 1u);
+  // Without a writer: labelled and reported, nothing written.
+  LabelSession dryRun(*pipeline);
+  const LabelledFrame l = dryRun.inspectImage(image, "x.png");
+  EXPECT_EQ(l.annotated.size(), image.size());
+  EXPECT_EQ(test::lines(writer.jsonlPath()).size(), 1u);
 }
 
 TEST(Tracker, IdsAreStableAndLabelsSmoothed) {

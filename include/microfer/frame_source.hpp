@@ -14,7 +14,7 @@
 namespace microfer {
 
 /// Where frames come from. read() is only ever called from the capture thread; FrameSource
-/// asks fps() and name() once, before that thread starts (a cv::VideoCapture must not be
+/// asks fps(), frameCount() and name() once, before that thread starts (a cv::VideoCapture must not be
 /// queried while another thread reads from it).
 class FrameProvider {
  public:
@@ -25,6 +25,9 @@ class FrameProvider {
   /// retried a few times, then reported as "camera lost".
   virtual bool isFile() const = 0;
   virtual double fps() const = 0;  ///< 0 if unknown
+  /// Files: the frame count the container declares (0 if unknown); to tell a file that ends
+  /// early (corrupt or cut) from a whole one.
+  virtual double frameCount() const { return 0; }
   virtual std::string name() const = 0;
 };
 
@@ -71,12 +74,14 @@ class FrameSource {
   long long framesCaptured() const { return captured_.load(); }
   long long framesDropped() const { return dropped_.load(); }
   double fps() const { return fps_; }
+  double declaredFrames() const { return declaredFrames_; }  ///< FrameProvider::frameCount()
   const std::string& name() const { return name_; }
 
  private:
   void run();
   std::unique_ptr<FrameProvider> provider_;  ///< used by the capture thread only
   const double fps_;
+  const double declaredFrames_;
   const std::string name_;
   Options options_;
   std::thread thread_;

@@ -25,6 +25,7 @@
 #include "microfer/frame_source.hpp"
 #include "microfer/image_io.hpp"
 #include "microfer/imglab.hpp"
+#include "microfer/label_session.hpp"
 #include "microfer/pipeline.hpp"
 #include "microfer/results_writer.hpp"
 
@@ -471,10 +472,11 @@ int benchFolder(const Args& a, const PipelineConfig& cfg) {
   const int warmup = std::min<int>(a.getInt("warmup", 5), static_cast<int>(images.size()));
 
   Pipeline pipeline(cfg);
-  AnnotateOptions ann;
-  ann.attention = cfg.withAttention;
+  LabelOptions options;
+  options.annotate.attention = cfg.withAttention;
   TempDir tmp("bench");
   ResultsWriter writer(tmp.path.string());
+  LabelSession session(pipeline, writer, options);
   // The first images warm up the caches and the allocator; they are labelled again, timed.
   for (int i = 0; i < warmup; ++i) pipeline.process(readImage(images[i]), images[i]);
   Series image{"image", {}};
@@ -483,12 +485,7 @@ int benchFolder(const Args& a, const PipelineConfig& cfg) {
   for (const auto& path : images) {
     const auto t0 = Clock::now();
     try {
-      cv::Mat img = readImage(path);
-      const FrameResult r = pipeline.process(img, path);
-      annotate(img, r, ann);
-      writer.writeLabelledImage(path, img);
-      writer.append(r);
-      faces += static_cast<long long>(r.faces.size());
+      faces += static_cast<long long>(session.labelImage(path).result.faces.size());
     } catch (const std::exception& e) {
       ++failures;
       std::fprintf(stderr, "failed %s\n", e.what());
@@ -523,8 +520,10 @@ int benchVideo(const Args& a, const PipelineConfig& cfg) {
   const std::string path = a.get("video");
   const bool realTime = !a.flag("no-realtime");
   Pipeline pipeline(cfg);
-  AnnotateOptions ann;
-  ann.attention = cfg.withAttention;
+  LabelOptions options;
+  options.annotate.attention = cfg.withAttention;
+  options.smooth = false;  // the latency of the pipeline and the drawing, nothing else
+  LabelSession session(pipeline, options);  // writes nothing
   // Warm up on one frame of the video before the clock starts, as the live view does
   // while the camera opens.
   {
@@ -532,12 +531,12 @@ int benchVideo(const Args& a, const PipelineConfig& cfg) {
     cv::Mat first;
     if (cap.isOpened() && cap.read(first)) pipeline.process(first);
   }
-  pipeline.resetStream();
   FrameSource::Options opts;
   opts.queueSize = 1;
   opts.dropOldest = realTime;
   opts.realTime = realTime;
   FrameSource source(openVideoProvider(path), opts);
+  session.beginStream(path, source.fps());
 
   struct Sample {
     double latencyMs;
@@ -551,11 +550,11 @@ int benchVideo(const Args& a, const PipelineConfig& cfg) {
       if (source.state() == FrameSource::State::Running) continue;
       break;
     }
-    FrameResult r = pipeline.processStream(frame.image, path, frame.index);
-    annotate(frame.image, r, ann);
+    session.labelFrame(frame);
     samples.push_back({msBetween(frame.captured, Clock::now()), rssMiB()});
   }
   const double seconds = msBetween(start, Clock::now()) / 1000.0;
+  session.endStream();
   if (source.state() == FrameSource::State::Failed) throw InputError(source.error());
   if (samples.empty()) throw InputError("video '" + path + "' has no readable frames");
 

@@ -4,16 +4,15 @@
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
-#include <opencv2/videoio.hpp>
 
 #include "args.hpp"
 #include "commands.hpp"
 #include "common.hpp"
 #include "microfer/annotator.hpp"
 #include "microfer/image_io.hpp"
+#include "microfer/label_session.hpp"
 #include "microfer/pipeline.hpp"
 #include "microfer/results_writer.hpp"
-#include "microfer/tracker.hpp"
 
 namespace microfer::cli {
 namespace fs = std::filesystem;
@@ -108,58 +107,6 @@ void describe(const FrameResult& r, std::string& out) {
   }
 }
 
-void labelVideo(const std::string& path, Pipeline& pipeline, ResultsWriter& writer, int every,
-                bool smooth, const AnnotateOptions& ann, const Output& output, Progress& progress,
-                Totals& totals) {
-  cv::VideoCapture cap;
-  try {
-    cap.open(path);
-  } catch (const cv::Exception&) {
-  }
-  if (!cap.isOpened())
-    throw InputError("cannot open video '" + path + "': missing, unreadable or not a video");
-  double fps = cap.get(cv::CAP_PROP_FPS);
-  if (!(fps > 0 && fps < 1000)) fps = 25;
-  // The container's count, to tell a video that ends early (corrupt or cut) from a whole one.
-  const double declared = cap.get(cv::CAP_PROP_FRAME_COUNT);
-  FaceTracker tracker;
-  pipeline.resetStream();
-  cv::Mat frame;
-  long long index = 0, processed = 0;
-  std::string videoOut;
-  try {
-    // OpenCV skips frames it cannot decode: `index` counts the frames that decoded.
-    while (cap.read(frame)) {
-      if (frame.empty()) break;
-      if (index % every == 0) {
-        FrameResult r = pipeline.processStream(frame, path, index);
-        r.timestampMs = index * 1000.0 / fps;
-        if (smooth) tracker.update(r);
-        annotate(frame, r, ann);
-        if (videoOut.empty()) videoOut = writer.openVideo(path, fps / every, frame.size());
-        writer.writeVideoFrame(frame);
-        writer.append(r);
-        output.record(progress, r);
-        totals.faces += static_cast<long>(r.faces.size());
-        ++processed;
-      }
-      ++index;
-    }
-    writer.closeVideo();
-  } catch (...) {
-    writer.discardVideo();  // an unfinished labelled video never gets its final name
-    throw;
-  }
-  progress.clearLine();
-  if (declared > 0 && index > 0 && index < static_cast<long long>(declared))
-    std::fprintf(stderr,
-                 "warning: video '%s': only %lld of its %.0f frames could be read "
-                 "(the others are corrupt or missing)\n",
-                 path.c_str(), index, declared);
-  if (processed == 0) throw InputError("video '" + path + "' has no readable frames");
-  totals.frames += processed;
-  output.line(progress, path + ": " + std::to_string(processed) + " frames labelled -> " + videoOut);
-}
 }  // namespace
 
 int runLabel(const std::vector<std::string>& argv) {
@@ -193,27 +140,34 @@ int runLabel(const std::vector<std::string>& argv) {
   configureRuntime(cfg.classifier.threads);
   Pipeline pipeline(cfg);  // model / detector problems -> exit 3 in main
   ResultsWriter writer(outDir, shard.index == 1);
-  AnnotateOptions ann;
-  ann.attention = cfg.withAttention;
+  LabelOptions labelOptions;
+  labelOptions.annotate.attention = cfg.withAttention;
+  labelOptions.smooth = !a.flag("no-smooth");
+  labelOptions.every = every;
+  labelOptions.read = readOpts;
+  LabelSession session(pipeline, writer, labelOptions);
 
   Totals totals;
   Progress progress("label", files.size(), !output.quiet);
+  session.onFrame([&](const FrameResult& r, const cv::Mat&) {
+    output.record(progress, r);
+    totals.faces += static_cast<long>(r.faces.size());
+  });
   for (const auto& path : files) {
     ++totals.inputs;
     try {
       std::error_code ec;
       if (hasVideoExtension(path) && !fs::is_directory(path, ec)) {
-        labelVideo(path, pipeline, writer, every, !a.flag("no-smooth"), ann, output, progress,
-                   totals);
+        const StreamSummary video = session.labelVideo(path);
+        progress.clearLine();
+        if (!video.warning.empty()) std::fprintf(stderr, "warning: %s\n", video.warning.c_str());
+        totals.frames += video.framesLabelled;
+        output.line(progress, path + ": " + std::to_string(video.framesLabelled) +
+                                  " frames labelled -> " + video.videoPath);
       } else {
-        cv::Mat image = readImage(path, readOpts);
-        FrameResult r = pipeline.process(image, path, 0);
-        annotate(image, r, ann);
-        const std::string written = writer.writeLabelledImage(path, image);
-        writer.append(r);
-        output.record(progress, r);
+        std::string written;
+        const FrameResult r = session.labelImage(path, &written).result;
         ++totals.images;
-        totals.faces += static_cast<long>(r.faces.size());
         std::string labels;
         describe(r, labels);
         output.line(progress, path + ": " + std::to_string(r.faces.size()) + " face(s)" + labels +

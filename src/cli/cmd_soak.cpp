@@ -25,12 +25,11 @@
 #include "args.hpp"
 #include "commands.hpp"
 #include "common.hpp"
-#include "microfer/annotator.hpp"
 #include "microfer/frame_source.hpp"
 #include "microfer/image_io.hpp"
+#include "microfer/label_session.hpp"
 #include "microfer/pipeline.hpp"
 #include "microfer/results_writer.hpp"
-#include "microfer/tracker.hpp"
 
 namespace microfer::cli {
 namespace fs = std::filesystem;
@@ -337,37 +336,27 @@ PartResult soakLive(const PipelineConfig& cfg, long long frames, const fs::path&
   const std::string outDir = (dir / "live").string();
   {
     ResultsWriter writer(outDir);
-    FaceTracker tracker;
-    AnnotateOptions ann;
-    ann.attention = cfg.withAttention;
+    LabelOptions options;
+    options.annotate.attention = cfg.withAttention;
+    LabelSession session(pipeline, writer, options);
     FrameSource::Options opts;
     opts.queueSize = 4;  // as the app plays a file: every frame is labelled, none dropped
     opts.dropOldest = false;
     FrameSource source(std::make_unique<LoopingVideo>(video.string(), frames), opts);
     std::atomic<long long> done{0};
+    session.onFrame([&](const FrameResult&, const cv::Mat&) { ++done; });
     RssSampler sampler([&] { return done.load(); }, std::chrono::milliseconds(200));
     const auto start = Clock::now();
-    std::string videoOut;
-    Frame frame;
-    while (true) {
-      if (!source.next(frame, std::chrono::milliseconds(2000))) {
-        if (source.state() == FrameSource::State::Running) continue;
-        break;
-      }
-      FrameResult r = pipeline.processStream(frame.image, video.string(), frame.index);
-      tracker.update(r);
-      cv::Mat annotated = frame.image.clone();
-      annotate(annotated, r, ann);
-      writer.append(r);
-      if (videoOut.empty()) videoOut = writer.openVideo(video.string(), 30, annotated.size());
-      writer.writeVideoFrame(annotated);
-      ++done;
+    std::exception_ptr failure;
+    try {
+      session.labelSource(source);  // closes the labelled video
+    } catch (...) {
+      failure = std::current_exception();
     }
     part.seconds = std::chrono::duration<double>(Clock::now() - start).count();
     part.memory = summarise(sampler.stop(), std::max<long long>(1, frames / 10));
     part.processed = done.load();
-    if (source.state() == FrameSource::State::Failed) throw InputError(source.error());
-    writer.closeVideo();
+    if (failure) std::rethrow_exception(failure);
   }
   part.accounting = account(outDir);
   return part;

@@ -17,6 +17,10 @@ class CaptureProvider : public FrameProvider {
     const double f = cap_.get(cv::CAP_PROP_FPS);
     return f > 0 && f < 1000 ? f : 0;
   }
+  double frameCount() const override {
+    const double n = file_ ? cap_.get(cv::CAP_PROP_FRAME_COUNT) : 0;
+    return n > 0 ? n : 0;
+  }
   std::string name() const override { return name_; }
 
  private:
@@ -53,6 +57,7 @@ std::unique_ptr<FrameProvider> openVideoProvider(const std::string& path) {
 FrameSource::FrameSource(std::unique_ptr<FrameProvider> provider, const Options& options)
     : provider_(std::move(provider)),
       fps_(provider_->fps()),
+      declaredFrames_(provider_->frameCount()),
       name_(provider_->name()),
       options_(options) {
   if (options_.queueSize == 0) options_.queueSize = 1;

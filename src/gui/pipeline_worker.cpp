@@ -73,7 +73,8 @@ void PipelineWorker::configure(const AppSettings& settings) {
     withNewModel.model = settings.model;
     try {
       m_pipeline = std::make_unique<Pipeline>(withNewModel.pipelineConfig());
-      m_tracker.reset();  // its smoothed probabilities came from the other network
+      // The tracker restarts: its smoothed probabilities came from the other network.
+      if (m_streamSession) m_streamSession->setPipeline(*m_pipeline);
     } catch (const std::exception& e) {
       m_settings.model = old.model;
       Q_EMIT errorOccurred(fromStd(e.what()), true);
@@ -134,6 +135,15 @@ AnnotateOptions PipelineWorker::annotateOptions() const {
   return options;
 }
 
+LabelOptions PipelineWorker::labelOptions() const {
+  LabelOptions options;
+  options.annotate = annotateOptions();
+  options.smooth = m_settings.smoothing;
+  const bool camera = m_streamName.startsWith(QLatin1String("camera"));
+  options.writeVideo = camera ? m_settings.recordCamera : m_settings.saveVideo;
+  return options;
+}
+
 FrameView PipelineWorker::makeView(const FrameResult& result, const cv::Mat& annotated,
                                    double ms) const {
   FrameView view;
@@ -163,19 +173,19 @@ void PipelineWorker::processImage(const QString& path) {
   try {
     const auto start = std::chrono::steady_clock::now();
     cv::Mat image = readImage(toStd(path));
-    FrameResult result = m_pipeline->process(image, toStd(path), 0);
-    cv::Mat annotated = image.clone();
-    annotate(annotated, result, annotateOptions());
-    view = makeView(result, annotated, elapsedMs(start));
+    LabelSession session(*m_pipeline, labelOptions());
+    const LabelledFrame labelled = session.inspectImage(image, toStd(path));
+    view = makeView(labelled.result, labelled.annotated, elapsedMs(start));
     m_lastImage = image;
-    m_lastAnnotated = annotated;
+    m_lastAnnotated = labelled.annotated;
     m_lastSource = path;
     if (m_settings.saveImages) {
       try {
         ResultsWriter& writer = imageWriter();
-        writer.append(result);
-        view.labelledImagePath = fromStd(writer.writeLabelledImage(toStd(path), annotated));
-        recordRun(writer, {toStd(path)}, 1, 0, static_cast<long long>(result.faces.size()), 0);
+        session.setWriter(&writer);
+        view.labelledImagePath = fromStd(session.saveImage(labelled));
+        recordRun(writer, {toStd(path)}, 1, 0,
+                  static_cast<long long>(labelled.result.faces.size()), 0);
       } catch (const std::exception& e) {
         view.warning = tr("results not written: %1").arg(fromStd(e.what()));
       }
@@ -229,6 +239,7 @@ void PipelineWorker::processBatch(const QStringList& paths) {
     return;
   }
 
+  LabelSession session(*m_pipeline, *writer, labelOptions());
   for (size_t i = 0; i < images.size(); ++i) {
     if (m_cancel.load()) {
       summary.cancelled = true;
@@ -239,13 +250,11 @@ void PipelineWorker::processBatch(const QStringList& paths) {
     try {
       const auto start = std::chrono::steady_clock::now();
       cv::Mat image = readImage(images[i]);
-      FrameResult result = m_pipeline->process(image, images[i], 0);
-      cv::Mat annotated = image.clone();
-      annotate(annotated, result, annotateOptions());
-      // The CSV row and labelled image are written before the image counts as done, so a
+      // The labelled image and CSV row are written before the image counts as done, so a
       // cancelled batch's summary and results.csv always agree.
-      writer->append(result);
-      writer->writeLabelledImage(images[i], annotated);
+      const LabelledFrame labelled = session.labelImage(image, images[i]);
+      const FrameResult& result = labelled.result;
+      const cv::Mat& annotated = labelled.annotated;
       ++summary.images;
       summary.faces += static_cast<int>(result.faces.size());
       for (const FaceResult& face : result.faces)
@@ -340,12 +349,15 @@ void PipelineWorker::startSource(std::unique_ptr<FrameProvider> provider, bool l
   m_streamWriter = std::make_unique<ResultsWriter>(toStd(m_streamOutDir));
   m_source = std::make_unique<FrameSource>(std::move(provider), options);
   m_streamName = live ? name : QFileInfo(name).absoluteFilePath();
-  m_videoPath.clear();
   m_streamFrames = 0;
   m_streamFaces = 0;
   m_paused = false;
-  m_tracker.reset();
-  if (m_pipeline) m_pipeline->resetStream();
+  // Camera names ("camera:0") are not file names; the writer names outputs after this.
+  const std::string outName = m_streamName.startsWith(QLatin1String("camera"))
+                                  ? std::string("camera.avi")
+                                  : toStd(m_streamName);
+  m_streamSession = std::make_unique<LabelSession>(*m_pipeline, *m_streamWriter, labelOptions());
+  m_streamSession->beginStream(toStd(m_streamName), m_source->fps(), outName);
   m_streamTimer->start();
   Q_EMIT streamStarted(m_streamName, m_streamOutDir);
 }
@@ -365,27 +377,17 @@ void PipelineWorker::pullFrame() {
     return;
   }
   try {
-    const auto start = std::chrono::steady_clock::now();
-    FrameResult result = m_pipeline->processStream(frame.image, toStd(m_streamName), frame.index);
-    result.timestampMs = frame.timestampMs;
-    if (m_settings.smoothing) m_tracker.update(result);
-    cv::Mat annotated = frame.image.clone();
-    annotate(annotated, result, annotateOptions());
-    const double ms = elapsedMs(start);
-    m_streamWriter->append(result);
-    // Camera names ("camera:0") are not file names; the writer names outputs after this.
-    const std::string outName = m_streamName.startsWith(QLatin1String("camera"))
-                                    ? std::string("camera.avi")
-                                    : toStd(m_streamName);
-    const bool camera = m_streamName.startsWith(QLatin1String("camera"));
-    if (camera ? m_settings.recordCamera : m_settings.saveVideo) {
-      if (m_videoPath.isEmpty()) {
-        const double fps = m_source->fps() > 0 ? m_source->fps() : 25.0;
-        m_videoPath = fromStd(m_streamWriter->openVideo(outName, fps, annotated.size()));
-      }
-      m_streamWriter->writeVideoFrame(annotated);
-    }
+    // The settings may have changed since the last frame (smoothing, attention, recording).
+    m_streamSession->options() = labelOptions();
+    LabelledFrame labelled;
+    m_streamSession->labelFrame(frame, &labelled);
+    const FrameResult& result = labelled.result;
+    const cv::Mat& annotated = labelled.annotated;
+    const double ms = labelled.ms;
     if (m_settings.saveFrames) {
+      const std::string outName = m_streamName.startsWith(QLatin1String("camera"))
+                                      ? std::string("camera.avi")
+                                      : toStd(m_streamName);
       const QString frameName = QStringLiteral("%1_frame%2.jpg")
                                     .arg(QFileInfo(fromStd(outName)).completeBaseName())
                                     .arg(frame.index, 6, 10, QLatin1Char('0'));
@@ -415,15 +417,18 @@ void PipelineWorker::finishStream(const QString& error) {
   m_source->stop();
   end.framesDropped = m_source->framesDropped();
   end.outDir = m_streamOutDir;
-  try {
-    if (m_streamWriter) m_streamWriter->closeVideo();
-  } catch (const std::exception& e) {
-    if (end.error.isEmpty()) end.error = fromStd(e.what());
+  if (m_streamSession) {
+    end.videoPath = fromStd(m_streamSession->videoPath());
+    try {
+      m_streamSession->endStream();
+    } catch (const std::exception& e) {
+      if (end.error.isEmpty()) end.error = fromStd(e.what());
+    }
   }
   if (m_streamWriter)
     recordRun(*m_streamWriter, {toStd(m_streamName)}, 0, m_streamFrames, m_streamFaces,
               error.isEmpty() ? 0 : 1);
-  end.videoPath = m_videoPath;
+  m_streamSession.reset();
   m_streamWriter.reset();
   m_source.reset();
   m_paused = false;
@@ -461,14 +466,13 @@ void PipelineWorker::saveSnapshot() {
 void PipelineWorker::setRecordCamera(bool on) {
   m_settings.recordCamera = on;
   // Record off closes the camera's video; Record on again starts a new file (a new name).
-  if (!on && m_streamWriter && m_streamName.startsWith(QLatin1String("camera")) &&
-      !m_videoPath.isEmpty()) {
+  if (!on && m_streamSession && m_streamName.startsWith(QLatin1String("camera")) &&
+      !m_streamSession->videoPath().empty()) {
     try {
-      m_streamWriter->closeVideo();
+      m_streamSession->closeVideo();
     } catch (const std::exception& e) {
       Q_EMIT errorOccurred(fromStd(e.what()), false);
     }
-    m_videoPath.clear();
   }
 }
 
@@ -480,11 +484,10 @@ void PipelineWorker::setAttention(bool on) {
   if (m_source || m_lastImage.empty()) return;
   try {
     const auto start = std::chrono::steady_clock::now();
-    FrameResult result = m_pipeline->process(m_lastImage, toStd(m_lastSource), 0);
-    cv::Mat annotated = m_lastImage.clone();
-    annotate(annotated, result, annotateOptions());
-    m_lastAnnotated = annotated;
-    Q_EMIT imageProcessed(makeView(result, annotated, elapsedMs(start)));
+    LabelSession session(*m_pipeline, labelOptions());
+    const LabelledFrame labelled = session.inspectImage(m_lastImage, toStd(m_lastSource));
+    m_lastAnnotated = labelled.annotated;
+    Q_EMIT imageProcessed(makeView(labelled.result, labelled.annotated, elapsedMs(start)));
   } catch (const std::exception& e) {
     Q_EMIT errorOccurred(fromStd(e.what()), false);
   }

@@ -17,9 +17,9 @@
 #include "gui_types.hpp"
 #include "microfer/annotator.hpp"
 #include "microfer/frame_source.hpp"
+#include "microfer/label_session.hpp"
 #include "microfer/pipeline.hpp"
 #include "microfer/results_writer.hpp"
-#include "microfer/tracker.hpp"
 
 namespace microfer::gui {
 
@@ -91,6 +91,8 @@ class PipelineWorker : public QObject {
   ResultsWriter& imageWriter();
   FrameView makeView(const FrameResult& result, const cv::Mat& annotated, double ms) const;
   AnnotateOptions annotateOptions() const;
+  /// The labelling settings in use (annotation, smoothing; streams: the video on or off).
+  LabelOptions labelOptions() const;
   void pullFrame();
   void finishStream(const QString& error);
   QString newRunFolder(const QString& stem) const;
@@ -107,11 +109,11 @@ class PipelineWorker : public QObject {
   // Live / video stream state; only touched on the worker thread.
   std::unique_ptr<FrameSource> m_source;
   std::unique_ptr<ResultsWriter> m_streamWriter;
-  FaceTracker m_tracker;
+  /// The stream's labelling (tracker, labelled video); after m_streamWriter, so that it goes first.
+  std::unique_ptr<LabelSession> m_streamSession;
   QTimer* m_streamTimer = nullptr;
   QString m_streamName;
   QString m_streamOutDir;
-  QString m_videoPath;
   qint64 m_streamFrames = 0;
   qint64 m_streamFaces = 0;
   bool m_paused = false;
