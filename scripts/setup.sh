@@ -59,7 +59,7 @@ if [ -f build/CMakeCache.txt ]; then
   echo "setup: building Release into build/ with $jobs parallel jobs (MICROFER_JOBS); only what changed is rebuilt"
 else
   echo "setup: building Release into build/ with $jobs parallel jobs (MICROFER_JOBS);" \
-       "a first build takes roughly 15-20 minutes on 2 cores"
+       "a first build takes about 8-10 minutes on 2 cores"
 fi
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release "$@" >/dev/null
 cmake --build build -j"$jobs"
