@@ -2,6 +2,7 @@
 // LibTorch stays behind a pimpl: this header is safe for Qt translation units.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -87,6 +88,9 @@ class ExpressionClassifier {
   const std::string& modelName() const;
   const std::string& modelPath() const;
   const std::string& modelNotes() const;
+  /// FNV-1a 64 of the model file's bytes (as `microfer-cli --version` shows it); the file is
+  /// read for it once, on the first call, not at every run record.
+  uint64_t modelFileChecksum() const;
   int64_t parameterCount() const;
 
   /// The raw logits of every TTA view of every crop (per crop: views x classes, view-major),

@@ -7,9 +7,11 @@
 #include <future>
 #include <memory>
 #include <numeric>
+#include <optional>
 #include <opencv2/imgproc.hpp>
 #include <stdexcept>
 
+#include "microfer/checksum.hpp"
 #include "microfer/model_file.hpp"
 
 namespace microfer {
@@ -165,6 +167,7 @@ struct ExpressionClassifier::Impl {
   ClassifierConfig config;
   ModelInfo info;
   std::string path;
+  std::optional<uint64_t> fileChecksum;  ///< modelFileChecksum(), once asked
   MicroAttentionResNet net{nullptr};
   std::vector<TtaView> views;
 };
@@ -209,6 +212,10 @@ const std::string& ExpressionClassifier::modelPath() const {
 }
 const std::string& ExpressionClassifier::modelNotes() const {
   return impl_->info.notes;
+}
+uint64_t ExpressionClassifier::modelFileChecksum() const {
+  if (!impl_->fileChecksum) impl_->fileChecksum = fnv1a64File(impl_->path);
+  return *impl_->fileChecksum;
 }
 int64_t ExpressionClassifier::parameterCount() const {
   return impl_->net->parameterCount();

@@ -14,7 +14,6 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "microfer/checksum.hpp"
 #include "microfer/file_io.hpp"
 #include "microfer/pipeline.hpp"
 #include "microfer/image_io.hpp"
@@ -259,7 +258,7 @@ RunInfo describeRun(Pipeline& pipeline, const std::string& program) {
   run.modelName = c.modelName();
   char sum[17];
   std::snprintf(sum, sizeof sum, "%016llx",
-                static_cast<unsigned long long>(fnv1a64File(c.modelPath())));
+                static_cast<unsigned long long>(c.modelFileChecksum()));
   run.modelChecksum = sum;
   run.detector = toString(pipeline.detector().kind());
   run.tta = toString(c.tta().mode);
