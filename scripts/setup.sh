@@ -10,6 +10,7 @@ packages=(
   cmake g++ make pkg-config
   libtorch-dev libopenblas0-openmp   # OpenBLAS: Debian's LibTorch is 2x slower on reference BLAS
   libopencv-dev opencv-data          # opencv-data: the Haar cascades
+  gstreamer1.0-plugins-base          # videotestsrc: the live-stream tests (label --stream-url)
   qt6-base-dev qt6-qpa-plugins fonts-dejavu-core
   libspdlog-dev nlohmann-json3-dev libgtest-dev libbenchmark-dev
   appstream desktop-file-utils       # scripts/check-packaging.sh (a CTest test)

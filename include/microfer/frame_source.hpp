@@ -29,12 +29,36 @@ class FrameProvider {
   /// early (corrupt or cut) from a whole one.
   virtual double frameCount() const { return 0; }
   virtual std::string name() const = 0;
+  /// Live sources that can be opened again after they fail (network streams): true, and
+  /// reconnect() closes and reopens them. Cameras and files: false.
+  virtual bool canReconnect() const { return false; }
+  /// Closes and reopens the source; false when it could not be opened (yet).
+  virtual bool reconnect() { return false; }
 };
 
 /// Opens OpenCV VideoCapture providers; throw InputError with a clear message
 /// ("no camera at index 3", "cannot open video 'x.mp4'").
 std::unique_ptr<FrameProvider> openCameraProvider(int index);
 std::unique_ptr<FrameProvider> openVideoProvider(const std::string& path);
+
+/// How long a network stream may take (FFmpeg backend; a GStreamer pipeline has its own).
+struct StreamOptions {
+  int openTimeoutMs = 10000;  ///< opening (and each reopening) gives up after this
+  int readTimeoutMs = 5000;   ///< a frame that takes longer fails the read: a stalled stream
+};
+/// True for what openStreamProvider takes: a URL ("scheme://...") or a GStreamer pipeline
+/// (elements joined by " ! ").
+bool isStreamLocation(const std::string& location);
+/// A live network stream or GStreamer pipeline. A URL (rtsp://, http(s)://, rtmp://, udp://,
+/// tcp://, ...) is read through OpenCV's FFmpeg backend with `options`' time limits; a
+/// pipeline through its GStreamer backend (" ! videoconvert ! appsink" is added when it has
+/// no appsink). It can reconnect (FrameSource reopens it when it stalls or drops). Throws
+/// InputError "cannot open stream '...'" (credentials in the URL are not shown).
+std::unique_ptr<FrameProvider> openStreamProvider(const std::string& location,
+                                                  const StreamOptions& options = {});
+/// The location as shown and recorded: a URL without its user name and password
+/// ("rtsp://user:secret@cam/live" -> "rtsp://cam/live"); anything else unchanged.
+std::string redactStreamLocation(const std::string& location);
 
 struct Frame {
   cv::Mat image;        ///< BGR, owned by the frame
@@ -58,6 +82,11 @@ class FrameSource {
     int maxConsecutiveFailures = 10;  ///< cameras: failed reads before "camera lost"
     /// Files: pace reads at the file's frame rate (as a live feed would deliver them).
     bool realTime = false;
+    /// Reconnectable sources (streams): a failed read reopens the source, up to this many
+    /// times in a row, waiting reconnectDelay, then twice as long each time (at most 8 s);
+    /// then the source has failed ("stream lost"). A frame read resets the count.
+    int maxReconnects = 5;
+    std::chrono::milliseconds reconnectDelay{500};
   };
   FrameSource(std::unique_ptr<FrameProvider> provider, const Options& options);
   ~FrameSource();
@@ -71,6 +100,10 @@ class FrameSource {
   void stop();
   State state() const { return state_.load(); }
   std::string error() const;  ///< why the source failed (State::Failed)
+  /// While a stream is being reopened: "no frames from <name>: reconnecting (attempt 2 of
+  /// 5)"; empty while frames come. For a status bar or a log line.
+  std::string notice() const;
+  long long reconnects() const { return reconnects_.load(); }  ///< reopenings so far
   long long framesCaptured() const { return captured_.load(); }
   long long framesDropped() const { return dropped_.load(); }
   double fps() const { return fps_; }
@@ -79,6 +112,9 @@ class FrameSource {
 
  private:
   void run();
+  /// Reopens a reconnectable provider after `attempt` failed reads in a row; false when the
+  /// source is lost (or stop() was asked) and run() must end.
+  bool reconnect(int attempt);
   std::unique_ptr<FrameProvider> provider_;  ///< used by the capture thread only
   const double fps_;
   const double declaredFrames_;
@@ -90,8 +126,8 @@ class FrameSource {
   std::deque<Frame> queue_;
   std::atomic<bool> stopRequested_{false};
   std::atomic<State> state_{State::Running};
-  std::string error_;
-  std::atomic<long long> captured_{0}, dropped_{0};
+  std::string error_, notice_;
+  std::atomic<long long> captured_{0}, dropped_{0}, reconnects_{0};
 };
 
 }  // namespace microfer

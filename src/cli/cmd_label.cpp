@@ -1,6 +1,8 @@
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -9,6 +11,7 @@
 #include "commands.hpp"
 #include "common.hpp"
 #include "microfer/annotator.hpp"
+#include "microfer/frame_source.hpp"
 #include "microfer/image_io.hpp"
 #include "microfer/label_session.hpp"
 #include "microfer/pipeline.hpp"
@@ -21,10 +24,20 @@ namespace {
 const char* kLabelHelp = R"(microfer-cli label — find every face, align it, label its expression
 
 Usage: microfer-cli label PATH... [options]
+       microfer-cli label --stream-url URL [--duration S] [options]
 
 PATH is an image, a folder (searched recursively; non-images are reported and
 skipped) or a video file (every Nth frame is labelled; a labelled video and one
 CSV/JSONL record per processed frame are written).
+
+--stream-url labels a live source as it comes (the newest frame wins when labelling
+is slower than the source): an IP camera or stream URL (rtsp://, http(s)://,
+rtmp://, udp://, ... through FFmpeg) or a GStreamer pipeline in quotes
+("videotestsrc ! videoconvert ! appsink"). A stream that stalls (no frame for 5 s)
+or drops is reopened, up to 5 times in a row, each reported on stderr; then it is
+"lost" (exit 1). Ctrl-C or --duration ends it cleanly: the labelled stream.avi and
+the records are complete. User names and passwords in the URL are not printed or
+recorded.
 
 Options:
   --detector auto|haar|mtcnn
@@ -40,6 +53,9 @@ Options:
   --mtcnn-thresholds P,R,O
                          MTCNN's P-, R- and O-Net score thresholds (default
                          0.6,0.7,0.7; lower finds more faces and more false ones)
+  --stream-url URL       label a live stream or GStreamer pipeline (see above)
+  --duration S           --stream-url: stop after S seconds (default: until the
+                         stream ends or is lost, or Ctrl-C)
   --every N              videos: label every Nth frame (default 1)
   --no-smooth            videos: no temporal smoothing of the labels
   --detect-every N       videos: search the whole frame every Nth labelled frame and,
@@ -107,17 +123,82 @@ void describe(const FrameResult& r, std::string& out) {
   }
 }
 
+volatile std::sig_atomic_t gInterrupted = 0;
+extern "C" void onInterrupt(int) {
+  gInterrupted = 1;
+}
+
+/// Labels a live stream until it ends, is lost, `seconds` pass (> 0) or Ctrl-C; returns the
+/// frames labelled. Throws InputError when it cannot be opened or is lost (the frames
+/// labelled before stay written).
+long long labelStream(LabelSession& session, const std::string& location, double seconds,
+                      const Output& output, Progress& progress) {
+  FrameSource::Options live;  // one-frame queue, the newest frame wins
+  FrameSource source(openStreamProvider(location), live);
+  session.beginStream(source.name(), source.fps(), "stream.avi");
+  gInterrupted = 0;
+  auto* previous = std::signal(SIGINT, onInterrupt);
+  const auto start = std::chrono::steady_clock::now();
+  std::string notice;
+  long long labelled = 0;
+  try {
+    while (!gInterrupted &&
+           (seconds <= 0 || std::chrono::steady_clock::now() - start <
+                                std::chrono::duration<double>(seconds))) {
+      Frame frame;
+      const bool got = source.next(frame, std::chrono::milliseconds(200));
+      if (const std::string now = source.notice(); now != notice) {
+        notice = now;
+        progress.clearLine();
+        if (!output.quiet)
+          std::fprintf(stderr, "%s\n",
+                       notice.empty() ? (source.name() + ": frames again").c_str()
+                                      : notice.c_str());
+      }
+      if (!got) {
+        if (source.state() != FrameSource::State::Running) break;
+        continue;
+      }
+      if (session.labelFrame(frame)) ++labelled;
+    }
+  } catch (...) {
+    std::signal(SIGINT, previous);
+    session.abortStream();
+    throw;
+  }
+  std::signal(SIGINT, previous);
+  source.stop();
+  const StreamSummary summary = session.endStream();
+  output.line(progress, source.name() + ": " + std::to_string(labelled) + " frames labelled (" +
+                            std::to_string(source.framesDropped()) + " skipped while busy, " +
+                            std::to_string(source.reconnects()) + " reconnections) -> " +
+                            (summary.videoPath.empty() ? std::string("no video")
+                                                       : summary.videoPath));
+  if (source.state() == FrameSource::State::Failed) throw InputError(source.error());
+  if (labelled == 0 && !gInterrupted)
+    throw InputError("stream '" + source.name() + "' ended without a frame");
+  return labelled;
+}
+
 }  // namespace
 
 int runLabel(const std::vector<std::string>& argv) {
   const Args a(argv, {"help", "verbose", "no-smooth", "attention", "json", "quiet"},
                {"detector", "tta", "out", "model", "min-face", "mtcnn-thresholds", "every", "threads", "max-pixels",
-                "shard", "max-faces", "detect-every", "min-confidence"});
+                "shard", "max-faces", "detect-every", "min-confidence", "stream-url", "duration"});
   if (a.flag("help")) {
     std::fputs(kLabelHelp, stdout);
     return 0;
   }
-  if (a.positional().empty()) throw UsageError("give at least one image, folder or video");
+  const std::string streamUrl = a.get("stream-url");
+  const double duration = a.getDouble("duration", 0);
+  if (duration < 0) throw UsageError("--duration must be >= 0 seconds");
+  if (a.has("duration") && streamUrl.empty()) throw UsageError("--duration goes with --stream-url");
+  if (!streamUrl.empty() && !isStreamLocation(streamUrl))
+    throw UsageError("--stream-url takes a URL (rtsp://..., http://...) or a GStreamer "
+                     "pipeline (elements joined by ' ! '); for a video file give its path");
+  if (a.positional().empty() && streamUrl.empty())
+    throw UsageError("give at least one image, folder or video, or --stream-url");
   PipelineConfig cfg = pipelineConfigFromArgs(a);
   const int every = a.getInt("every", 1);
   if (every < 1) throw UsageError("--every must be >= 1");
@@ -153,6 +234,17 @@ int runLabel(const std::vector<std::string>& argv) {
     output.record(progress, r);
     totals.faces += static_cast<long>(r.faces.size());
   });
+  // A failed input: named on stderr, and a {"source", "error"} line with --json.
+  auto failed = [&](const std::string& source, const std::exception& e) {
+    ++totals.failures;
+    progress.clearLine();
+    std::fprintf(stderr, "failed %s\n", e.what());
+    if (output.json) {
+      const nlohmann::ordered_json failure = {{"source", source}, {"error", e.what()}};
+      std::printf("%s\n", failure.dump().c_str());
+      std::fflush(stdout);
+    }
+  };
   for (const auto& path : files) {
     ++totals.inputs;
     try {
@@ -174,20 +266,23 @@ int runLabel(const std::vector<std::string>& argv) {
                                   " -> " + written);
       }
     } catch (const std::exception& e) {
-      ++totals.failures;
-      progress.clearLine();
-      std::fprintf(stderr, "failed %s\n", e.what());
-      if (output.json) {
-        const nlohmann::ordered_json failure = {{"source", path}, {"error", e.what()}};
-        std::printf("%s\n", failure.dump().c_str());
-        std::fflush(stdout);
-      }
+      failed(path, e);
     }
     progress.update(static_cast<size_t>(totals.inputs));
   }
+  std::vector<std::string> runInputs = a.positional();
+  if (!streamUrl.empty()) {
+    ++totals.inputs;
+    runInputs.push_back(redactStreamLocation(streamUrl));
+    try {
+      totals.frames += labelStream(session, streamUrl, duration, output, progress);
+    } catch (const std::exception& e) {
+      failed(runInputs.back(), e);
+    }
+  }
   progress.clearLine();
   RunInfo run = describeRun(pipeline, std::string("microfer-cli ") + MICROFER_VERSION);
-  run.inputs = a.positional();
+  run.inputs = runInputs;
   run.images = totals.images;
   run.frames = totals.frames;
   run.faces = totals.faces;

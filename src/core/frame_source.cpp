@@ -1,5 +1,7 @@
 #include "microfer/frame_source.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <opencv2/videoio.hpp>
 
 #include "microfer/image_io.hpp"
@@ -28,7 +30,87 @@ class CaptureProvider : public FrameProvider {
   std::string name_;
   bool file_;
 };
+
+/// A network stream or GStreamer pipeline, reopened on demand.
+class StreamProvider : public FrameProvider {
+ public:
+  StreamProvider(std::string location, const StreamOptions& options)
+      : location_(std::move(location)),
+        name_(redactStreamLocation(location_)),
+        gstreamer_(location_.find(" ! ") != std::string::npos),
+        options_(options) {
+    if (gstreamer_ && location_.find("appsink") == std::string::npos)
+      location_ += " ! videoconvert ! appsink";
+    if (!open())
+      throw InputError("cannot open stream '" + name_ + "': " +
+                       (gstreamer_ ? "the GStreamer pipeline did not start (check its elements)"
+                                   : "no answer, refused, or not a video stream (waited up to " +
+                                         std::to_string(options_.openTimeoutMs / 1000) + " s)"));
+  }
+  bool read(cv::Mat& frame) override {
+    try {
+      return cap_.isOpened() && cap_.read(frame) && !frame.empty();
+    } catch (const cv::Exception&) {
+      return false;
+    }
+  }
+  bool isFile() const override { return false; }
+  double fps() const override {
+    const double f = cap_.isOpened() ? cap_.get(cv::CAP_PROP_FPS) : 0;
+    return f > 0 && f < 1000 ? f : 0;
+  }
+  std::string name() const override { return name_; }
+  bool canReconnect() const override { return true; }
+  bool reconnect() override {
+    cap_.release();
+    return open();
+  }
+
+ private:
+  bool open() {
+    try {
+      if (gstreamer_)
+        cap_.open(location_, cv::CAP_GSTREAMER);
+      else
+        cap_.open(location_, cv::CAP_FFMPEG,
+                  {cv::CAP_PROP_OPEN_TIMEOUT_MSEC, options_.openTimeoutMs,
+                   cv::CAP_PROP_READ_TIMEOUT_MSEC, options_.readTimeoutMs});
+    } catch (const cv::Exception&) {
+      return false;
+    }
+    return cap_.isOpened();
+  }
+  std::string location_, name_;
+  bool gstreamer_;
+  StreamOptions options_;
+  mutable cv::VideoCapture cap_;
+};
 }  // namespace
+
+bool isStreamLocation(const std::string& location) {
+  const size_t scheme = location.find("://");
+  if (scheme != std::string::npos && scheme > 0 &&
+      std::all_of(location.begin(), location.begin() + scheme, [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.';
+      }))
+    return true;
+  return location.find(" ! ") != std::string::npos;
+}
+
+std::string redactStreamLocation(const std::string& location) {
+  const size_t scheme = location.find("://");
+  if (scheme == std::string::npos || location.find(" ! ") != std::string::npos) return location;
+  const size_t hostStart = scheme + 3;
+  const size_t pathStart = location.find_first_of("/?#", hostStart);
+  const size_t at = location.rfind('@', pathStart == std::string::npos ? location.size() : pathStart);
+  if (at == std::string::npos || at < hostStart) return location;
+  return location.substr(0, hostStart) + location.substr(at + 1);
+}
+
+std::unique_ptr<FrameProvider> openStreamProvider(const std::string& location,
+                                                  const StreamOptions& options) {
+  return std::make_unique<StreamProvider>(location, options);
+}
 
 std::unique_ptr<FrameProvider> openCameraProvider(int index) {
   cv::VideoCapture cap;
@@ -84,6 +166,37 @@ std::string FrameSource::error() const {
   return error_;
 }
 
+std::string FrameSource::notice() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return notice_;
+}
+
+bool FrameSource::reconnect(int attempt) {
+  if (attempt > options_.maxReconnects) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    error_ = name_ + ": stream lost (no frame after " + std::to_string(options_.maxReconnects) +
+             " reconnection attempts)";
+    notice_.clear();
+    state_ = State::Failed;
+    return false;
+  }
+  auto delay = options_.reconnectDelay;
+  for (int i = 1; i < attempt; ++i) delay = std::min(delay * 2, std::chrono::milliseconds(8000));
+  {
+    std::unique_lock<std::mutex> lock(mutex_);
+    notice_ = "no frames from " + name_ + ": reconnecting (attempt " + std::to_string(attempt) +
+              " of " + std::to_string(options_.maxReconnects) + ")";
+    // Wait, but wake at once for stop().
+    if (changed_.wait_for(lock, delay, [this] { return stopRequested_.load(); })) return false;
+  }
+  ++reconnects_;
+  try {
+    provider_->reconnect();  // a failure shows as the next read failing
+  } catch (const std::exception&) {
+  }
+  return true;
+}
+
 bool FrameSource::next(Frame& frame, std::chrono::milliseconds timeout) {
   std::unique_lock<std::mutex> lock(mutex_);
   changed_.wait_for(lock, timeout,
@@ -101,7 +214,7 @@ void FrameSource::run() {
   auto due = Clock::now();
   long long index = 0;
   Clock::time_point first;
-  int failures = 0;
+  int failures = 0, attempts = 0;
   while (!stopRequested_) {
     cv::Mat image;
     bool ok = false;
@@ -115,6 +228,10 @@ void FrameSource::run() {
     }
     if (!ok) {
       if (provider_->isFile()) break;
+      if (provider_->canReconnect()) {
+        if (!reconnect(++attempts)) break;
+        continue;
+      }
       if (++failures >= options_.maxConsecutiveFailures) {
         std::lock_guard<std::mutex> lock(mutex_);
         error_ = name_ + ": camera lost (no frame after " + std::to_string(failures) + " tries)";
@@ -125,6 +242,11 @@ void FrameSource::run() {
       continue;
     }
     failures = 0;
+    if (attempts > 0) {
+      attempts = 0;
+      std::lock_guard<std::mutex> lock(mutex_);
+      notice_.clear();
+    }
     if (options_.realTime && provider_->isFile()) {
       due += std::chrono::duration_cast<Clock::duration>(period);
       std::this_thread::sleep_until(due);
