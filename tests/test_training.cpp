@@ -52,6 +52,43 @@ TEST(Training, LossFallsOnRealImages) {
   EXPECT_EQ(info.classNames.size(), 7u);
 }
 
+TEST(Training, BestModelIsTheBestValidationEpoch) {
+  MICROFER_REQUIRE_SHARED("data/fer2013/train");
+  torch::set_num_threads(1);
+  const Dataset data = smokeData();
+  const auto dir = test::tempDir("best");
+  constexpr int kEpochs = 4;
+  // One epoch per call (resumed), keeping the network after each epoch.
+  TrainResult r;
+  std::vector<MicroAttentionResNet> afterEpoch;
+  for (int e = 1; e <= kEpochs; ++e) {
+    TrainConfig c = smokeConfig(dir.string(), kEpochs);
+    c.stopAfterEpochs = e;
+    c.resume = e > 1;
+    r = train(data, &data, c);
+    ModelInfo info;
+    afterEpoch.push_back(loadModel((dir / "last.mfm").string(), info));
+  }
+  ASSERT_EQ(r.history.size(), size_t(kEpochs));
+  int best = 0;  // the first epoch with the highest validation accuracy
+  for (int i = 1; i < kEpochs; ++i)
+    if (r.history[i].valAccuracy > r.history[best].valAccuracy) best = i;
+  EXPECT_EQ(r.bestEpoch, best + 1);
+  ModelInfo info;
+  auto chosen = loadModel(r.bestModel, info);
+  const auto same = [](MicroAttentionResNet& a, MicroAttentionResNet& b) {
+    auto want = a->named_parameters(), wantBuffers = a->named_buffers();
+    for (const auto& p : b->named_parameters())
+      if (!torch::equal(want[p.key()], p.value())) return false;
+    for (const auto& p : b->named_buffers())
+      if (!torch::equal(wantBuffers[p.key()], p.value())) return false;
+    return true;
+  };
+  EXPECT_TRUE(same(afterEpoch[best], chosen)) << "best.mfm is not epoch " << best + 1;
+  for (int i = 0; i < kEpochs; ++i)  // the check can fail: every epoch changed the network
+    if (i != best) EXPECT_FALSE(same(afterEpoch[i], chosen)) << "epoch " << i + 1;
+}
+
 TEST(Training, ResumeReachesTheSameState) {
   MICROFER_REQUIRE_SHARED("data/fer2013/train");
   torch::set_num_threads(1);  // bit-for-bit comparisons need a fixed reduction order
