@@ -1,6 +1,8 @@
 // The micro-attention ResNet, the model file, and TTA.
 #include <gtest/gtest.h>
 
+#include <ATen/ATen.h>
+
 #include <cstdio>
 #include <random>
 #include <filesystem>
@@ -54,6 +56,42 @@ TEST(Network, DeeperConfigBuilds) {
   std::vector<torch::Tensor> maps;
   net->forwardWithAttention(torch::randn({1, 1, 48, 48}), maps);
   EXPECT_EQ(maps.size(), 8u);
+}
+
+TEST(Network, PackedForInferenceGivesTheSameLogitsAndMaps) {
+  for (const auto& blocks : {std::vector<int>{1, 1, 1, 1}, std::vector<int>{2, 2, 2, 2}}) {
+    torch::manual_seed(4);
+    NetworkConfig c = smallNet();
+    c.blocksPerStage = blocks;
+    MicroAttentionResNet net(c);
+    net->eval();
+    const auto x = torch::randn({5, 1, 48, 48});
+    std::vector<torch::Tensor> mapsBefore, mapsAfter;
+    torch::Tensor before, after;
+    {
+      torch::NoGradGuard ng;
+      before = net->forwardWithAttention(x, mapsBefore);
+    }
+    net->packForInference();
+    EXPECT_EQ(net->packedForInference(), at::hasMKLDNN());
+    {
+      c10::InferenceMode im;
+      after = net->forwardWithAttention(x, mapsAfter);
+      EXPECT_TRUE(torch::allclose(net->forward(x.slice(0, 0, 1)), before.slice(0, 0, 1), 1e-4,
+                                  1e-5));
+    }
+    EXPECT_TRUE(torch::allclose(after, before, 1e-4, 1e-5))
+        << (after - before).abs().max().item<float>();
+    ASSERT_EQ(mapsAfter.size(), mapsBefore.size());
+    for (size_t i = 0; i < mapsAfter.size(); ++i)
+      EXPECT_TRUE(torch::allclose(mapsAfter[i], mapsBefore[i], 1e-4, 1e-5)) << "block " << i;
+    // With autograd on, the module's own path runs: gradients reach every convolution.
+    net->train();
+    net->zero_grad();
+    net->forward(x).sum().backward();
+    for (const auto& p : net->named_parameters())
+      EXPECT_TRUE(p.value().grad().defined()) << p.key();
+  }
 }
 
 TEST(MicroAttention, ComputesTTimesOnePlusM) {

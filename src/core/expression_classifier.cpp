@@ -183,6 +183,7 @@ ExpressionClassifier::ExpressionClassifier(const ClassifierConfig& config)
         "train one with 'microfer-cli train'");
   if (config.threads > 0) torch::set_num_threads(config.threads);
   impl_->net = loadModel(impl_->path, impl_->info);
+  impl_->net->packForInference();  // this network is never trained
   impl_->views = makeTtaViews(config.tta, impl_->info.crop.size);
   spdlog::debug("loaded model '{}' from {} ({} parameters, TTA {} with {} views)", impl_->info.name,
                 impl_->path, impl_->net->parameterCount(), toString(config.tta.mode),

@@ -1,5 +1,7 @@
 #include "microfer/network.hpp"
 
+#include <ATen/ATen.h>
+
 #include <stdexcept>
 
 namespace microfer {
@@ -9,6 +11,38 @@ namespace {
 nn::Conv2d conv(int in, int out, int k, int stride, bool bias) {
   return nn::Conv2d(nn::Conv2dOptions(in, out, k).stride(stride).padding(k / 2).bias(bias));
 }
+std::vector<int64_t> pairOf(const torch::ExpandingArray<2>& a) {
+  return {a->at(0), a->at(1)};
+}
+
+std::vector<int64_t> paddingOf(const nn::Conv2dImpl& c) {
+  // Every convolution here pads by kernel/2 with an explicit size.
+  const auto* pad = c10::get_if<torch::ExpandingArray<2>>(&c.options.padding());
+  if (pad == nullptr) throw std::logic_error("convolution without an explicit padding");
+  return pairOf(*pad);
+}
+
+PackedConv pack(const nn::Conv2d& conv) {
+  PackedConv p;
+  p.weight = at::mkldnn_reorder_conv2d_weight(conv->weight.detach().to_mkldnn(), paddingOf(*conv),
+                                              pairOf(conv->options.stride()),
+                                              pairOf(conv->options.dilation()),
+                                              conv->options.groups());
+  return p;
+}
+
+/// The convolution, through its packed weight when there is one and no gradient is wanted.
+torch::Tensor convolve(nn::Conv2d& conv, const PackedConv& packed, const torch::Tensor& x) {
+  if (!packed.weight.defined() || torch::GradMode::is_enabled() || !x.device().is_cpu() ||
+      x.scalar_type() != torch::kFloat)
+    return conv->forward(x);
+  c10::optional<torch::Tensor> bias;
+  if (conv->bias.defined()) bias = conv->bias;
+  return at::mkldnn_convolution(x.contiguous(), packed.weight, bias, paddingOf(*conv),
+                                pairOf(conv->options.stride()), pairOf(conv->options.dilation()),
+                                conv->options.groups());
+}
+
 }  // namespace
 
 MicroAttentionImpl::MicroAttentionImpl(int channels) {
@@ -22,7 +56,9 @@ MicroAttentionImpl::MicroAttentionImpl(int channels) {
 
 torch::Tensor MicroAttentionImpl::map(const torch::Tensor& shortcut, const torch::Tensor& first,
                                       const torch::Tensor& second) {
-  return torch::sigmoid(reduce(embed(torch::cat({shortcut, first, second}, 1))));
+  return torch::sigmoid(convolve(
+      reduce, packedReduce,
+      convolve(embed, packedEmbed, torch::cat({shortcut, first, second}, 1))));
 }
 
 ResidualBlockImpl::ResidualBlockImpl(int inChannels, int outChannels, int stride,
@@ -39,9 +75,9 @@ ResidualBlockImpl::ResidualBlockImpl(int inChannels, int outChannels, int stride
 torch::Tensor ResidualBlockImpl::forward(const torch::Tensor& x, torch::Tensor* attentionOut) {
   torch::Tensor pre = torch::relu(bn1(x));
   // Pre-activation ResNet: a projection shortcut starts from the activated input.
-  torch::Tensor shortcut = projection ? projection(pre) : x;
-  torch::Tensor first = conv1(pre);
-  torch::Tensor second = conv2(torch::relu(bn2(first)));
+  torch::Tensor shortcut = projection ? convolve(projection, packedProjection, pre) : x;
+  torch::Tensor first = convolve(conv1, packed1, pre);
+  torch::Tensor second = convolve(conv2, packed2, torch::relu(bn2(first)));
   torch::Tensor t = shortcut + second;
   if (!attention) return t;
   torch::Tensor m = attention->map(shortcut, first, second);
@@ -84,7 +120,7 @@ MicroAttentionResNetImpl::MicroAttentionResNetImpl(const NetworkConfig& config) 
 }
 
 torch::Tensor MicroAttentionResNetImpl::forward(const torch::Tensor& x) {
-  torch::Tensor h = stem(x);
+  torch::Tensor h = convolve(stem, packedStem, x);
   for (auto& b : blocks_) h = b->forward(h);
   h = torch::relu(finalBn(h));
   h = torch::adaptive_avg_pool2d(h, {1, 1}).flatten(1);
@@ -94,7 +130,7 @@ torch::Tensor MicroAttentionResNetImpl::forward(const torch::Tensor& x) {
 torch::Tensor MicroAttentionResNetImpl::forwardWithAttention(const torch::Tensor& x,
                                                              std::vector<torch::Tensor>& maps) {
   maps.clear();
-  torch::Tensor h = stem(x);
+  torch::Tensor h = convolve(stem, packedStem, x);
   for (auto& b : blocks_) {
     torch::Tensor m;
     h = b->forward(h, &m);
@@ -103,6 +139,22 @@ torch::Tensor MicroAttentionResNetImpl::forwardWithAttention(const torch::Tensor
   h = torch::relu(finalBn(h));
   h = torch::adaptive_avg_pool2d(h, {1, 1}).flatten(1);
   return fc(dropout(h));
+}
+
+void MicroAttentionResNetImpl::packForInference() {
+  if (!at::hasMKLDNN()) return;
+  torch::NoGradGuard noGrad;
+  packedStem = pack(stem);
+  for (auto& b : blocks_) {
+    b->packed1 = pack(b->conv1);
+    b->packed2 = pack(b->conv2);
+    if (b->projection) b->packedProjection = pack(b->projection);
+    if (b->attention) {
+      b->attention->packedEmbed = pack(b->attention->embed);
+      b->attention->packedReduce = pack(b->attention->reduce);
+    }
+  }
+  packed_ = true;
 }
 
 int64_t MicroAttentionResNetImpl::parameterCount() const {
