@@ -197,12 +197,14 @@ TEST_F(AdaptiveSession, QualityFallsUnderLoadRecoversAndIsRecordedPerFrame) {
   const auto csv = test::lines(writer.csvPath());
   ASSERT_GE(csv.size(), 2u) << "Haar finds the astronaut";
   std::vector<std::string> header;
-  for (std::stringstream h(csv[0]); h.good();) header.emplace_back(), std::getline(h, header.back(), ',');
+  for (std::stringstream h(csv[0]); h.good();)
+    header.emplace_back(), std::getline(h, header.back(), ',');
   ASSERT_EQ(header.back(), "quality");
   std::set<long long> framesWithRows;
   for (size_t r = 1; r < csv.size(); ++r) {
     std::vector<std::string> row;
-    for (std::stringstream s(csv[r]); s.good();) row.emplace_back(), std::getline(s, row.back(), ',');
+    for (std::stringstream s(csv[r]); s.good();)
+      row.emplace_back(), std::getline(s, row.back(), ',');
     ASSERT_EQ(row.size(), header.size()) << csv[r];
     const long long f = std::stoll(row[1]);
     framesWithRows.insert(f);
@@ -212,7 +214,7 @@ TEST_F(AdaptiveSession, QualityFallsUnderLoadRecoversAndIsRecordedPerFrame) {
 }
 
 TEST_F(AdaptiveSession, OffKeepsTheUsersSettingsOnEveryFrame) {
-  LabelOptions options;  // adaptive off: label, batch, eval
+  LabelOptions options;                                       // adaptive off: label, batch, eval
   options.frameCost = [](long long, double) { return 1e6; };  // however slow
   LabelSession session(*pipeline, options);
   std::set<std::string> quality;

@@ -42,8 +42,8 @@ struct QualityPolicy {
   double stepDownAbove = 0.9;  ///< recent cost above this: one step down
   double stepUpBelow = 0.6;    ///< recent cost below this for `upAfterFrames`: one step up
   double smoothing = 0.3;      ///< weight of the newest frame in the moving average
-  int settleFrames = 5;   ///< after a step, frames measured before the next decision
-  int upAfterFrames = 30; ///< consecutive cheap frames (after settling) before a step up
+  int settleFrames = 5;        ///< after a step, frames measured before the next decision
+  int upAfterFrames = 30;      ///< consecutive cheap frames (after settling) before a step up
 };
 
 /// Walks a quality ladder from measured frame costs. Deterministic: the same costs give the
@@ -52,8 +52,7 @@ class QualityController {
  public:
   /// `ladder` must not be empty (qualityLadder() never is); `fps` <= 0 (unknown) counts as
   /// 25. Starts at level 0, the user's settings.
-  QualityController(std::vector<QualityLevel> ladder, double fps,
-                    const QualityPolicy& policy = {});
+  QualityController(std::vector<QualityLevel> ladder, double fps, const QualityPolicy& policy = {});
 
   /// Records the cost of the frame just processed (milliseconds, everything the stream
   /// spends on it) and decides the level of the next one. Returns true when it changed.

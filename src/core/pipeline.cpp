@@ -10,7 +10,6 @@
 
 #include "microfer/quality_controller.hpp"
 
-
 namespace microfer {
 
 namespace {
@@ -85,7 +84,8 @@ void Pipeline::setDetector(const DetectorConfig& config) {
 }
 
 void Pipeline::setDetectEvery(int n) {
-  if (n < 1) throw std::invalid_argument("--detect-every must be at least 1, got " + std::to_string(n));
+  if (n < 1)
+    throw std::invalid_argument("--detect-every must be at least 1, got " + std::to_string(n));
   config_.detectEvery = n;
 }
 

@@ -44,9 +44,7 @@ std::vector<QualityLevel> qualityLadder(const QualityLevel& user) {
 
 QualityController::QualityController(std::vector<QualityLevel> ladder, double fps,
                                      const QualityPolicy& policy)
-    : ladder_(std::move(ladder)),
-      policy_(policy),
-      budgetMs_(1000.0 / (fps > 0 ? fps : 25.0)) {
+    : ladder_(std::move(ladder)), policy_(policy), budgetMs_(1000.0 / (fps > 0 ? fps : 25.0)) {
   if (ladder_.empty()) throw std::invalid_argument("QualityController: empty quality ladder");
 }
 
@@ -59,8 +57,7 @@ void QualityController::moveTo(int level) {
 }
 
 bool QualityController::record(double frameMs) {
-  recentMs_ = framesAtLevel_ == 0 ? frameMs
-                                  : recentMs_ + policy_.smoothing * (frameMs - recentMs_);
+  recentMs_ = framesAtLevel_ == 0 ? frameMs : recentMs_ + policy_.smoothing * (frameMs - recentMs_);
   ++framesAtLevel_;
   if (framesAtLevel_ < policy_.settleFrames) return false;
   const int bottom = static_cast<int>(ladder_.size()) - 1;
@@ -83,8 +80,8 @@ bool QualityController::record(double frameMs) {
 
 std::string QualityController::describe() const {
   const QualityLevel& q = level();
-  std::string text = "quality: " + toString(q.tta) + ", detect every " +
-                     std::to_string(q.detectEvery);
+  std::string text =
+      "quality: " + toString(q.tta) + ", detect every " + std::to_string(q.detectEvery);
   if (q.minFace > ladder_.front().minFace) text += ", min face " + std::to_string(q.minFace);
   return text;
 }
