@@ -16,7 +16,8 @@ INFERENCE = [f"src/core/{n}.cpp" for n in (
     "types", "network", "tensor_codec", "model_file", "model_path", "checksum", "file_io",
     "image_io", "face_aligner", "expression_classifier", "pipeline", "annotator",
     "results_writer", "frame_source", "tracker", "detector_factory", "haar_detector",
-    "mtcnn_detector", "runtime", "calibration", "label_session", "imglab")]
+    "mtcnn_detector", "runtime", "calibration", "label_session", "imglab",
+    "quality_controller")]
 TRAINING_HEADERS = {f"microfer/{n}.hpp" for n in (
     "trainer", "augment", "augment_config", "dataset", "micro_dataset", "cross_validation",
     "baseline", "plot", "train_schedule", "device_trainer", "photo_crops", "metrics")}

@@ -125,6 +125,8 @@ TEST_F(CliTest, JsonOnStdoutRunRecordAndOneNamePerField) {
   const auto gif = nlohmann::json::parse(stdoutLines[1]);
   EXPECT_EQ(image.at("source"), (in / "astronaut.png").string());
   EXPECT_TRUE(image.at("timestamp_ms").is_null()) << "a still image has no timestamp";
+  // label keeps the user's settings; a still image is searched whole (detect every 1).
+  EXPECT_EQ(image.at("quality"), "flip/1/40") << "TTA / detect every / min face";
   EXPECT_EQ(image.at("image_width"), 512);
   EXPECT_EQ(gif.at("source"), (in / "anim.gif").string());
   EXPECT_NE(gif.at("error").get<std::string>().find("GIF"), std::string::npos);
@@ -142,8 +144,9 @@ TEST_F(CliTest, JsonOnStdoutRunRecordAndOneNamePerField) {
   const auto& face = image.at("faces").at(0);
   for (size_t c = 0; c < header.size(); ++c) {
     const std::string& name = header[c];
-    if (name == "source" || name == "frame" || name == "timestamp_ms") {
+    if (name == "source" || name == "frame" || name == "timestamp_ms" || name == "quality") {
       EXPECT_TRUE(image.contains(name)) << name;
+      if (name == "quality") EXPECT_EQ(image.at(name).get<std::string>(), row[c]) << name;
       continue;
     }
     ASSERT_TRUE(face.contains(name)) << "JSONL face lacks CSV column " << name;

@@ -22,6 +22,7 @@
 #include <QTimer>
 #include <QUrl>
 #include <QtTest/QTest>
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -477,6 +478,13 @@ TEST_F(Gui, VideoRunsToItsEndWhileTheWindowStaysResponsive) {
 
   QSignalSpy ended(&window, &MainWindow::streamEnded);
   QSignalSpy frames(&window, &MainWindow::frameShown);
+  // The status bar names the live view's adaptive quality at every frame.
+  QStringList qualityShown;
+  auto* qualityLabel = window.findChild<QLabel*>(QStringLiteral("qualityLabel"));
+  ASSERT_NE(qualityLabel, nullptr);
+  QObject::connect(&window, &MainWindow::frameShown, &window, [&] {
+    qualityShown << (qualityLabel->isVisibleTo(&window) ? qualityLabel->text() : QString());
+  });
   action(window, "actionOpenVideo")->trigger();
 
   // Pause after the first frame: frames stop arriving; Play resumes to the end.
@@ -507,11 +515,20 @@ TEST_F(Gui, VideoRunsToItsEndWhileTheWindowStaysResponsive) {
   ASSERT_GE(rows.size(), 2u) << "no face rows in " << outDir;
   const int frameCol = column(rows[0], "frame");
   ASSERT_GE(frameCol, 0);
+  const int qualityCol = column(rows[0], "quality");
+  ASSERT_GE(qualityCol, 0);
   for (size_t i = 1; i < rows.size(); ++i) {
     const int f = std::stoi(rows[i][static_cast<size_t>(frameCol)]);
     EXPECT_GE(f, 0);
     EXPECT_LT(f, kFrames);
+    // TTA / detect every / min face of that frame: the user's flip/5/40 or a lower level.
+    const std::string& q = rows[i][static_cast<size_t>(qualityCol)];
+    EXPECT_EQ(std::count(q.begin(), q.end(), '/'), 2) << "quality '" << q << "'";
   }
+  ASSERT_FALSE(qualityShown.isEmpty());
+  for (const QString& q : qualityShown)
+    EXPECT_TRUE(q.startsWith(QStringLiteral("quality: "))) << q.toStdString();
+  EXPECT_FALSE(qualityLabel->isVisibleTo(&window)) << "hidden once the stream ended";
   ASSERT_FALSE(end.videoPath.isEmpty());
   cv::VideoCapture labelled(end.videoPath.toStdString());
   ASSERT_TRUE(labelled.isOpened()) << end.videoPath.toStdString();

@@ -60,6 +60,9 @@ class FaceDetector {
   /// descending box area; boxes are clipped to the image. Empty image -> no faces.
   virtual std::vector<FaceDetection> detect(const cv::Mat& image) = 0;
   virtual DetectorKind kind() const = 0;
+  /// Changes DetectorConfig::minFaceSize from the next detect() on, without reloading
+  /// anything (the live view's adaptive quality). Requires px >= 12 (kSmallestMinFace).
+  virtual void setMinFaceSize(int px) = 0;
 };
 
 /// Creates the configured detector. Throws DetectorSetupError when its model files are

@@ -6,11 +6,13 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "microfer/annotator.hpp"
 #include "microfer/frame_source.hpp"
 #include "microfer/image_io.hpp"
+#include "microfer/quality_controller.hpp"
 #include "microfer/tracker.hpp"
 #include "microfer/types.hpp"
 
@@ -26,6 +28,18 @@ struct LabelOptions {
   int every = 1;            ///< streams: label every Nth frame (by Frame::index)
   bool writeVideo = true;   ///< streams: write the labelled video (checked at every frame)
   ImageReadOptions read;    ///< images read from files
+  /// Streams: the live view's adaptive quality. Each labelled frame's cost (labelFrame()
+  /// from start to end) is measured against the frame budget (1000 / (fps / every), the fps
+  /// given to beginStream()); a QualityController lowers the pipeline's TTA, detect-every
+  /// and minimum face in steps while frames cost too much and raises them again when time
+  /// allows. The lowered settings hold only while a frame runs: between frames the pipeline
+  /// has the user's own, and changes made to them start a new ladder. Off (the user's
+  /// settings on every frame) for offline work: label, batch, eval.
+  bool adaptive = false;
+  QualityPolicy qualityPolicy;  ///< adaptive: when to step down and up
+  /// Tests: the cost recorded for a frame instead of the measured one (frame index,
+  /// measured ms -> ms), to script a load. Empty: the measured cost.
+  std::function<double(long long frameIndex, double measuredMs)> frameCost;
 };
 
 /// One labelled image or frame: its result (stage timings included) and the annotated picture.
@@ -98,6 +112,10 @@ class LabelSession {
   /// Ends the stream after an error: the unfinished video is removed. No-throw.
   void abortStream() noexcept;
   bool streaming() const { return streaming_; }
+  /// LabelOptions::adaptive: the controller of this stream; its level is the one of the
+  /// frame being labelled (in the onFrame callback), else the next frame's. nullptr before
+  /// the first adaptive frame and when adaptive is off.
+  const QualityController* quality() const { return quality_.get(); }
   const std::string& videoPath() const { return videoPath_; }
 
   // --- Whole sources -------------------------------------------------------------------
@@ -120,6 +138,7 @@ class LabelSession {
   double streamFps_ = 25;
   std::string videoName_, videoPath_;
   bool videoOpen_ = false;
+  std::unique_ptr<QualityController> quality_;
 };
 
 }  // namespace microfer

@@ -64,6 +64,11 @@ class Pipeline {
   /// old one if the new one cannot be created.
   void setDetector(const DetectorConfig& config);
   void setWithAttention(bool on) { config_.withAttention = on; }
+  /// Change between stream frames without reloading anything and without losing the faces
+  /// followed so far (the live view's adaptive quality): PipelineConfig::detectEvery
+  /// (n >= 1) and the detector's minimum face size (px >= kSmallestMinFace).
+  void setDetectEvery(int n);
+  void setMinFaceSize(int px);
 
   const PipelineConfig& config() const { return config_; }
   ExpressionClassifier& classifier() { return *classifier_; }

@@ -80,6 +80,10 @@ struct FrameResult {
   cv::Size imageSize;
   std::vector<FaceResult> faces;
   double detectMs = 0, alignMs = 0, classifyMs = 0;  ///< stage timings of this frame
+  /// The settings this frame was processed at, "<TTA>/<detect every>/<min face>" such as
+  /// "flip/5/40" (QualityLevel::tag()): the user's own, or lower ones where the live view
+  /// adapted to keep up. A still image is always searched whole: "flip/1/40".
+  std::string quality;
 };
 
 }  // namespace microfer

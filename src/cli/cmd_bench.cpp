@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -50,11 +51,15 @@ Usage:
   microfer-cli bench --folder DIR [options]
       Batch labelling throughput: every image in DIR is read, labelled, annotated
       and saved (as `label` does, into a temporary folder). Prints images/s.
-  microfer-cli bench --video FILE [--no-realtime] [options]
+  microfer-cli bench --video FILE [--no-realtime] [--adaptive] [options]
       Live pipeline: FrameSource feeds the video paced at its frame rate (like a
       camera; a one-frame queue, the newest frame wins). Prints frames processed
       per second, frames dropped, end-to-end latency (capture -> result) over the
-      first and the last 10% of the run, and memory growth.
+      first and the last 10% of the run, and memory growth. --adaptive runs it
+      as the app's live view does: the quality is lowered in steps (TTA, then
+      detect every N, then the minimum face) while frames cost more than the
+      video's frame interval, and raised again when time allows; it also prints
+      how many frames ran at each level and the level at the end.
   microfer-cli bench --make-frames DIR [--faces 1|5] [--frames N]
   microfer-cli bench --make-video FILE [--faces 1|5] [--frames N]
       Write the synthetic frames as JPEG files (input for --folder), or as a
@@ -77,6 +82,8 @@ Options:
                          0.6,0.7,0.7; lower finds more faces and more false ones)
   --threads N            inference threads (default: all cores)
   --no-realtime          --video: read as fast as possible, no frame dropped
+  --adaptive             --video: adaptive quality, as the app's live view (the
+                         settings given are the highest level)
   --stream               frames: a moving sequence as a camera sees it (a scene cut
                          every 10 s) through the stream path, where detection
                          follows the faces between whole-frame searches
@@ -523,6 +530,7 @@ int benchVideo(const Args& a, const PipelineConfig& cfg) {
   LabelOptions options;
   options.annotate.attention = cfg.withAttention;
   options.smooth = false;  // the latency of the pipeline and the drawing, nothing else
+  options.adaptive = a.flag("adaptive");
   LabelSession session(pipeline, options);  // writes nothing
   // Warm up on one frame of the video before the clock starts, as the live view does
   // while the camera opens.
@@ -543,15 +551,18 @@ int benchVideo(const Args& a, const PipelineConfig& cfg) {
     double rssMiB;
   };
   std::vector<Sample> samples;
+  std::map<std::string, long long> framesAt;  // --adaptive: frames per quality level
   const auto start = Clock::now();
   Frame frame;
+  LabelledFrame labelled;
   while (true) {
     if (!source.next(frame, std::chrono::milliseconds(2000))) {
       if (source.state() == FrameSource::State::Running) continue;
       break;
     }
-    session.labelFrame(frame);
+    session.labelFrame(frame, &labelled);
     samples.push_back({msBetween(frame.captured, Clock::now()), rssMiB()});
+    ++framesAt[labelled.result.quality];
   }
   const double seconds = msBetween(start, Clock::now()) / 1000.0;
   session.endStream();
@@ -606,6 +617,26 @@ int benchVideo(const Args& a, const PipelineConfig& cfg) {
   std::printf(
       "memory: RSS %.1f MiB after the first 10%%, %.1f MiB at the end (%+.1f); peak %.1f MiB\n",
       rssStart, rssEnd, rssEnd - rssStart, peakRssMiB());
+  json["adaptive"] = options.adaptive;
+  if (const QualityController* quality = session.quality()) {
+    // Levels in ladder order, the user's settings (level 0) first.
+    std::printf("adaptive quality (frame budget %.1f ms): frames per level:",
+                quality->budgetMs());
+    nlohmann::json levels = nlohmann::json::array();
+    const auto& ladder = quality->ladder();
+    for (size_t l = 0; l < ladder.size(); ++l) {
+      const auto it = framesAt.find(ladder[l].tag());
+      const long long n = it == framesAt.end() ? 0 : it->second;
+      std::printf(" %zu %s %lld%s", l, ladder[l].tag().c_str(), n,
+                  l + 1 < ladder.size() ? "," : "\n");
+      levels.push_back({{"level", l}, {"quality", ladder[l].tag()}, {"frames", n}});
+    }
+    std::printf("final level %d (%s)\n", quality->levelIndex(), quality->describe().c_str());
+    json["frame_budget_ms"] = round1(quality->budgetMs());
+    json["frames_per_level"] = levels;
+    json["final_level"] = quality->levelIndex();
+    json["final_quality"] = quality->level().tag();
+  }
   writeJson(a.get("json"), json);
   std::printf(
       "processed_per_s=%.1f dropped=%lld latency_ms_p50_first=%.1f "
@@ -663,7 +694,7 @@ int makeVideo(const Args& a, int faces) {
 
 int runBench(const std::vector<std::string>& argv) {
   const Args a(
-      argv, {"help", "verbose", "attention", "no-realtime", "stream"},
+      argv, {"help", "verbose", "attention", "no-realtime", "stream", "adaptive"},
       {"detector", "tta", "model", "min-face", "mtcnn-thresholds", "threads", "max-faces", "faces", "frames", "warmup",
        "seed", "json", "folder", "video", "make-frames", "make-video", "detect-every"});
   if (a.flag("help")) {

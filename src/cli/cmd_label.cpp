@@ -28,7 +28,8 @@ Usage: microfer-cli label PATH... [options]
 
 PATH is an image, a folder (searched recursively; non-images are reported and
 skipped) or a video file (every Nth frame is labelled; a labelled video and one
-CSV/JSONL record per processed frame are written).
+CSV/JSONL record per processed frame are written). Every frame runs at the
+settings given (the app's live view may lower them to keep up; label never does).
 
 --stream-url labels a live source as it comes (the newest frame wins when labelling
 is slower than the source): an IP camera or stream URL (rtsp://, http(s)://,

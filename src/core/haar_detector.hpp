@@ -26,6 +26,7 @@ class HaarDetector : public FaceDetector {
 
   std::vector<FaceDetection> detect(const cv::Mat& image) override;
   DetectorKind kind() const override { return DetectorKind::Haar; }
+  void setMinFaceSize(int px) override { config_.minFaceSize = px; }
 
   /// The folder the cascades were loaded from.
   const std::string& cascadeDir() const { return cascadeDir_; }

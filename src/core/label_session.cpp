@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <optional>
 
 #include "microfer/pipeline.hpp"
 #include "microfer/results_writer.hpp"
@@ -13,6 +14,42 @@ using Clock = std::chrono::steady_clock;
 double msSince(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
+
+QualityLevel currentQuality(const Pipeline& pipeline) {
+  const PipelineConfig& c = pipeline.config();
+  return {c.classifier.tta.mode, c.detectEvery, c.detector.minFaceSize};
+}
+
+void applyQuality(Pipeline& pipeline, const QualityLevel& q) {
+  if (pipeline.config().classifier.tta.mode != q.tta) {
+    TtaConfig tta = pipeline.config().classifier.tta;
+    tta.mode = q.tta;
+    pipeline.setTta(tta);
+  }
+  if (pipeline.config().detectEvery != q.detectEvery) pipeline.setDetectEvery(q.detectEvery);
+  if (pipeline.config().detector.minFaceSize != q.minFace) pipeline.setMinFaceSize(q.minFace);
+}
+
+/// Gives the pipeline its user's settings back when a frame ends, also by an exception.
+class QualityScope {
+ public:
+  QualityScope(Pipeline& pipeline, const QualityLevel& user, const QualityLevel& level)
+      : pipeline_(pipeline), user_(user) {
+    applyQuality(pipeline_, level);
+  }
+  ~QualityScope() {
+    try {
+      applyQuality(pipeline_, user_);
+    } catch (...) {  // the user's settings were valid before: not reached
+    }
+  }
+  QualityScope(const QualityScope&) = delete;
+  QualityScope& operator=(const QualityScope&) = delete;
+
+ private:
+  Pipeline& pipeline_;
+  QualityLevel user_;
+};
 }  // namespace
 
 LabelSession::LabelSession(Pipeline& pipeline, ResultsWriter& writer, const LabelOptions& options)
@@ -28,6 +65,7 @@ LabelSession::~LabelSession() {
 void LabelSession::setPipeline(Pipeline& pipeline) {
   pipeline_ = &pipeline;
   tracker_.reset();
+  quality_.reset();  // another network costs differently
 }
 
 LabelledFrame LabelSession::inspectImage(const cv::Mat& image, const std::string& source) {
@@ -73,6 +111,7 @@ void LabelSession::beginStream(const std::string& source, double fps,
   videoName_ = videoName.empty() ? source : videoName;
   videoPath_.clear();
   videoOpen_ = false;
+  quality_.reset();
   streaming_ = true;
 }
 
@@ -82,6 +121,18 @@ bool LabelSession::labelFrame(const Frame& frame, LabelledFrame* labelled) {
   const int every = options_.every > 1 ? options_.every : 1;
   if (frame.index % every != 0) return false;
   const auto start = Clock::now();
+  std::optional<QualityScope> lowered;
+  if (options_.adaptive) {
+    // Level 0 is the pipeline's own settings; when they changed (the user chose others),
+    // a new ladder starts from them.
+    const QualityLevel user = currentQuality(*pipeline_);
+    if (!quality_ || quality_->ladder().front() != user)
+      quality_ = std::make_unique<QualityController>(qualityLadder(user), streamFps_ / every,
+                                                     options_.qualityPolicy);
+    lowered.emplace(*pipeline_, user, quality_->level());
+  } else {
+    quality_.reset();
+  }
   LabelledFrame out;
   out.result = pipeline_->processStream(frame.image, stream_.source, frame.index);
   out.result.timestampMs = frame.timestampMs;
@@ -103,6 +154,11 @@ bool LabelSession::labelFrame(const Frame& frame, LabelledFrame* labelled) {
   ++stream_.framesLabelled;
   stream_.faces += static_cast<long long>(out.result.faces.size());
   if (callback_) callback_(out.result, out.annotated);
+  if (quality_) {
+    lowered.reset();
+    const double measured = msSince(start);
+    quality_->record(options_.frameCost ? options_.frameCost(frame.index, measured) : measured);
+  }
   if (labelled) *labelled = std::move(out);
   return true;
 }

@@ -51,6 +51,7 @@ class MtcnnDetector : public FaceDetector {
 
   std::vector<FaceDetection> detect(const cv::Mat& image) override;
   DetectorKind kind() const override { return DetectorKind::Mtcnn; }
+  void setMinFaceSize(int px) override { config_.minFaceSize = px; }
 
   /// A candidate face between stages: a box in image pixels (corners, may extend past the
   /// image), its score and, after O-Net, the landmarks.

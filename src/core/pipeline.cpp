@@ -8,6 +8,7 @@
 #include <opencv2/imgproc.hpp>
 #include <thread>
 
+#include "microfer/quality_controller.hpp"
 
 namespace microfer {
 
@@ -82,9 +83,24 @@ void Pipeline::setDetector(const DetectorConfig& config) {
   resetStream();
 }
 
+void Pipeline::setDetectEvery(int n) {
+  if (n < 1)
+    throw std::invalid_argument("--detect-every must be at least 1, got " + std::to_string(n));
+  config_.detectEvery = n;
+}
+
+void Pipeline::setMinFaceSize(int px) {
+  if (px < kSmallestMinFace || px > 10000)
+    throw std::invalid_argument("minimum face size must be " + std::to_string(kSmallestMinFace) +
+                                " to 10000 pixels, got " + std::to_string(px));
+  detector_->setMinFaceSize(px);
+  config_.detector.minFaceSize = px;
+}
+
 FrameResult Pipeline::process(const cv::Mat& image, const std::string& source,
                               long long frameIndex) {
   FrameResult r = describeFrame(image, source, frameIndex);
+  r.quality = qualityTag(config_.classifier.tta.mode, 1, config_.detector.minFaceSize);
   if (image.empty()) return r;
   const auto t = std::chrono::steady_clock::now();
   std::vector<FaceDetection> faces = keepLargest(detector_->detect(image), config_.maxFaces);
@@ -100,6 +116,8 @@ void Pipeline::resetStream() {
 FrameResult Pipeline::processStream(const cv::Mat& image, const std::string& source,
                                     long long frameIndex) {
   FrameResult r = describeFrame(image, source, frameIndex);
+  r.quality = qualityTag(config_.classifier.tta.mode, config_.detectEvery,
+                         config_.detector.minFaceSize);
   if (image.empty()) {
     resetStream();
     return r;

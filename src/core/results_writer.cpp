@@ -95,7 +95,7 @@ std::string ResultsWriter::csvHeader() {
   std::string h =
       "source,frame,timestamp_ms,face,x,y,width,height,detector_score,label,confidence";
   for (const auto& n : emotionNames()) h += ",p_" + n;
-  return h + ",track,uncertain";
+  return h + ",track,uncertain,quality";
 }
 
 ResultsWriter::ResultsWriter(const std::string& outDir, bool writeCsvHeader)
@@ -181,6 +181,7 @@ nlohmann::ordered_json frameJson(const FrameResult& r) {
           {"timestamp_ms",
            r.timestampMs >= 0 ? nlohmann::ordered_json(rounded(r.timestampMs, 10))
                               : nlohmann::ordered_json()},
+          {"quality", r.quality},
           {"image_width", r.imageSize.width},
           {"image_height", r.imageSize.height},
           {"faces", faces},
@@ -194,7 +195,8 @@ std::string ResultsWriter::jsonRecord(const FrameResult& r) {
 }
 
 // One name per field in both files: the CSV has a column, the JSONL face object a key, of the
-// same name and meaning (README "Outputs"). JSONL adds what a row cannot hold.
+// same name and meaning (README "Outputs"); the frame's own fields (source, frame,
+// timestamp_ms, quality) are repeated on each of its rows. JSONL adds what a row cannot hold.
 void ResultsWriter::append(const FrameResult& r) {
   const auto& names = emotionNames();
   std::ostringstream rows;
@@ -208,7 +210,8 @@ void ResultsWriter::append(const FrameResult& r) {
          << fmt(b.height, 1) << ',' << fmt(f.detection.score, 4) << ','
          << (p.label >= 0 ? names[p.label] : "") << ',' << fmt(p.confidence, 4);
     for (float v : p.probs) rows << ',' << fmt(v, 4);
-    rows << ',' << f.trackId << ',' << (p.uncertain ? 1 : 0) << '\n';
+    rows << ',' << f.trackId << ',' << (p.uncertain ? 1 : 0) << ',' << csvField(r.quality)
+         << '\n';
   }
   appendRecords(rows.str(), jsonRecord(r) + '\n');
 }

@@ -36,6 +36,9 @@ struct FrameView {
   double processMs = 0;       ///< detect + align + classify + annotate on the worker
   QString labelledImagePath;  ///< still images: where the labelled copy was written
   QString warning;            ///< labelled fine, but writing the results failed (the reason)
+  /// Live view (camera, video): the adaptive quality now in use, "quality: flip, detect
+  /// every 5"; empty for still images, which always run at the user's settings.
+  QString quality;
 };
 
 /// What a batch did, shown at its end and checked by the tests against results.csv.

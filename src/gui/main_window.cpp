@@ -134,6 +134,12 @@ void MainWindow::init(const AppSettings& settings) {
   addStatus(m_facesLabel);
   addStatus(m_fpsLabel);
   addStatus(m_msLabel);
+  addStatus(m_qualityLabel);
+  m_qualityLabel->setObjectName(QStringLiteral("qualityLabel"));
+  m_qualityLabel->setToolTip(
+      tr("The live view lowers TTA, whole-frame detection and the smallest face in steps "
+         "to keep the source's frame rate, and raises them again when time allows"));
+  m_qualityLabel->hide();
 
   connect(m_ui->actionOpenImage, &QAction::triggered, this, &MainWindow::chooseImage);
   connect(m_ui->actionBatchFolder, &QAction::triggered, this, &MainWindow::chooseFolder);
@@ -434,6 +440,7 @@ void MainWindow::display(const FrameView& view) {
 void MainWindow::showImageResult(const FrameView& view) {
   display(view);
   m_fpsLabel->setText(tr("— FPS"));
+  m_qualityLabel->hide();  // still images run at the user's settings
   m_sourceLabel->setText(tr("Source: %1").arg(QFileInfo(view.source).fileName()));
   if (!view.warning.isEmpty()) {
     m_lastMessage = view.warning;
@@ -456,6 +463,8 @@ void MainWindow::showFrame(const FrameView& view) {
     m_frameClock.start();
   }
   m_fpsLabel->setText(tr("%1 FPS").arg(m_fps, 0, 'f', 1));
+  m_qualityLabel->setText(view.quality);
+  m_qualityLabel->setVisible(!view.quality.isEmpty());
   Q_EMIT frameShown();
 }
 
@@ -553,6 +562,7 @@ void MainWindow::handleStreamStarted(const QString& source, const QString& outDi
 
 void MainWindow::handleStreamFinished(const StreamEnd& end) {
   m_streaming = false;
+  m_qualityLabel->hide();
   {
     const QSignalBlocker b1(m_ui->actionPause);
     m_ui->actionPause->setChecked(false);

@@ -163,6 +163,7 @@ class MainWindow : public QMainWindow {
   QLabel* m_facesLabel = nullptr;
   QLabel* m_fpsLabel = nullptr;
   QLabel* m_msLabel = nullptr;
+  QLabel* m_qualityLabel = nullptr;  ///< live view: the adaptive quality level
 };
 
 /// The application icon, drawn in code (the same design as assets/microfer.svg) because

@@ -144,6 +144,14 @@ LabelOptions PipelineWorker::labelOptions() const {
   return options;
 }
 
+LabelOptions PipelineWorker::streamOptions() const {
+  LabelOptions options = labelOptions();
+  // The live view keeps the source's frame rate by lowering the quality in steps; images
+  // and batches keep the user's settings.
+  options.adaptive = true;
+  return options;
+}
+
 FrameView PipelineWorker::makeView(const FrameResult& result, const cv::Mat& annotated,
                                    double ms) const {
   FrameView view;
@@ -356,7 +364,7 @@ void PipelineWorker::startSource(std::unique_ptr<FrameProvider> provider, bool l
   const std::string outName = m_streamName.startsWith(QLatin1String("camera"))
                                   ? std::string("camera.avi")
                                   : toStd(m_streamName);
-  m_streamSession = std::make_unique<LabelSession>(*m_pipeline, *m_streamWriter, labelOptions());
+  m_streamSession = std::make_unique<LabelSession>(*m_pipeline, *m_streamWriter, streamOptions());
   m_streamSession->beginStream(toStd(m_streamName), m_source->fps(), outName);
   m_streamTimer->start();
   Q_EMIT streamStarted(m_streamName, m_streamOutDir);
@@ -378,7 +386,7 @@ void PipelineWorker::pullFrame() {
   }
   try {
     // The settings may have changed since the last frame (smoothing, attention, recording).
-    m_streamSession->options() = labelOptions();
+    m_streamSession->options() = streamOptions();
     LabelledFrame labelled;
     m_streamSession->labelFrame(frame, &labelled);
     const FrameResult& result = labelled.result;
@@ -400,7 +408,10 @@ void PipelineWorker::pullFrame() {
     m_streamFaces += static_cast<qint64>(result.faces.size());
     if (m_framesInFlight.load() < 2) {
       m_framesInFlight.fetch_add(1);
-      Q_EMIT frameProcessed(makeView(result, annotated, ms));
+      FrameView view = makeView(result, annotated, ms);
+      if (const QualityController* quality = m_streamSession->quality())
+        view.quality = fromStd(quality->describe());
+      Q_EMIT frameProcessed(view);
     }
   } catch (const std::exception& e) {
     finishStream(fromStd(e.what()));

@@ -93,6 +93,8 @@ class PipelineWorker : public QObject {
   AnnotateOptions annotateOptions() const;
   /// The labelling settings in use (annotation, smoothing; streams: the video on or off).
   LabelOptions labelOptions() const;
+  /// labelOptions() for the live view: adaptive quality on.
+  LabelOptions streamOptions() const;
   void pullFrame();
   void finishStream(const QString& error);
   QString newRunFolder(const QString& stem) const;

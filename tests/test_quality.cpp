@@ -1,0 +1,264 @@
+// The live view's adaptive quality: the ladder, the controller on injected frame costs, and
+// LabelSession streaming a real pipeline under a scripted load.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+#include <set>
+#include <sstream>
+
+#include "microfer/label_session.hpp"
+#include "microfer/pipeline.hpp"
+#include "microfer/quality_controller.hpp"
+#include "microfer/results_writer.hpp"
+#include "test_util.hpp"
+
+namespace microfer {
+namespace {
+namespace fs = std::filesystem;
+
+std::string tags(const std::vector<QualityLevel>& ladder) {
+  std::string s;
+  for (const auto& q : ladder) s += (s.empty() ? "" : " ") + q.tag();
+  return s;
+}
+
+TEST(QualityLadder, StepsFromTheUsersSettingsDownOneAtATime) {
+  EXPECT_EQ(tags(qualityLadder({TtaMode::Full, 5, 40})),
+            "full/5/40 flip/5/40 off/5/40 off/10/40 off/20/40 off/20/60 off/20/80");
+  // Never above the user's own: detect every 1 goes through 5; flip starts below full.
+  EXPECT_EQ(tags(qualityLadder({TtaMode::Flip, 1, 12})),
+            "flip/1/12 off/1/12 off/5/12 off/10/12 off/20/12 off/20/18 off/20/24");
+  EXPECT_EQ(tags(qualityLadder({TtaMode::Off, 30, 9000})), "off/30/9000 off/30/10000")
+      << "min face at most 10000; detect every never below the user's";
+}
+
+TEST(QualityController, BudgetFromTheSourceFrameRate) {
+  const auto ladder = qualityLadder({});
+  EXPECT_DOUBLE_EQ(QualityController(ladder, 30).budgetMs(), 1000.0 / 30);
+  EXPECT_DOUBLE_EQ(QualityController(ladder, 0).budgetMs(), 40.0) << "unknown fps: 25";
+  EXPECT_DOUBLE_EQ(QualityController(ladder, -5).budgetMs(), 40.0);
+  EXPECT_THROW(QualityController({}, 25), std::invalid_argument);
+}
+
+TEST(QualityController, FallsStepByStepUnderLoadAndRecoversAfterIt) {
+  const QualityPolicy policy;  // the live view's own
+  QualityController c(qualityLadder({TtaMode::Full, 5, 40}), 25, policy);
+  const int bottom = static_cast<int>(c.ladder().size()) - 1;
+  const double budget = c.budgetMs();
+  EXPECT_EQ(c.describe(), "quality: full, detect every 5");
+
+  // Twice the budget: one step at a time, each after the new level has settled.
+  std::vector<int> levels;
+  for (int i = 0; i < 100; ++i) {
+    const int before = c.levelIndex();
+    c.record(2 * budget);
+    EXPECT_LE(c.levelIndex() - before, 1) << "frame " << i << ": one step at a time";
+    levels.push_back(c.levelIndex());
+  }
+  EXPECT_EQ(c.levelIndex(), bottom);
+  EXPECT_EQ(levels[policy.settleFrames - 2], 0) << "no step before the cost is measured";
+  EXPECT_EQ(levels[policy.settleFrames - 1], 1);
+  EXPECT_EQ(levels[2 * policy.settleFrames - 2], 1) << "the next level settles first";
+  EXPECT_EQ(c.describe(), "quality: off, detect every 20, min face 80");
+
+  // Load over (0.3 x budget): back up one step at a time, to the user's settings.
+  int frames = 0;
+  while (c.levelIndex() > 0 && frames < 1000) {
+    const int before = c.levelIndex();
+    c.record(0.3 * budget);
+    ++frames;
+    EXPECT_GE(c.levelIndex(), before - 1) << "one step at a time";
+    EXPECT_LE(c.levelIndex(), before) << "never down when cheap";
+  }
+  EXPECT_EQ(c.levelIndex(), 0);
+  // Each step up waits for a sustained run of cheap frames (the first one also for the
+  // average of the loaded frames to come down).
+  const int perStep = policy.settleFrames - 1 + policy.upAfterFrames;
+  EXPECT_GE(frames, bottom * perStep);
+  EXPECT_LE(frames, bottom * perStep + 10);
+  EXPECT_EQ(c.level().tag(), "full/5/40");
+}
+
+TEST(QualityController, NoOscillationBetweenTheThresholds) {
+  QualityController c(qualityLadder({TtaMode::Full, 5, 40}), 25);
+  const double budget = c.budgetMs();
+  // Between 0.6 and 0.9 of the budget: the level stays where it is, wherever that is.
+  for (int i = 0; i < 500; ++i) EXPECT_FALSE(c.record(0.75 * budget)) << "frame " << i;
+  EXPECT_EQ(c.levelIndex(), 0);
+  while (c.levelIndex() < 3) c.record(2 * budget);
+  int changes = 0;
+  for (int i = 0; i < 500; ++i) changes += c.record(0.75 * budget) ? 1 : 0;
+  EXPECT_EQ(changes, 0);
+  EXPECT_EQ(c.levelIndex(), 3);
+  // Costs that alternate around the budget's middle: the average stays between, no step.
+  for (int i = 0; i < 500; ++i) changes += c.record((i % 2 ? 0.65 : 0.85) * budget) ? 1 : 0;
+  EXPECT_EQ(changes, 0);
+  // A single slow frame (a hiccup) among cheap ones does not step down.
+  QualityController d(qualityLadder({TtaMode::Full, 5, 40}), 25);
+  for (int i = 0; i < 200; ++i) d.record((i % 50 == 49 ? 2.0 : 0.3) * budget);
+  EXPECT_EQ(d.levelIndex(), 0);
+}
+
+// LabelSession on a real pipeline (Haar, an untrained model) with an injected per-frame cost:
+// the quality used per frame falls under load and recovers after it, each frame is labelled
+// once, and results.csv / results.jsonl name the quality of each frame.
+class AdaptiveSession : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir = test::tempDir("adaptive");
+    PipelineConfig cfg;
+    cfg.classifier.modelPath = test::writeRandomModel(dir, 4);
+    cfg.classifier.tta.mode = TtaMode::Full;
+    cfg.detector.kind = DetectorKind::Haar;
+    cfg.detectEvery = 5;
+    cfg.detector.minFaceSize = 40;
+    pipeline = std::make_unique<Pipeline>(cfg);
+    cv::Mat astronaut = cv::imread(test::sourceDir() + "/assets/astronaut.png");
+    ASSERT_FALSE(astronaut.empty());
+    cv::resize(astronaut, image, cv::Size(256, 256), 0, 0, cv::INTER_AREA);
+  }
+  fs::path dir;
+  std::unique_ptr<Pipeline> pipeline;
+  cv::Mat image;
+};
+
+TEST_F(AdaptiveSession, QualityFallsUnderLoadRecoversAndIsRecordedPerFrame) {
+  constexpr int kLoaded = 40, kFrames = 140;
+  ResultsWriter writer((dir / "out").string());
+  LabelOptions options;
+  options.adaptive = true;
+  options.writeVideo = false;
+  options.qualityPolicy.settleFrames = 3;
+  options.qualityPolicy.upAfterFrames = 10;
+  const double budget = 1000.0 / 25;
+  options.frameCost = [&](long long index, double) {
+    return (index < kLoaded ? 2.0 : 0.3) * budget;
+  };
+  LabelSession session(*pipeline, writer, options);
+  std::vector<long long> seen;
+  std::vector<std::string> quality;
+  session.onFrame([&](const FrameResult& r, const cv::Mat&) {
+    seen.push_back(r.frameIndex);
+    quality.push_back(r.quality);
+    // While a frame runs the pipeline has the lowered settings it is recorded with.
+    EXPECT_EQ(r.quality, session.quality()->level().tag()) << "frame " << r.frameIndex;
+  });
+  session.beginStream("scripted.avi", 25);
+  for (int i = 0; i < kFrames; ++i) {
+    Frame frame;
+    frame.image = image;
+    frame.index = i;
+    frame.timestampMs = i * 40.0;
+    ASSERT_TRUE(session.labelFrame(frame));
+  }
+  ASSERT_NE(session.quality(), nullptr);
+  const std::vector<QualityLevel> ladder = session.quality()->ladder();
+  session.endStream();
+
+  // Between frames and after the stream the pipeline has the user's settings again.
+  EXPECT_EQ(pipeline->config().classifier.tta.mode, TtaMode::Full);
+  EXPECT_EQ(pipeline->config().detectEvery, 5);
+  EXPECT_EQ(pipeline->config().detector.minFaceSize, 40);
+
+  ASSERT_EQ(seen.size(), static_cast<size_t>(kFrames));
+  for (int i = 0; i < kFrames; ++i) EXPECT_EQ(seen[i], i) << "each frame once, in order";
+
+  std::map<std::string, int> levelOf;
+  for (size_t l = 0; l < ladder.size(); ++l) levelOf[ladder[l].tag()] = static_cast<int>(l);
+  std::vector<int> level;
+  for (const auto& q : quality) {
+    ASSERT_TRUE(levelOf.count(q)) << "'" << q << "' is not a level of " << tags(ladder);
+    level.push_back(levelOf[q]);
+  }
+  const int bottom = static_cast<int>(ladder.size()) - 1;
+  EXPECT_EQ(level.front(), 0) << "starts at the user's settings";
+  for (int i = 1; i < kLoaded; ++i) EXPECT_GE(level[i], level[i - 1]) << "falls under load";
+  EXPECT_EQ(level[kLoaded - 1], bottom) << tags(ladder);
+  for (int i = kLoaded + 1; i < kFrames; ++i) EXPECT_LE(level[i], level[i - 1]) << "recovers";
+  EXPECT_EQ(level.back(), 0) << "back to the user's settings after the load";
+
+  // results.jsonl: one record per frame, each frame once, with the quality it ran at;
+  // results.csv: the same quality on every row of that frame.
+  const auto records = test::lines(writer.jsonlPath());
+  ASSERT_EQ(records.size(), static_cast<size_t>(kFrames));
+  std::map<long long, std::string> jsonQuality;
+  for (const auto& line : records) {
+    const auto j = nlohmann::json::parse(line);
+    const long long f = j.at("frame").get<long long>();
+    EXPECT_TRUE(jsonQuality.emplace(f, j.at("quality").get<std::string>()).second)
+        << "frame " << f << " recorded twice";
+  }
+  for (int i = 0; i < kFrames; ++i) EXPECT_EQ(jsonQuality[i], quality[i]) << "frame " << i;
+
+  const auto csv = test::lines(writer.csvPath());
+  ASSERT_GE(csv.size(), 2u) << "Haar finds the astronaut";
+  std::vector<std::string> header;
+  for (std::stringstream h(csv[0]); h.good();)
+    header.emplace_back(), std::getline(h, header.back(), ',');
+  ASSERT_EQ(header.back(), "quality");
+  std::set<long long> framesWithRows;
+  for (size_t r = 1; r < csv.size(); ++r) {
+    std::vector<std::string> row;
+    for (std::stringstream s(csv[r]); s.good();)
+      row.emplace_back(), std::getline(s, row.back(), ',');
+    ASSERT_EQ(row.size(), header.size()) << csv[r];
+    const long long f = std::stoll(row[1]);
+    framesWithRows.insert(f);
+    EXPECT_EQ(row.back(), quality.at(static_cast<size_t>(f))) << "frame " << f;
+  }
+  EXPECT_GT(framesWithRows.size(), static_cast<size_t>(kFrames / 2)) << "faces on most frames";
+}
+
+TEST_F(AdaptiveSession, OffKeepsTheUsersSettingsOnEveryFrame) {
+  LabelOptions options;                                       // adaptive off: label, batch, eval
+  options.frameCost = [](long long, double) { return 1e6; };  // however slow
+  LabelSession session(*pipeline, options);
+  std::set<std::string> quality;
+  session.onFrame([&](const FrameResult& r, const cv::Mat&) { quality.insert(r.quality); });
+  session.beginStream("scripted.avi", 25);
+  for (int i = 0; i < 20; ++i) {
+    Frame frame;
+    frame.image = image;
+    frame.index = i;
+    session.labelFrame(frame);
+  }
+  EXPECT_EQ(session.quality(), nullptr);
+  session.endStream();
+  EXPECT_EQ(quality, std::set<std::string>{"full/5/40"});
+  EXPECT_EQ(session.inspectImage(image, "still.png").result.quality, "full/1/40")
+      << "a still image is searched whole";
+}
+
+TEST_F(AdaptiveSession, SettingsChangedMidStreamStartANewLadder) {
+  LabelOptions options;
+  options.adaptive = true;
+  options.writeVideo = false;
+  options.qualityPolicy.settleFrames = 2;
+  options.frameCost = [](long long, double) { return 1e6; };  // always too slow
+  LabelSession session(*pipeline, options);
+  std::vector<std::string> quality;
+  session.onFrame([&](const FrameResult& r, const cv::Mat&) { quality.push_back(r.quality); });
+  session.beginStream("camera:0", 30);
+  Frame frame;
+  frame.image = image;
+  for (; frame.index < 6; ++frame.index) session.labelFrame(frame);
+  EXPECT_GT(session.quality()->levelIndex(), 0);
+  EXPECT_EQ(pipeline->config().classifier.tta.mode, TtaMode::Full) << "between frames";
+  // The user picks other settings between two frames: they are level 0 from now on.
+  TtaConfig flip = pipeline->config().classifier.tta;
+  flip.mode = TtaMode::Flip;
+  pipeline->setTta(flip);
+  session.labelFrame(frame);
+  EXPECT_EQ(quality.back(), "flip/5/40");
+  EXPECT_EQ(session.quality()->ladder().front().tag(), "flip/5/40");
+  EXPECT_EQ(session.quality()->describe(), "quality: flip, detect every 5");
+  session.endStream();
+  EXPECT_EQ(pipeline->config().classifier.tta.mode, TtaMode::Flip);
+}
+
+}  // namespace
+}  // namespace microfer
