@@ -18,6 +18,7 @@
 #include <QSettings>
 #include <nlohmann/json.hpp>
 #include <QSplitter>
+#include <QStatusBar>
 #include <QSignalSpy>
 #include <QTimer>
 #include <QUrl>
@@ -29,6 +30,8 @@
 #include <map>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <opencv2/videoio.hpp>
+#include <opencv2/videoio/registry.hpp>
 #include <opencv2/videoio.hpp>
 #include <sstream>
 #include <string>
@@ -533,6 +536,53 @@ TEST_F(Gui, VideoRunsToItsEndWhileTheWindowStaysResponsive) {
   cv::VideoCapture labelled(end.videoPath.toStdString());
   ASSERT_TRUE(labelled.isOpened()) << end.videoPath.toStdString();
   EXPECT_EQ(static_cast<int>(labelled.get(cv::CAP_PROP_FRAME_COUNT)), kFrames);
+}
+
+TEST_F(Gui, OpenStreamLabelsALiveSourceAndReportsItsReconnections) {
+  REQUIRE_MODEL();
+  if (!cv::videoio_registry::hasBackend(cv::CAP_GSTREAMER))
+    GTEST_SKIP() << "this OpenCV has no GStreamer backend";
+  MainWindow window(testSettings());
+  window.setMessageBoxesEnabled(false);
+  // GStreamer's real-time test pattern, 30 FPS, ending after 15 frames each time it starts:
+  // a stream that drops and must be reopened.
+  QString answer = QStringLiteral(
+      "videotestsrc is-live=true num-buffers=15 ! video/x-raw,width=320,height=240,"
+      "framerate=30/1");
+  window.setFileChooser([&](MainWindow::ChooserKind kind) {
+    EXPECT_EQ(kind, MainWindow::ChooserKind::Stream);
+    return answer;
+  });
+  window.show();
+  QStringList messages;
+  QObject::connect(window.statusBar(), &QStatusBar::messageChanged,
+                   [&](const QString& m) { messages << m; });
+  QSignalSpy frames(&window, &MainWindow::frameShown);
+  QSignalSpy ended(&window, &MainWindow::streamEnded);
+  action(window, "actionOpenStream")->trigger();
+  QElapsedTimer clock;
+  clock.start();
+  while (frames.size() < 25 && ended.isEmpty() && clock.elapsed() < 60000) frames.wait(1000);
+  ASSERT_TRUE(ended.isEmpty()) << window.lastMessage().toStdString();
+  ASSERT_GE(frames.size(), 25) << window.lastMessage().toStdString();
+  EXPECT_TRUE(window.isStreaming());
+  EXPECT_TRUE(std::any_of(messages.begin(), messages.end(), [](const QString& m) {
+    return m.contains(QStringLiteral("reconnecting (attempt 1 of 5)"));
+  })) << messages.join(QLatin1Char('|')).toStdString();
+  action(window, "actionStop")->trigger();
+  ASSERT_TRUE(ended.wait(30000));
+  const auto end = ended.first().first().value<microfer::gui::StreamEnd>();
+  EXPECT_TRUE(end.error.isEmpty()) << end.error.toStdString();
+  EXPECT_GE(end.framesProcessed, 25);
+  EXPECT_TRUE(end.videoPath.isEmpty()) << "a live source is recorded only while Record is on";
+  EXPECT_GE(microfer::test::lines(fs::path(end.outDir.toStdString()) / "results.jsonl").size(), 25u);
+
+  // Not a stream: said so, nothing started.
+  answer = QStringLiteral("clip.mp4");
+  action(window, "actionOpenStream")->trigger();
+  EXPECT_FALSE(window.isStreaming());
+  EXPECT_TRUE(window.lastMessage().contains(QStringLiteral("is not a stream")))
+      << window.lastMessage().toStdString();
 }
 
 TEST_F(Gui, MissingCameraReportsAnErrorWithoutHanging) {

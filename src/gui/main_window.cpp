@@ -8,6 +8,7 @@
 #include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QInputDialog>
 #include <QKeySequence>
 #include <QLabel>
 #include <QMessageBox>
@@ -24,6 +25,7 @@
 #include "core_bridge.hpp"
 #include "face_panel.hpp"
 #include "image_view.hpp"
+#include "microfer/frame_source.hpp"
 #include "microfer/image_io.hpp"
 #include "pipeline_worker.hpp"
 #include "settings_dialog.hpp"
@@ -144,6 +146,7 @@ void MainWindow::init(const AppSettings& settings) {
   connect(m_ui->actionOpenImage, &QAction::triggered, this, &MainWindow::chooseImage);
   connect(m_ui->actionBatchFolder, &QAction::triggered, this, &MainWindow::chooseFolder);
   connect(m_ui->actionOpenVideo, &QAction::triggered, this, &MainWindow::chooseVideo);
+  connect(m_ui->actionOpenStream, &QAction::triggered, this, &MainWindow::chooseStream);
   connect(m_ui->actionCamera, &QAction::triggered, this, &MainWindow::toggleCamera);
   connect(m_ui->actionPause, &QAction::triggered, this, &MainWindow::togglePause);
   connect(m_ui->actionStop, &QAction::triggered, this, &MainWindow::stopStream);
@@ -169,6 +172,13 @@ void MainWindow::init(const AppSettings& settings) {
   connect(m_worker, &PipelineWorker::batchFinished, this, &MainWindow::handleBatchFinished);
   connect(m_worker, &PipelineWorker::streamStarted, this, &MainWindow::handleStreamStarted);
   connect(m_worker, &PipelineWorker::streamFinished, this, &MainWindow::handleStreamFinished);
+  // A stalled or dropped stream: "reconnecting (attempt k of n)" until frames come again.
+  connect(m_worker, &PipelineWorker::streamNotice, this, [this](const QString& notice) {
+    if (notice.isEmpty())
+      statusBar()->clearMessage();
+    else
+      statusBar()->showMessage(notice);
+  });
   connect(m_worker, &PipelineWorker::errorOccurred, this, &MainWindow::handleError);
   connect(m_worker, &PipelineWorker::snapshotSaved, this, [this](const QString& path) {
     statusBar()->showMessage(tr("Snapshot saved to %1").arg(path), 8000);
@@ -239,6 +249,16 @@ QString MainWindow::choose(ChooserKind kind) {
           this, tr("Open Video"), last,
           tr("Videos (*.mp4 *.avi *.mkv *.mov *.webm *.mpg);;All files (*)"));
       break;
+    case ChooserKind::Stream: {
+      const QString lastUrl = store.value(QStringLiteral("lastStream")).toString();
+      const QString url =
+          QInputDialog::getText(this, tr("Open Stream"),
+                                tr("Stream URL (rtsp://, http://, …) or GStreamer pipeline:"),
+                                QLineEdit::Normal, lastUrl)
+              .trimmed();
+      if (!url.isEmpty()) store.setValue(QStringLiteral("lastStream"), url);
+      return url;
+    }
   }
   if (!path.isEmpty()) store.setValue(QStringLiteral("lastFolder"), QFileInfo(path).absolutePath());
   return path;
@@ -257,6 +277,21 @@ void MainWindow::chooseFolder() {
 void MainWindow::chooseVideo() {
   const QString path = choose(ChooserKind::Video);
   if (!path.isEmpty()) openVideo(path);
+}
+
+void MainWindow::chooseStream() {
+  const QString location = choose(ChooserKind::Stream);
+  if (location.isEmpty()) return;
+  if (!isStreamLocation(location.toStdString())) {
+    const QString why = tr("'%1' is not a stream: give a URL such as rtsp://camera/live or "
+                           "http://host/video.mjpg, or a GStreamer pipeline (elements joined by "
+                           "' ! '). Use Open Video for a file.")
+                            .arg(location);
+    showMessage(true, tr("Open Stream"), why);
+    statusBar()->showMessage(why);
+    return;
+  }
+  openStream(location);
 }
 
 void MainWindow::openPath(const QString& path) {
@@ -322,6 +357,15 @@ void MainWindow::openVideo(const QString& path) {
   statusBar()->showMessage(tr("Opening %1…").arg(QFileInfo(path).fileName()));
   QMetaObject::invokeMethod(
       m_worker, [w = m_worker, path] { w->startVideo(path); }, Qt::QueuedConnection);
+}
+
+void MainWindow::openStream(const QString& location) {
+  if (m_streaming) stopStream();
+  m_streamIsCamera = false;
+  statusBar()->showMessage(
+      tr("Opening %1…").arg(QString::fromStdString(redactStreamLocation(location.toStdString()))));
+  QMetaObject::invokeMethod(
+      m_worker, [w = m_worker, location] { w->startStream(location); }, Qt::QueuedConnection);
 }
 
 void MainWindow::startCamera() {
@@ -643,6 +687,7 @@ void MainWindow::updateActions() {
   m_ui->actionOpenImage->setEnabled(idle);
   m_ui->actionBatchFolder->setEnabled(idle);
   m_ui->actionOpenVideo->setEnabled(idle);
+  m_ui->actionOpenStream->setEnabled(idle);
   m_ui->actionCamera->setEnabled(idle);
   m_ui->actionPause->setEnabled(m_streaming);
   m_ui->actionStop->setEnabled(m_streaming);

@@ -29,7 +29,7 @@ class MainWindow : public QMainWindow {
   Q_OBJECT
 
  public:
-  enum class ChooserKind { Image, Folder, Video };
+  enum class ChooserKind { Image, Folder, Video, Stream };
   /// Asks the user for a path; returns "" when cancelled. Tests replace the file dialogs
   /// with one of these so they can drive the real actions.
   using FileChooser = std::function<QString(ChooserKind)>;
@@ -64,6 +64,8 @@ class MainWindow : public QMainWindow {
   void openImage(const QString& path);
   void batchLabel(const QStringList& paths);
   void openVideo(const QString& path);
+  /// A live network stream or GStreamer pipeline (File → Open Stream…).
+  void openStream(const QString& location);
   void startCamera();
   void stopStream();
   void openResultsFolder();
@@ -123,6 +125,7 @@ class MainWindow : public QMainWindow {
  private:
   void init(const AppSettings& settings);
   QString choose(ChooserKind kind);
+  void chooseStream();
   void display(const FrameView& view);
   void showMessage(bool error, const QString& title, const QString& text,
                    const QString& details = QString());

@@ -139,9 +139,14 @@ LabelOptions PipelineWorker::labelOptions() const {
   LabelOptions options;
   options.annotate = annotateOptions();
   options.smooth = m_settings.smoothing;
-  const bool camera = m_streamName.startsWith(QLatin1String("camera"));
-  options.writeVideo = camera ? m_settings.recordCamera : m_settings.saveVideo;
+  options.writeVideo = m_live ? m_settings.recordCamera : m_settings.saveVideo;
   return options;
+}
+
+std::string PipelineWorker::streamOutName() const {
+  // Live names ("camera:0", a URL) are not file names.
+  if (!m_live) return toStd(m_streamName);
+  return m_streamName.startsWith(QLatin1String("camera:")) ? "camera.avi" : "stream.avi";
 }
 
 LabelOptions PipelineWorker::streamOptions() const {
@@ -334,6 +339,17 @@ void PipelineWorker::startCamera(int index) {
   }
 }
 
+void PipelineWorker::startStream(const QString& location) {
+  try {
+    startSource(openStreamProvider(toStd(location)), true);
+  } catch (const std::exception& e) {
+    StreamEnd end;
+    end.source = fromStd(redactStreamLocation(toStd(location)));
+    end.error = fromStd(e.what());
+    Q_EMIT streamFinished(end);
+  }
+}
+
 void PipelineWorker::startSource(std::unique_ptr<FrameProvider> provider, bool live) {
   if (m_source) finishStream(QString());
   const QString name = fromStd(provider->name());
@@ -352,20 +368,20 @@ void PipelineWorker::startSource(std::unique_ptr<FrameProvider> provider, bool l
     options.queueSize = 4;  // a file: every frame is labelled, none is dropped
     options.dropOldest = false;
   }
-  const QString stem = live ? QStringLiteral("camera") : QFileInfo(name).completeBaseName();
+  const bool camera = name.startsWith(QLatin1String("camera:"));
+  const QString stem = live ? (camera ? QStringLiteral("camera") : QStringLiteral("stream"))
+                            : QFileInfo(name).completeBaseName();
   m_streamOutDir = newRunFolder(stem.isEmpty() ? QStringLiteral("video") : stem);
   m_streamWriter = std::make_unique<ResultsWriter>(toStd(m_streamOutDir));
   m_source = std::make_unique<FrameSource>(std::move(provider), options);
   m_streamName = live ? name : QFileInfo(name).absoluteFilePath();
+  m_live = live;
+  m_notice.clear();
   m_streamFrames = 0;
   m_streamFaces = 0;
   m_paused = false;
-  // Camera names ("camera:0") are not file names; the writer names outputs after this.
-  const std::string outName = m_streamName.startsWith(QLatin1String("camera"))
-                                  ? std::string("camera.avi")
-                                  : toStd(m_streamName);
   m_streamSession = std::make_unique<LabelSession>(*m_pipeline, *m_streamWriter, streamOptions());
-  m_streamSession->beginStream(toStd(m_streamName), m_source->fps(), outName);
+  m_streamSession->beginStream(toStd(m_streamName), m_source->fps(), streamOutName());
   m_streamTimer->start();
   Q_EMIT streamStarted(m_streamName, m_streamOutDir);
 }
@@ -374,7 +390,12 @@ void PipelineWorker::pullFrame() {
   if (!m_source || m_paused) return;
   Frame frame;
   // A short wait keeps this event loop free for stop / pause / snapshot requests.
-  if (!m_source->next(frame, std::chrono::milliseconds(30))) {
+  const bool got = m_source->next(frame, std::chrono::milliseconds(30));
+  if (const QString notice = fromStd(m_source->notice()); notice != m_notice) {
+    m_notice = notice;
+    Q_EMIT streamNotice(notice);
+  }
+  if (!got) {
     const FrameSource::State state = m_source->state();
     if (state == FrameSource::State::Failed)
       finishStream(fromStd(m_source->error()));
@@ -393,11 +414,8 @@ void PipelineWorker::pullFrame() {
     const cv::Mat& annotated = labelled.annotated;
     const double ms = labelled.ms;
     if (m_settings.saveFrames) {
-      const std::string outName = m_streamName.startsWith(QLatin1String("camera"))
-                                      ? std::string("camera.avi")
-                                      : toStd(m_streamName);
       const QString frameName = QStringLiteral("%1_frame%2.jpg")
-                                    .arg(QFileInfo(fromStd(outName)).completeBaseName())
+                                    .arg(QFileInfo(fromStd(streamOutName())).completeBaseName())
                                     .arg(frame.index, 6, 10, QLatin1Char('0'));
       m_streamWriter->writeLabelledImage(toStd(frameName), annotated);
     }
@@ -477,7 +495,7 @@ void PipelineWorker::saveSnapshot() {
 void PipelineWorker::setRecordCamera(bool on) {
   m_settings.recordCamera = on;
   // Record off closes the camera's video; Record on again starts a new file (a new name).
-  if (!on && m_streamSession && m_streamName.startsWith(QLatin1String("camera")) &&
+  if (!on && m_streamSession && m_live &&
       !m_streamSession->videoPath().empty()) {
     try {
       m_streamSession->closeVideo();

@@ -46,6 +46,9 @@ class PipelineWorker : public QObject {
   void processBatch(const QStringList& paths);
   void startVideo(const QString& path);
   void startCamera(int index);
+  /// A live network stream or GStreamer pipeline (openStreamProvider); reopened when it
+  /// stalls or drops, each attempt reported through streamNotice.
+  void startStream(const QString& location);
   void setPaused(bool paused);
   void stopStream();
   /// Saves the last labelled frame (or image) into the results folder.
@@ -75,6 +78,9 @@ class PipelineWorker : public QObject {
   void frameProcessed(const microfer::gui::FrameView& view);
   void streamStarted(const QString& source, const QString& outDir);
   void streamFinished(const microfer::gui::StreamEnd& end);
+  /// A live source's state in words while it is being reopened ("no frames from ...:
+  /// reconnecting (attempt 2 of 5)"); empty when frames come again.
+  void streamNotice(const QString& notice);
   void batchStarted(int total);
   void batchProgressed(int done, int total, const QString& currentFile);
   void batchFinished(const microfer::gui::BatchSummary& summary);
@@ -93,6 +99,8 @@ class PipelineWorker : public QObject {
   AnnotateOptions annotateOptions() const;
   /// The labelling settings in use (annotation, smoothing; streams: the video on or off).
   LabelOptions labelOptions() const;
+  /// What the stream's outputs are named after: camera.avi, stream.avi or the video's path.
+  std::string streamOutName() const;
   /// labelOptions() for the live view: adaptive quality on.
   LabelOptions streamOptions() const;
   void pullFrame();
@@ -115,6 +123,8 @@ class PipelineWorker : public QObject {
   std::unique_ptr<LabelSession> m_streamSession;
   QTimer* m_streamTimer = nullptr;
   QString m_streamName;
+  bool m_live = false;  ///< a camera or network stream (recorded only while Record is on)
+  QString m_notice;     ///< the live source's last notice (FrameSource::notice)
   QString m_streamOutDir;
   qint64 m_streamFrames = 0;
   qint64 m_streamFaces = 0;
