@@ -8,9 +8,10 @@ cli=build/src/microfer-cli
 mkdir -p "$out"
 [ -d "$out/frames" ] || "$cli" bench --make-frames "$out/frames" --frames 100 >/dev/null
 [ -f "$out/clip.avi" ] || "$cli" bench --make-video "$out/clip.avi" --frames 2000 >/dev/null
+launcher=("$cli")
 run() {  # name, then bench arguments
   local name=$1; shift
-  "$cli" bench "$@" --json "$out/$name.json" >"$out/$name.txt" 2>&1
+  "${launcher[@]}" bench "$@" --json "$out/$name.json" >"$out/$name.txt" 2>&1
   printf '%-28s %s | %s\n' "$name" "$(grep -E '^detect ' "$out/$name.txt" | head -1 | tr -s ' ')" \
     "$(tail -1 "$out/$name.txt")"
 }
@@ -26,6 +27,19 @@ run folder-haar --folder "$out/frames" --detector haar --tta flip
 run folder-mtcnn --folder "$out/frames" --detector mtcnn --tta flip
 run video-mtcnn --video "$out/clip.avi" --detector mtcnn --tta flip
 run video-haar --video "$out/clip.avi" --detector haar --tta flip
+run video-mtcnn-adaptive --video "$out/clip.avi" --detector mtcnn --tta flip --adaptive
+[ -f "$out/clip5.avi" ] || "$cli" bench --make-video "$out/clip5.avi" --faces 5 --frames 900 >/dev/null
+run video5-mtcnn --video "$out/clip5.avi" --detector mtcnn --tta flip
+run video5-mtcnn-adaptive --video "$out/clip5.avi" --detector mtcnn --tta flip --adaptive
+# The same figures on an emulated slower laptop (scripts/bench-slow.sh: half of one core).
+launcher=(scripts/bench-slow.sh)
+run slow-mtcnn-flip --detector mtcnn --tta flip --frames 100
+run slow-mtcnn-flip-5faces --detector mtcnn --tta flip --faces 5 --frames 100
+run slow-folder-mtcnn --folder "$out/frames" --detector mtcnn --tta flip
+run slow-video-mtcnn --video "$out/clip.avi" --detector mtcnn --tta flip
+run slow-video-mtcnn-adaptive --video "$out/clip.avi" --detector mtcnn --tta flip --adaptive
+run slow-video5-mtcnn --video "$out/clip5.avi" --detector mtcnn --tta flip
+run slow-video5-mtcnn-adaptive --video "$out/clip5.avi" --detector mtcnn --tta flip --adaptive
 grep -h "^classify" "$out/haar-off.txt" "$out/haar-full.txt" | sed 's/^/off vs full: /'
 "$cli" train --data ../shared/data/fer2013/train --epochs 1 --max-batches 40 --out "$out/train" 2>&1 |
   grep -o "[0-9]* img/s" | tail -1 | sed 's/^/training (microfer-cli train, 40 batches): /'
