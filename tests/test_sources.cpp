@@ -234,6 +234,37 @@ TEST_F(LabelSessionSources, EveryNthFrameAndAShortFileIsNamed) {
   EXPECT_EQ(test::lines(writer.jsonlPath()).size(), 4u);
 }
 
+TEST_F(LabelSessionSources, ALiveSourceThatChangesSizeGoesOnInANewVideo) {
+  // A stream reopened at another resolution (a camera rebooted into another mode): the
+  // video so far stays whole, the later frames go into a second one.
+  ResultsWriter writer((dir / "out").string());
+  LabelSession session(*pipeline, writer);
+  session.beginStream("rtsp://cam/live", 10, "stream.avi");
+  std::vector<std::string> videos;
+  for (int i = 0; i < 10; ++i) {
+    Frame f;
+    f.index = i;
+    f.timestampMs = i * 100.0;
+    f.image = i < 6 ? cv::Mat(48, 64, CV_8UC3, cv::Scalar::all(i))
+                    : cv::Mat(60, 80, CV_8UC3, cv::Scalar::all(i));
+    ASSERT_TRUE(session.labelFrame(f));
+    if (videos.empty() || videos.back() != session.videoPath())
+      videos.push_back(session.videoPath());
+  }
+  session.endStream();
+  ASSERT_EQ(videos.size(), 2u);
+  const int expected[2] = {6, 4};
+  const cv::Size sizes[2] = {{64, 48}, {80, 60}};
+  for (size_t v = 0; v < 2; ++v) {
+    cv::VideoCapture video(videos[v]);
+    ASSERT_TRUE(video.isOpened()) << videos[v];
+    int frames = 0;
+    for (cv::Mat f; video.read(f) && !f.empty(); ++frames) EXPECT_EQ(f.size(), sizes[v]);
+    EXPECT_EQ(frames, expected[v]) << videos[v];
+  }
+  EXPECT_EQ(test::lines(writer.jsonlPath()).size(), 10u);
+}
+
 TEST_F(LabelSessionSources, NoFrameIsAClearErrorAndLeavesNoVideo) {
   const fs::path out = dir / "out";
   ResultsWriter writer(out.string());

@@ -23,8 +23,17 @@ TEST(Streams, LocationsAreRecognisedAndCredentialsNeverShown) {
   EXPECT_FALSE(isStreamLocation("://nothing"));
   EXPECT_EQ(redactStreamLocation("rtsp://admin:secret@10.0.0.5:554/live?x=1"),
             "rtsp://10.0.0.5:554/live?x=1");
-  EXPECT_EQ(redactStreamLocation("http://cam/a@b"), "http://cam/a@b");  // '@' in the path
   EXPECT_EQ(redactStreamLocation("rtsp://10.0.0.5/live"), "rtsp://10.0.0.5/live");
+  // An unescaped '/' in the password, a URL inside a GStreamer pipeline, parameters.
+  EXPECT_EQ(redactStreamLocation("rtsp://admin:pa/ss@cam/live"), "rtsp://cam/live");
+  EXPECT_EQ(redactStreamLocation("rtspsrc location=rtsp://admin:pw@cam/live ! decodebin"),
+            "rtspsrc location=rtsp://cam/live ! decodebin");
+  EXPECT_EQ(redactStreamLocation("rtspsrc location=rtsp://cam/live user-id=admin user-pw=pw ! "
+                                 "decodebin"),
+            "rtspsrc location=rtsp://cam/live user-id=*** user-pw=*** ! decodebin");
+  EXPECT_EQ(redactStreamLocation("http://cam/videostream.cgi?user=admin&PWD=secret&res=1"),
+            "http://cam/videostream.cgi?user=***&PWD=***&res=1");
+  EXPECT_EQ(redactStreamLocation("http://cam/video?monkey=1"), "http://cam/video?monkey=1");
 }
 
 TEST(Streams, UnreachableStreamIsAClearErrorWithoutTheCredentials) {

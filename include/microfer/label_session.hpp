@@ -138,6 +138,7 @@ class LabelSession {
   double streamFps_ = 25;
   std::string videoName_, videoPath_;
   bool videoOpen_ = false;
+  cv::Size videoSize_;  ///< frame size of the open labelled video
   std::unique_ptr<QualityController> quality_;
 };
 

@@ -38,7 +38,7 @@ rtmp://, udp://, ... through FFmpeg) or a GStreamer pipeline in quotes
 or drops is reopened, up to 5 times in a row, each reported on stderr; then it is
 "lost" (exit 1). Ctrl-C or --duration ends it cleanly: the labelled stream.avi and
 the records are complete. User names and passwords in the URL are not printed or
-recorded.
+recorded. GStreamer pipelines have no such time limit: one that stalls is not detected.
 
 Options:
   --detector auto|haar|mtcnn
@@ -151,7 +151,9 @@ long long labelStream(LabelSession& session, const std::string& location, double
       if (const std::string now = source.notice(); now != notice) {
         notice = now;
         progress.clearLine();
-        if (!output.quiet)
+        // A notice that goes because the stream is lost is followed by the error, not by
+        // "frames again".
+        if (!output.quiet && (!notice.empty() || source.state() == FrameSource::State::Running))
           std::fprintf(stderr, "%s\n",
                        notice.empty() ? (source.name() + ": frames again").c_str()
                                       : notice.c_str());

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <opencv2/videoio.hpp>
 
 #include "microfer/image_io.hpp"
@@ -59,6 +60,10 @@ class StreamProvider : public FrameProvider {
     const double f = cap_.isOpened() ? cap_.get(cv::CAP_PROP_FPS) : 0;
     return f > 0 && f < 1000 ? f : 0;
   }
+  double frameCount() const override {
+    const double n = cap_.isOpened() ? cap_.get(cv::CAP_PROP_FRAME_COUNT) : 0;
+    return n > 0 && std::isfinite(n) ? n : 0;
+  }
   std::string name() const override { return name_; }
   bool canReconnect() const override { return true; }
   bool reconnect() override {
@@ -98,13 +103,49 @@ bool isStreamLocation(const std::string& location) {
 }
 
 std::string redactStreamLocation(const std::string& location) {
-  const size_t scheme = location.find("://");
-  if (scheme == std::string::npos || location.find(" ! ") != std::string::npos) return location;
-  const size_t hostStart = scheme + 3;
-  const size_t pathStart = location.find_first_of("/?#", hostStart);
-  const size_t at = location.rfind('@', pathStart == std::string::npos ? location.size() : pathStart);
-  if (at == std::string::npos || at < hostStart) return location;
-  return location.substr(0, hostStart) + location.substr(at + 1);
+  std::string out = location;
+  auto tokenEnd = [&out](size_t from) {
+    const size_t end = out.find_first_of(" \t\"'", from);
+    return end == std::string::npos ? out.size() : end;
+  };
+  // "scheme://user:password@host/...": a URL, or a URL inside a GStreamer pipeline. The user
+  // part ends at the last '@' before the first '/' after its first '@' (so that an unescaped
+  // '/' in a password still counts as the password's); a URL with an '@' in its path loses
+  // part of its shown name, never a password.
+  for (size_t from = 0, pos; (pos = out.find("://", from)) != std::string::npos;) {
+    const size_t host = pos + 3, end = tokenEnd(host);
+    const size_t firstAt = out.find('@', host);
+    if (firstAt != std::string::npos && firstAt < end) {
+      size_t limit = out.find('/', firstAt);
+      if (limit == std::string::npos || limit > end) limit = end;
+      const size_t at = out.rfind('@', limit - 1);
+      out.erase(host, at + 1 - host);
+    }
+    from = host;
+  }
+  // Credentials given as parameters: "?user=admin&pwd=x" (cheap IP cameras) or GStreamer's
+  // "user-id=admin user-pw=x".
+  std::string lower = out;
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  for (const char* key : {"user", "username", "user-id", "pass", "passwd", "password", "pwd",
+                          "user-pw", "token", "key", "auth"}) {
+    const std::string k = std::string(key) + "=";
+    for (size_t pos = 0; (pos = lower.find(k, pos)) != std::string::npos;) {
+      const bool starts = pos == 0 || std::string("?&; \t").find(lower[pos - 1]) != std::string::npos;
+      const size_t value = pos + k.size();
+      if (!starts) {
+        pos = value;
+        continue;
+      }
+      size_t end = lower.find_first_of("& \t\"'", value);
+      if (end == std::string::npos) end = lower.size();
+      out.replace(value, end - value, "***");
+      lower.replace(value, end - value, "***");
+      pos = value + 3;
+    }
+  }
+  return out;
 }
 
 std::unique_ptr<FrameProvider> openStreamProvider(const std::string& location,
@@ -228,10 +269,13 @@ void FrameSource::run() {
     }
     if (!ok) {
       if (provider_->isFile()) break;
-      if (provider_->canReconnect()) {
+      // A stream that declared its length (a file served over HTTP) has ended; a live one
+      // is reopened.
+      if (provider_->canReconnect() && declaredFrames_ <= 0) {
         if (!reconnect(++attempts)) break;
         continue;
       }
+      if (provider_->canReconnect()) break;
       if (++failures >= options_.maxConsecutiveFailures) {
         std::lock_guard<std::mutex> lock(mutex_);
         error_ = name_ + ": camera lost (no frame after " + std::to_string(failures) + " tries)";

@@ -142,9 +142,13 @@ bool LabelSession::labelFrame(const Frame& frame, LabelledFrame* labelled) {
   out.ms = msSince(start);
   if (writer_) {
     if (options_.writeVideo) {
+      // A live source reopened at another resolution: the video so far is closed (a video
+      // has one frame size) and the frames go on in a new one.
+      if (videoOpen_ && out.annotated.size() != videoSize_) closeVideo();
       if (!videoOpen_) {
         videoPath_ = writer_->openVideo(videoName_, streamFps_ / every, out.annotated.size());
         videoOpen_ = true;
+        videoSize_ = out.annotated.size();
         stream_.videoPath = videoPath_;
       }
       writer_->writeVideoFrame(out.annotated);

@@ -28,8 +28,9 @@ constexpr int kPNetStride = 2;
 
 // IoU thresholds of the reference implementation between and within stages, except after
 // R-Net: the reference keeps boxes up to IoU 0.7 there, which left 4 to 5 candidates a face
-// for O-Net, the costliest net per crop (about 0.4 ms); at 0.5, 2 to 3 (five-face frames:
-// detect 31 -> 26 ms) and the same faces are found (dlib photos 43 of 43, Detectors tests).
+// for O-Net, the costliest net per crop (about 0.4 ms); at 0.6 fewer (five-face frames: detect
+// 31 -> 27 ms) and the same faces are found (dlib photos 43 of 43, Detectors tests); at 0.5 one
+// face of the dlib photos was lost.
 constexpr float kPNetScaleNms = 0.5f;
 constexpr float kPNetAllNms = 0.7f;
 constexpr float kRNetNms = 0.6f;
@@ -207,8 +208,15 @@ cv::dnn::Net& ShapedNets::forShape(int n, int rows, int cols) {
     nets_.splice(nets_.begin(), nets_, it);
     return nets_.front().net;
   }
-  if (nets_.size() >= capacity_) nets_.pop_back();
-  nets_.push_front({n, rows, cols, build()});
+  if (nets_.size() < capacity_) {
+    nets_.push_front({n, rows, cols, build()});
+  } else {
+    // Full: the least recently used net is planned again for this shape (as one shared net
+    // would be), not parsed anew. The windows searched around tracked faces come in ever new
+    // sizes; they must not cost more than before this cache.
+    nets_.splice(nets_.begin(), nets_, std::prev(nets_.end()));
+    nets_.front().n = n, nets_.front().rows = rows, nets_.front().cols = cols;
+  }
   return nets_.front().net;
 }
 

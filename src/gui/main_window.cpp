@@ -256,7 +256,10 @@ QString MainWindow::choose(ChooserKind kind) {
                                 tr("Stream URL (rtsp://, http://, …) or GStreamer pipeline:"),
                                 QLineEdit::Normal, lastUrl)
               .trimmed();
-      if (!url.isEmpty()) store.setValue(QStringLiteral("lastStream"), url);
+      // Kept for next time without its user name and password.
+      if (!url.isEmpty())
+        store.setValue(QStringLiteral("lastStream"),
+                       QString::fromStdString(redactStreamLocation(url.toStdString())));
       return url;
     }
   }

@@ -151,9 +151,11 @@ std::string PipelineWorker::streamOutName() const {
 
 LabelOptions PipelineWorker::streamOptions() const {
   LabelOptions options = labelOptions();
-  // The live view keeps the source's frame rate by lowering the quality in steps; images
-  // and batches keep the user's settings.
-  options.adaptive = true;
+  // A live source (camera, stream) keeps its frame rate by lowering the quality in steps.
+  // Video files, images and batches are labelled at the user's settings, as the CLI labels
+  // them: a file's frames are never dropped, so lowering the quality would only make its
+  // results depend on the machine's load.
+  options.adaptive = m_live;
   return options;
 }
 
