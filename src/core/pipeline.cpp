@@ -84,15 +84,18 @@ void Pipeline::setDetector(const DetectorConfig& config) {
 }
 
 void Pipeline::setDetectEvery(int n) {
-  if (n < 1)
-    throw std::invalid_argument("--detect-every must be at least 1, got " + std::to_string(n));
+  PipelineConfig changed = config_;
+  changed.detectEvery = n;
+  if (const std::string problem = validate(changed); !problem.empty())
+    throw std::invalid_argument(problem);
   config_.detectEvery = n;
 }
 
 void Pipeline::setMinFaceSize(int px) {
-  if (px < kSmallestMinFace || px > 10000)
-    throw std::invalid_argument("minimum face size must be " + std::to_string(kSmallestMinFace) +
-                                " to 10000 pixels, got " + std::to_string(px));
+  PipelineConfig changed = config_;
+  changed.detector.minFaceSize = px;
+  if (const std::string problem = validate(changed); !problem.empty())
+    throw std::invalid_argument(problem);
   detector_->setMinFaceSize(px);
   config_.detector.minFaceSize = px;
 }
