@@ -20,11 +20,11 @@
 #include <string>
 #include <vector>
 
-#include "microfer/expression_classifier.hpp"
-#include "microfer/face_aligner.hpp"
-#include "microfer/face_detector.hpp"
-#include "microfer/pipeline.hpp"
-#include "microfer/runtime.hpp"
+#include "microfer/classify/expression_classifier.hpp"
+#include "microfer/align/face_aligner.hpp"
+#include "microfer/detect/face_detector.hpp"
+#include "microfer/pipeline/pipeline.hpp"
+#include "microfer/runtime/runtime.hpp"
 
 namespace {
 

@@ -7,7 +7,7 @@
 #include <cstdint>
 
 #include "fuzz_util.hpp"
-#include "microfer/dataset.hpp"
+#include "microfer/train/dataset.hpp"
 #include "microfer/types.hpp"
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {

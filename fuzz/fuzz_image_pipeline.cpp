@@ -12,11 +12,11 @@
 #include <vector>
 
 #include "fuzz_util.hpp"
-#include "microfer/annotator.hpp"
-#include "microfer/image_io.hpp"
-#include "microfer/model_file.hpp"
-#include "microfer/pipeline.hpp"
-#include "microfer/results_writer.hpp"
+#include "microfer/output/annotator.hpp"
+#include "microfer/capture/image_io.hpp"
+#include "microfer/classify/model_file.hpp"
+#include "microfer/pipeline/pipeline.hpp"
+#include "microfer/output/results_writer.hpp"
 
 namespace {
 

@@ -18,8 +18,8 @@
 #include <string>
 
 #include "fuzz_util.hpp"
-#include "microfer/expression_classifier.hpp"
-#include "microfer/model_file.hpp"
+#include "microfer/classify/expression_classifier.hpp"
+#include "microfer/classify/model_file.hpp"
 
 namespace {
 

@@ -12,9 +12,9 @@
 #include <string>
 #include <vector>
 
-#include "microfer/face_aligner.hpp"
-#include "microfer/face_detector.hpp"
-#include "microfer/model_file.hpp"
+#include "microfer/align/face_aligner.hpp"
+#include "microfer/detect/face_detector.hpp"
+#include "microfer/classify/model_file.hpp"
 
 namespace {
 

@@ -13,10 +13,10 @@
 #include <string>
 #include <utility>
 
-#include "microfer/face_detector.hpp"
-#include "microfer/image_io.hpp"
-#include "microfer/model_file.hpp"
-#include "microfer/pipeline.hpp"
+#include "microfer/detect/face_detector.hpp"
+#include "microfer/capture/image_io.hpp"
+#include "microfer/classify/model_file.hpp"
+#include "microfer/pipeline/pipeline.hpp"
 #include "microfer/types.hpp"
 
 #ifndef MICROFER_VERSION

@@ -12,17 +12,15 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 INCLUDE = re.compile(r'^\s*#\s*include\s*[<"]([^>"]+)[>"]', re.M)
 
-INFERENCE = [f"src/core/{n}.cpp" for n in (
-    "types", "network", "tensor_codec", "model_file", "model_path", "checksum", "file_io",
-    "image_io", "face_aligner", "expression_classifier", "pipeline", "annotator",
-    "results_writer", "frame_source", "tracker", "detector_factory", "haar_detector",
-    "mtcnn_detector", "runtime", "calibration", "label_session", "imglab",
-    "quality_controller")]
-TRAINING_HEADERS = {f"microfer/{n}.hpp" for n in (
-    "trainer", "augment", "augment_config", "dataset", "micro_dataset", "cross_validation",
-    "baseline", "plot", "train_schedule", "device_trainer", "photo_crops", "metrics")}
-TORCH = ("torch/", "ATen/", "c10/", "microfer/network.hpp", "microfer/model_file.hpp",
-         "microfer/tensor_codec.hpp")
+# The layers are folders: src/infer (library microfer_infer, include/microfer/<stage>/) and
+# src/train (microfer_train, include/microfer/train/).
+INFERENCE = sorted(os.path.relpath(os.path.join(d, f), ROOT)
+                   for d, _, files in os.walk(os.path.join(ROOT, "src", "infer"))
+                   for f in files if f.endswith((".cpp", ".hpp")))
+TRAINING_HEADERS = {f"microfer/train/{f}"
+                    for f in os.listdir(os.path.join(ROOT, "include", "microfer", "train"))}
+TORCH = ("torch/", "ATen/", "c10/", "microfer/classify/network.hpp",
+         "microfer/classify/model_file.hpp", "microfer/classify/tensor_codec.hpp")
 
 
 def resolve(name, here):
@@ -56,10 +54,9 @@ def offences(source, forbidden):
 
 def main():
     problems = []
+    if not INFERENCE or not TRAINING_HEADERS:
+        problems.append("src/infer or include/microfer/train is empty: update this script")
     for src in INFERENCE:
-        if not os.path.isfile(os.path.join(ROOT, src)):
-            problems.append(f"{src}: listed as inference code but missing (update this script)")
-            continue
         problems += [f"inference includes training code: {c}"
                      for c in offences(src, lambda n: n in TRAINING_HEADERS)]
     gui = os.path.join(ROOT, "src", "gui")

@@ -13,11 +13,11 @@
 #include <opencv2/imgproc.hpp>
 #include <sstream>
 
-#include "microfer/checksum.hpp"
-#include "microfer/device_trainer.hpp"
-#include "microfer/expression_classifier.hpp"
-#include "microfer/face_detector.hpp"
-#include "microfer/results_writer.hpp"
+#include "microfer/runtime/checksum.hpp"
+#include "microfer/train/device_trainer.hpp"
+#include "microfer/classify/expression_classifier.hpp"
+#include "microfer/detect/face_detector.hpp"
+#include "microfer/output/results_writer.hpp"
 #include "microfer/types.hpp"
 #include "test_util.hpp"
 

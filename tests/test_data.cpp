@@ -7,9 +7,9 @@
 #include <opencv2/imgcodecs.hpp>
 #include <set>
 
-#include "microfer/dataset.hpp"
-#include "microfer/metrics.hpp"
-#include "microfer/plot.hpp"
+#include "microfer/train/dataset.hpp"
+#include "microfer/train/metrics.hpp"
+#include "microfer/train/plot.hpp"
 #include "microfer/types.hpp"
 #include "test_util.hpp"
 

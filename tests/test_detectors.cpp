@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "microfer/face_detector.hpp"
-#include "microfer/imglab.hpp"
+#include "microfer/detect/face_detector.hpp"
+#include "microfer/detect/imglab.hpp"
 #include "test_util.hpp"
 
 namespace {

@@ -9,10 +9,10 @@
 #include <fstream>
 #include <opencv2/imgproc.hpp>
 
-#include "microfer/augment.hpp"
-#include "microfer/dataset.hpp"
-#include "microfer/device_trainer.hpp"
-#include "microfer/model_file.hpp"
+#include "microfer/train/augment.hpp"
+#include "microfer/train/dataset.hpp"
+#include "microfer/train/device_trainer.hpp"
+#include "microfer/classify/model_file.hpp"
 #include "test_util.hpp"
 
 namespace microfer {

@@ -9,13 +9,13 @@
 #include <string>
 #include <vector>
 
-#include "microfer/annotator.hpp"
-#include "microfer/dataset.hpp"
-#include "microfer/expression_classifier.hpp"
-#include "microfer/image_io.hpp"
-#include "microfer/model_file.hpp"
-#include "microfer/pipeline.hpp"
-#include "microfer/results_writer.hpp"
+#include "microfer/output/annotator.hpp"
+#include "microfer/train/dataset.hpp"
+#include "microfer/classify/expression_classifier.hpp"
+#include "microfer/capture/image_io.hpp"
+#include "microfer/classify/model_file.hpp"
+#include "microfer/pipeline/pipeline.hpp"
+#include "microfer/output/results_writer.hpp"
 #include "test_util.hpp"
 
 namespace microfer {

@@ -13,10 +13,10 @@
 #include <opencv2/imgproc.hpp>
 #include <set>
 
-#include "microfer/cross_validation.hpp"
-#include "microfer/image_io.hpp"
-#include "microfer/micro_dataset.hpp"
-#include "microfer/model_file.hpp"
+#include "microfer/train/cross_validation.hpp"
+#include "microfer/capture/image_io.hpp"
+#include "microfer/train/micro_dataset.hpp"
+#include "microfer/classify/model_file.hpp"
 #include "test_util.hpp"
 
 namespace microfer {

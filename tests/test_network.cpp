@@ -13,9 +13,9 @@
 #include <map>
 #include <opencv2/imgproc.hpp>
 
-#include "microfer/calibration.hpp"
-#include "microfer/expression_classifier.hpp"
-#include "microfer/model_file.hpp"
+#include "microfer/classify/calibration.hpp"
+#include "microfer/classify/expression_classifier.hpp"
+#include "microfer/classify/model_file.hpp"
 #include "test_util.hpp"
 
 namespace microfer {

@@ -10,10 +10,10 @@
 #include <set>
 #include <sstream>
 
-#include "microfer/label_session.hpp"
-#include "microfer/pipeline.hpp"
-#include "microfer/quality_controller.hpp"
-#include "microfer/results_writer.hpp"
+#include "microfer/pipeline/label_session.hpp"
+#include "microfer/pipeline/pipeline.hpp"
+#include "microfer/pipeline/quality_controller.hpp"
+#include "microfer/output/results_writer.hpp"
 #include "test_util.hpp"
 
 namespace microfer {

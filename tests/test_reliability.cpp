@@ -14,9 +14,9 @@
 #include <opencv2/videoio.hpp>
 #include <random>
 
-#include "microfer/frame_source.hpp"
-#include "microfer/image_io.hpp"
-#include "microfer/results_writer.hpp"
+#include "microfer/capture/frame_source.hpp"
+#include "microfer/capture/image_io.hpp"
+#include "microfer/output/results_writer.hpp"
 #include "test_util.hpp"
 
 namespace microfer {

@@ -10,8 +10,8 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "microfer/face_detector.hpp"
-#include "microfer/pipeline.hpp"
+#include "microfer/detect/face_detector.hpp"
+#include "microfer/pipeline/pipeline.hpp"
 #include "test_util.hpp"
 
 namespace microfer {

@@ -9,13 +9,13 @@
 #include <opencv2/videoio.hpp>
 #include <thread>
 
-#include "microfer/face_detector.hpp"
-#include "microfer/frame_source.hpp"
-#include "microfer/image_io.hpp"
-#include "microfer/label_session.hpp"
-#include "microfer/pipeline.hpp"
-#include "microfer/results_writer.hpp"
-#include "microfer/tracker.hpp"
+#include "microfer/detect/face_detector.hpp"
+#include "microfer/capture/frame_source.hpp"
+#include "microfer/capture/image_io.hpp"
+#include "microfer/pipeline/label_session.hpp"
+#include "microfer/pipeline/pipeline.hpp"
+#include "microfer/output/results_writer.hpp"
+#include "microfer/pipeline/tracker.hpp"
 #include "test_util.hpp"
 
 namespace microfer {

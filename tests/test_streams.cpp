@@ -6,8 +6,8 @@
 #include <opencv2/videoio.hpp>
 #include <opencv2/videoio/registry.hpp>
 
-#include "microfer/frame_source.hpp"
-#include "microfer/image_io.hpp"
+#include "microfer/capture/frame_source.hpp"
+#include "microfer/capture/image_io.hpp"
 #include "test_util.hpp"
 
 namespace microfer {

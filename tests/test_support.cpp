@@ -1,5 +1,5 @@
 // The only test source that includes LibTorch for the pipeline tests (keeps builds fast).
-#include "microfer/model_file.hpp"
+#include "microfer/classify/model_file.hpp"
 #include "test_util.hpp"
 
 namespace microfer::test {

@@ -7,8 +7,8 @@
 #include <filesystem>
 #include <opencv2/imgproc.hpp>
 
-#include "microfer/augment.hpp"
-#include "microfer/trainer.hpp"
+#include "microfer/train/augment.hpp"
+#include "microfer/train/trainer.hpp"
 #include "test_util.hpp"
 
 namespace microfer {

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "microfer/augment_config.hpp"
+#include "microfer/train/augment_config.hpp"
 
 namespace microfer::test {
 

@@ -32,8 +32,8 @@ CXX=(g++ -O2 -D_GLIBCXX_USE_CXX11_ABI="$ABI" -Iinclude -isystem "$T/include"
      -isystem "$T/include/torch/csrc/api/include")
 t0=$(date +%s)
 pids=()
-for s in src/core/network.cpp src/core/checksum.cpp src/core/train_schedule.cpp \
-         src/core/device_trainer.cpp src/device/train_main.cpp; do
+for s in src/infer/classify/network.cpp src/infer/runtime/checksum.cpp src/train/train_schedule.cpp \
+         src/train/device_trainer.cpp src/device/train_main.cpp; do
   o=/tmp/mfer/obj/$(basename "$s" .cpp).o
   # C++17 as here; C++20 where a newer LibTorch's headers want it.
   { "${CXX[@]}" -std=c++17 -c "$s" -o "$o" 2>"$o.log" || "${CXX[@]}" -std=c++20 -c "$s" -o "$o" ||

@@ -7,9 +7,9 @@
 #include "args.hpp"
 #include "commands.hpp"
 #include "common.hpp"
-#include "microfer/baseline.hpp"
-#include "microfer/dataset.hpp"
-#include "microfer/metrics.hpp"
+#include "microfer/train/baseline.hpp"
+#include "microfer/train/dataset.hpp"
+#include "microfer/train/metrics.hpp"
 #include "microfer/types.hpp"
 
 namespace microfer::cli {

@@ -21,14 +21,14 @@
 #include "args.hpp"
 #include "commands.hpp"
 #include "common.hpp"
-#include "microfer/annotator.hpp"
-#include "microfer/face_detector.hpp"
-#include "microfer/frame_source.hpp"
-#include "microfer/image_io.hpp"
-#include "microfer/imglab.hpp"
-#include "microfer/label_session.hpp"
-#include "microfer/pipeline.hpp"
-#include "microfer/results_writer.hpp"
+#include "microfer/output/annotator.hpp"
+#include "microfer/detect/face_detector.hpp"
+#include "microfer/capture/frame_source.hpp"
+#include "microfer/capture/image_io.hpp"
+#include "microfer/detect/imglab.hpp"
+#include "microfer/pipeline/label_session.hpp"
+#include "microfer/pipeline/pipeline.hpp"
+#include "microfer/output/results_writer.hpp"
 
 namespace microfer::cli {
 namespace fs = std::filesystem;

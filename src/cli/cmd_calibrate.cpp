@@ -5,9 +5,9 @@
 #include "args.hpp"
 #include "commands.hpp"
 #include "common.hpp"
-#include "microfer/calibration.hpp"
-#include "microfer/expression_classifier.hpp"
-#include "microfer/model_file.hpp"
+#include "microfer/classify/calibration.hpp"
+#include "microfer/classify/expression_classifier.hpp"
+#include "microfer/classify/model_file.hpp"
 
 namespace microfer::cli {
 

@@ -3,8 +3,8 @@
 #include "args.hpp"
 #include "commands.hpp"
 #include "common.hpp"
-#include "microfer/model_file.hpp"
-#include "microfer/photo_crops.hpp"
+#include "microfer/classify/model_file.hpp"
+#include "microfer/train/photo_crops.hpp"
 #include "microfer/types.hpp"
 
 namespace microfer::cli {

@@ -5,7 +5,7 @@
 
 #include "args.hpp"
 #include "commands.hpp"
-#include "microfer/plot.hpp"
+#include "microfer/train/plot.hpp"
 
 namespace microfer::cli {
 

@@ -6,8 +6,8 @@
 #include "args.hpp"
 #include "commands.hpp"
 #include "common.hpp"
-#include "microfer/cross_validation.hpp"
-#include "microfer/model_file.hpp"
+#include "microfer/train/cross_validation.hpp"
+#include "microfer/classify/model_file.hpp"
 
 namespace microfer::cli {
 

@@ -12,12 +12,12 @@
 #include "args.hpp"
 #include "commands.hpp"
 #include "common.hpp"
-#include "microfer/calibration.hpp"
-#include "microfer/checksum.hpp"
-#include "microfer/dataset.hpp"
-#include "microfer/metrics.hpp"
-#include "microfer/pipeline.hpp"
-#include "microfer/plot.hpp"
+#include "microfer/classify/calibration.hpp"
+#include "microfer/runtime/checksum.hpp"
+#include "microfer/train/dataset.hpp"
+#include "microfer/train/metrics.hpp"
+#include "microfer/pipeline/pipeline.hpp"
+#include "microfer/train/plot.hpp"
 
 namespace microfer::cli {
 

@@ -3,8 +3,8 @@
 
 #include "args.hpp"
 #include "commands.hpp"
-#include "microfer/device_trainer.hpp"
-#include "microfer/model_file.hpp"
+#include "microfer/train/device_trainer.hpp"
+#include "microfer/classify/model_file.hpp"
 
 namespace microfer::cli {
 

@@ -5,8 +5,8 @@
 #include "args.hpp"
 #include "commands.hpp"
 #include "common.hpp"
-#include "microfer/dataset.hpp"
-#include "microfer/face_detector.hpp"
+#include "microfer/train/dataset.hpp"
+#include "microfer/detect/face_detector.hpp"
 
 namespace microfer::cli {
 

@@ -6,9 +6,9 @@
 
 #include "args.hpp"
 #include "commands.hpp"
-#include "microfer/checksum.hpp"
-#include "microfer/face_detector.hpp"
-#include "microfer/model_file.hpp"
+#include "microfer/runtime/checksum.hpp"
+#include "microfer/detect/face_detector.hpp"
+#include "microfer/classify/model_file.hpp"
 
 namespace microfer::cli {
 

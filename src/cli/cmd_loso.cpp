@@ -8,10 +8,10 @@
 #include "args.hpp"
 #include "commands.hpp"
 #include "common.hpp"
-#include "microfer/cross_validation.hpp"
-#include "microfer/file_io.hpp"
-#include "microfer/micro_dataset.hpp"
-#include "microfer/model_file.hpp"
+#include "microfer/train/cross_validation.hpp"
+#include "microfer/runtime/file_io.hpp"
+#include "microfer/train/micro_dataset.hpp"
+#include "microfer/classify/model_file.hpp"
 #include "microfer/types.hpp"
 
 namespace microfer::cli {

@@ -3,8 +3,8 @@
 
 #include "args.hpp"
 #include "commands.hpp"
-#include "microfer/dataset.hpp"
-#include "microfer/device_trainer.hpp"
+#include "microfer/train/dataset.hpp"
+#include "microfer/train/device_trainer.hpp"
 
 namespace microfer::cli {
 

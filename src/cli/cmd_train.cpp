@@ -10,7 +10,7 @@
 #include "args.hpp"
 #include "commands.hpp"
 #include "common.hpp"
-#include "microfer/trainer.hpp"
+#include "microfer/train/trainer.hpp"
 
 namespace microfer::cli {
 

@@ -1,6 +1,6 @@
 #include "common.hpp"
 
-#include "microfer/file_io.hpp"
+#include "microfer/runtime/file_io.hpp"
 
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>

@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "args.hpp"
-#include "microfer/dataset.hpp"
-#include "microfer/pipeline.hpp"
+#include "microfer/train/dataset.hpp"
+#include "microfer/pipeline/pipeline.hpp"
 
 namespace microfer {
 struct TrainConfig;

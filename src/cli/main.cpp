@@ -7,7 +7,7 @@
 
 #include "args.hpp"
 #include "commands.hpp"
-#include "microfer/runtime.hpp"
+#include "microfer/runtime/runtime.hpp"
 
 namespace {
 const char* kHelp = R"(microfer-cli — facial-expression recognition (MicroFER)

@@ -9,7 +9,7 @@
 #include <string>
 #include <thread>
 
-#include "microfer/device_trainer.hpp"
+#include "microfer/train/device_trainer.hpp"
 
 namespace {
 

@@ -6,7 +6,7 @@
 #include <QFileInfo>
 #include <QStandardPaths>
 
-#include "microfer/model_path.hpp"
+#include "microfer/classify/model_path.hpp"
 
 namespace microfer::gui {
 

@@ -5,7 +5,7 @@
 #include <QString>
 #include <QStringList>
 
-#include "microfer/pipeline.hpp"
+#include "microfer/pipeline/pipeline.hpp"
 
 namespace microfer::gui {
 

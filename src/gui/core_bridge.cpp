@@ -1,6 +1,6 @@
 #include "core_bridge.hpp"
 
-#include "microfer/model_path.hpp"
+#include "microfer/classify/model_path.hpp"
 
 namespace microfer::gui {
 

@@ -4,7 +4,7 @@
 #include <QPainter>
 #include <QVBoxLayout>
 
-#include "microfer/annotator.hpp"
+#include "microfer/output/annotator.hpp"
 
 namespace microfer::gui {
 

@@ -11,8 +11,8 @@
 #include <cstdio>
 
 #include "main_window.hpp"
-#include "microfer/pipeline.hpp"
-#include "microfer/runtime.hpp"
+#include "microfer/pipeline/pipeline.hpp"
+#include "microfer/runtime/runtime.hpp"
 
 #ifndef MICROFER_VERSION
 #define MICROFER_VERSION "unknown"

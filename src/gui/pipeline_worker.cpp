@@ -8,7 +8,7 @@
 #include <QFileInfo>
 #include <opencv2/imgproc.hpp>
 
-#include "microfer/image_io.hpp"
+#include "microfer/capture/image_io.hpp"
 
 namespace microfer::gui {
 

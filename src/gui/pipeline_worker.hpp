@@ -15,11 +15,11 @@
 
 #include "app_settings.hpp"
 #include "gui_types.hpp"
-#include "microfer/annotator.hpp"
-#include "microfer/frame_source.hpp"
-#include "microfer/label_session.hpp"
-#include "microfer/pipeline.hpp"
-#include "microfer/results_writer.hpp"
+#include "microfer/output/annotator.hpp"
+#include "microfer/capture/frame_source.hpp"
+#include "microfer/pipeline/label_session.hpp"
+#include "microfer/pipeline/pipeline.hpp"
+#include "microfer/output/results_writer.hpp"
 
 namespace microfer::gui {
 

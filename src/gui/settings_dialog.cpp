@@ -5,7 +5,7 @@
 #include <QFileInfo>
 #include <QPushButton>
 
-#include "microfer/model_path.hpp"
+#include "microfer/classify/model_path.hpp"
 #include "ui_settings_dialog.h"
 
 namespace microfer::gui {

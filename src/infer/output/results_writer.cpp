@@ -1,0 +1,361 @@
+#include "microfer/output/results_writer.hpp"
+
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <fstream>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <stdexcept>
+
+#include "microfer/runtime/file_io.hpp"
+#include "microfer/pipeline/pipeline.hpp"
+#include "microfer/capture/image_io.hpp"
+
+namespace microfer {
+namespace fs = std::filesystem;
+
+namespace {
+std::string csvField(const std::string& s) {
+  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+  std::string q = "\"";
+  for (char c : s) q += (c == '"') ? std::string("\"\"") : std::string(1, c);
+  return q + "\"";
+}
+std::string fmt(double v, int prec) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.*f", prec, v);
+  return buf;
+}
+
+int openForAppend(const std::string& path) {
+  return ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
+}
+
+// write(2) until done: no user-space buffer, so a record reaches the kernel at once and a
+// failure is seen here. Returns 0 or the errno of the failure.
+int writeAll(int fd, const std::string& bytes) {
+  size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return errno;
+    if (n == 0) return EIO;
+    done += static_cast<size_t>(n);
+  }
+  return 0;
+}
+
+std::string writeError(const std::string& path, int err) {
+  std::string msg = "cannot write '" + path + "': " + std::strerror(err);
+  if (err == ENOSPC || err == EFBIG || err == EDQUOT) msg += " (disk full or over a size limit)";
+  return msg;
+}
+
+// Cuts a file back to `size` after a failed append, so it never ends in half a record.
+void truncateTo(int fd, off_t size, const std::string& path) {
+  if (size >= 0 && ::ftruncate(fd, size) != 0)
+    spdlog::error("cannot cut '{}' back to its last complete record: {}", path,
+                  std::strerror(errno));
+}
+
+// cv::VideoWriter::write() reports no errors, so a video is checked by reading it back:
+// the container's frame count, or (where the backend does not know it) the frames decoded.
+bool videoReadsBack(const std::string& path, long long frames) {
+  cv::VideoCapture check;
+  try {
+    if (!check.open(path)) return false;
+    const double count = check.get(cv::CAP_PROP_FRAME_COUNT);
+    if (count > 0) return static_cast<long long>(count) == frames;
+    long long decoded = 0;
+    for (cv::Mat f; check.read(f) && !f.empty();) ++decoded;
+    return decoded == frames;
+  } catch (const cv::Exception&) {
+    return false;
+  }
+}
+
+std::string isoTimeUtc() {
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return buf;
+}
+}  // namespace
+
+std::string ResultsWriter::csvHeader() {
+  std::string h =
+      "source,frame,timestamp_ms,face,x,y,width,height,detector_score,label,confidence";
+  for (const auto& n : emotionNames()) h += ",p_" + n;
+  return h + ",track,uncertain,quality";
+}
+
+ResultsWriter::ResultsWriter(const std::string& outDir, bool writeCsvHeader)
+    : outDir_(outDir), startedAt_(isoTimeUtc()) {
+  std::error_code ec;
+  fs::create_directories(outDir, ec);
+  if (ec || !fs::is_directory(outDir))
+    throw std::runtime_error("cannot create results folder '" + outDir + "'" +
+                             (ec ? ": " + ec.message() : ""));
+  csvFd_ = openForAppend(csvPath());
+  jsonlFd_ = openForAppend(jsonlPath());
+  if (csvFd_ < 0 || jsonlFd_ < 0) {
+    const int err = errno;
+    if (csvFd_ >= 0) ::close(csvFd_);
+    if (jsonlFd_ >= 0) ::close(jsonlFd_);
+    throw std::runtime_error("results folder '" + outDir +
+                             "' is not writable: " + std::strerror(err));
+  }
+  if (writeCsvHeader && ::lseek(csvFd_, 0, SEEK_END) == 0) {
+    const int err = writeAll(csvFd_, csvHeader() + '\n');
+    if (err) {
+      truncateTo(csvFd_, 0, csvPath());
+      const std::string msg = writeError(csvPath(), err);
+      ::close(csvFd_);
+      ::close(jsonlFd_);
+      throw std::runtime_error(msg);
+    }
+  }
+}
+
+ResultsWriter::~ResultsWriter() {
+  try {
+    closeVideo();
+  } catch (const std::exception& e) {
+    spdlog::error("{}", e.what());
+  }
+  // Records were written with write(2); a failing close (NFS) can only be logged here.
+  if (::close(csvFd_) != 0) spdlog::error("closing '{}': {}", csvPath(), std::strerror(errno));
+  if (::close(jsonlFd_) != 0) spdlog::error("closing '{}': {}", jsonlPath(), std::strerror(errno));
+}
+
+std::string ResultsWriter::csvPath() const {
+  return (fs::path(outDir_) / "results.csv").string();
+}
+std::string ResultsWriter::jsonlPath() const {
+  return (fs::path(outDir_) / "results.jsonl").string();
+}
+
+namespace {
+double rounded(double v, double scale) {
+  return std::round(v * scale) / scale;
+}
+
+nlohmann::ordered_json frameJson(const FrameResult& r) {
+  const auto& names = emotionNames();
+  nlohmann::ordered_json faces = nlohmann::ordered_json::array();
+  for (size_t i = 0; i < r.faces.size(); ++i) {
+    const auto& f = r.faces[i];
+    const auto& b = f.detection.box;
+    const auto& p = f.prediction;
+    nlohmann::ordered_json face = {{"face", i},
+                           {"x", rounded(b.x, 10)},
+                           {"y", rounded(b.y, 10)},
+                           {"width", rounded(b.width, 10)},
+                           {"height", rounded(b.height, 10)},
+                           {"detector_score", rounded(f.detection.score, 1e4)},
+                           {"label", p.label >= 0 ? names[p.label] : ""},
+                           {"confidence", rounded(p.confidence, 1e4)}};
+    for (int c = 0; c < kNumEmotions; ++c) face["p_" + names[c]] = rounded(p.probs[c], 1e4);
+    face["track"] = f.trackId;
+    face["uncertain"] = p.uncertain;
+    face["aligned_on_eyes"] = f.aligned.fromLandmarks;
+    if (f.detection.landmarks) {
+      nlohmann::ordered_json lm = nlohmann::ordered_json::array();
+      for (const auto& pt : *f.detection.landmarks) lm.push_back({rounded(pt.x, 10), rounded(pt.y, 10)});
+      face["landmarks"] = lm;
+      face["measured_landmarks"] = f.detection.measuredLandmarks;  // the rest are estimates
+    }
+    faces.push_back(face);
+  }
+  return {{"source", r.source},
+          {"frame", r.frameIndex},
+          {"timestamp_ms",
+           r.timestampMs >= 0 ? nlohmann::ordered_json(rounded(r.timestampMs, 10))
+                              : nlohmann::ordered_json()},
+          {"quality", r.quality},
+          {"image_width", r.imageSize.width},
+          {"image_height", r.imageSize.height},
+          {"faces", faces},
+          {"timing_ms", {{"detect", r.detectMs}, {"align", r.alignMs}, {"classify", r.classifyMs}}}};
+}
+
+}  // namespace
+
+std::string ResultsWriter::jsonRecord(const FrameResult& r) {
+  return frameJson(r).dump();
+}
+
+// One name per field in both files: the CSV has a column, the JSONL face object a key, of the
+// same name and meaning (README "Outputs"); the frame's own fields (source, frame,
+// timestamp_ms, quality) are repeated on each of its rows. JSONL adds what a row cannot hold.
+void ResultsWriter::append(const FrameResult& r) {
+  const auto& names = emotionNames();
+  std::ostringstream rows;
+  for (size_t i = 0; i < r.faces.size(); ++i) {
+    const auto& f = r.faces[i];
+    const auto& b = f.detection.box;
+    const auto& p = f.prediction;
+    rows << csvField(r.source) << ',' << r.frameIndex << ','
+         << (r.timestampMs >= 0 ? fmt(r.timestampMs, 1) : "") << ',' << i << ','
+         << fmt(b.x, 1) << ',' << fmt(b.y, 1) << ',' << fmt(b.width, 1) << ','
+         << fmt(b.height, 1) << ',' << fmt(f.detection.score, 4) << ','
+         << (p.label >= 0 ? names[p.label] : "") << ',' << fmt(p.confidence, 4);
+    for (float v : p.probs) rows << ',' << fmt(v, 4);
+    rows << ',' << f.trackId << ',' << (p.uncertain ? 1 : 0) << ',' << csvField(r.quality)
+         << '\n';
+  }
+  appendRecords(rows.str(), jsonRecord(r) + '\n');
+}
+
+void ResultsWriter::finishRun(const RunInfo& run) {
+  const fs::path path = fs::path(outDir_) / "run.json";
+  nlohmann::ordered_json doc = {{"runs", nlohmann::ordered_json::array()}};
+  std::error_code ec;
+  if (fs::exists(path, ec)) {
+    std::ifstream in(path);
+    nlohmann::ordered_json old =
+        nlohmann::ordered_json::parse(in, nullptr, /*allow_exceptions=*/false);
+    if (old.is_object() && old.contains("runs") && old["runs"].is_array()) {
+      doc = std::move(old);
+    } else {
+      fs::rename(path, fs::path(outDir_) / "run.json.bad", ec);
+      spdlog::warn("'{}' could not be read; kept as run.json.bad, a new one is started",
+                   path.string());
+    }
+  }
+  doc["runs"].push_back(
+      {{"program", run.program},
+       {"started", startedAt_},
+       {"finished", isoTimeUtc()},
+       {"model", {{"path", run.modelPath}, {"name", run.modelName}, {"fnv1a64", run.modelChecksum}}},
+       {"detector", run.detector},
+       {"tta", run.tta},
+       {"min_face", run.minFace},
+       {"mtcnn_thresholds", {rounded(run.mtcnnThresholds[0], 1e4), rounded(run.mtcnnThresholds[1], 1e4),
+         rounded(run.mtcnnThresholds[2], 1e4)}},
+       {"detect_every", run.detectEvery},
+       {"max_faces", run.maxFaces},
+       {"uncertain_below", rounded(run.uncertainBelow, 1e4)},
+       {"inputs", run.inputs},
+       {"images", run.images},
+       {"frames", run.frames},
+       {"faces", run.faces},
+       {"failures", run.failures}});
+  writeFileAtomically(path.string(), doc.dump(2) + "\n");
+}
+
+RunInfo describeRun(Pipeline& pipeline, const std::string& program) {
+  RunInfo run;
+  run.program = program;
+  const ExpressionClassifier& c = pipeline.classifier();
+  run.modelPath = fs::absolute(c.modelPath()).string();
+  run.modelName = c.modelName();
+  char sum[17];
+  std::snprintf(sum, sizeof sum, "%016llx",
+                static_cast<unsigned long long>(c.modelFileChecksum()));
+  run.modelChecksum = sum;
+  run.detector = toString(pipeline.detector().kind());
+  run.tta = toString(c.tta().mode);
+  const PipelineConfig& cfg = pipeline.config();
+  run.minFace = cfg.detector.minFaceSize;
+  for (int i = 0; i < 3; ++i) run.mtcnnThresholds[i] = cfg.detector.mtcnnThresholds[i];
+  run.detectEvery = cfg.detectEvery;
+  run.maxFaces = cfg.maxFaces;
+  run.uncertainBelow = c.uncertainBelow();
+  return run;
+}
+
+void ResultsWriter::appendRecords(const std::string& csvRows, const std::string& jsonLines) {
+  const off_t csvEnd = ::lseek(csvFd_, 0, SEEK_END);
+  const off_t jsonlEnd = ::lseek(jsonlFd_, 0, SEEK_END);
+  std::string failed = csvPath();
+  int err = writeAll(csvFd_, csvRows);
+  if (!err) {
+    failed = jsonlPath();
+    err = writeAll(jsonlFd_, jsonLines);
+  }
+  if (!err) return;
+  // Both files go back to where they were: no half row, and the CSV and JSONL still agree.
+  truncateTo(csvFd_, csvEnd, csvPath());
+  truncateTo(jsonlFd_, jsonlEnd, jsonlPath());
+  throw std::runtime_error(writeError(failed, err));
+}
+
+std::string ResultsWriter::uniquePath(const std::string& sourcePath, const std::string& suffix,
+                                      const std::string& ext) {
+  const std::string stem = fs::path(sourcePath).stem().string();
+  for (int i = 0;; ++i) {
+    const std::string name = stem + suffix + (i ? "_" + std::to_string(i) : "") + ext;
+    const std::string p = (fs::path(outDir_) / name).string();
+    std::error_code ec;
+    if (!claimed_.count(p) && !fs::exists(p, ec)) {
+      claimed_.insert(p);
+      return p;
+    }
+  }
+}
+
+std::string ResultsWriter::writeLabelledImage(const std::string& sourcePath,
+                                              const cv::Mat& annotated) {
+  std::string ext = asciiLower(fs::path(sourcePath).extension().string());
+  if (ext != ".jpg" && ext != ".jpeg" && ext != ".png") ext = ".png";
+  const std::string path = uniquePath(sourcePath, "_labelled", ext);
+  // Never write over an input, even if the results folder is the input's folder.
+  std::error_code ec;
+  if (fs::exists(sourcePath, ec) && fs::equivalent(sourcePath, path, ec))
+    throw std::runtime_error("refusing to overwrite input '" + sourcePath + "'");
+  writeImageAtomically(path, annotated);
+  return path;
+}
+
+std::string ResultsWriter::openVideo(const std::string& sourcePath, double fps, cv::Size size) {
+  closeVideo();
+  videoFinal_ = uniquePath(sourcePath, "_labelled", ".avi");
+  videoTmp_ = (fs::path(outDir_) / (".tmp-" + fs::path(videoFinal_).filename().string())).string();
+  if (!video_.open(videoTmp_, cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), fps > 0 ? fps : 25.0,
+                   size, true))
+    throw std::runtime_error("cannot write video '" + videoFinal_ + "'");
+  videoFrames_ = 0;
+  return videoFinal_;
+}
+
+void ResultsWriter::writeVideoFrame(const cv::Mat& annotated) {
+  if (!video_.isOpened()) return;
+  video_.write(annotated);
+  ++videoFrames_;
+}
+
+void ResultsWriter::closeVideo() {
+  if (!video_.isOpened()) return;
+  video_.release();
+  std::error_code ec;
+  if (!videoReadsBack(videoTmp_, videoFrames_)) {
+    fs::remove(videoTmp_, ec);
+    throw std::runtime_error("cannot write video '" + videoFinal_ +
+                             "': it did not read back complete (disk full?); removed");
+  }
+  fs::rename(videoTmp_, videoFinal_, ec);
+  if (ec) throw std::runtime_error("cannot finish video '" + videoFinal_ + "': " + ec.message());
+}
+
+void ResultsWriter::discardVideo() noexcept {
+  if (!video_.isOpened()) return;
+  try {
+    video_.release();
+  } catch (...) {
+    // Releasing only flushes the file that is removed below.
+  }
+  std::error_code ec;
+  fs::remove(videoTmp_, ec);
+}
+
+}  // namespace microfer

@@ -1,0 +1,89 @@
+#include "microfer/pipeline/quality_controller.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+namespace microfer {
+
+std::string qualityTag(TtaMode tta, int detectEvery, int minFace) {
+  return toString(tta) + '/' + std::to_string(detectEvery) + '/' + std::to_string(minFace);
+}
+
+std::string QualityLevel::tag() const {
+  return qualityTag(tta, detectEvery, minFace);
+}
+
+std::vector<QualityLevel> qualityLadder(const QualityLevel& user) {
+  std::vector<QualityLevel> ladder{user};
+  // TTA first: its views multiply the classifier's cost, and a frame without them still
+  // gets every face and its label.
+  for (TtaMode lower : {TtaMode::Flip, TtaMode::Off}) {
+    if (static_cast<int>(lower) < static_cast<int>(ladder.back().tta)) {
+      ladder.push_back(ladder.back());
+      ladder.back().tta = lower;
+    }
+  }
+  // Then fewer whole-frame searches: the faces are still followed near their last boxes.
+  for (int every : {5, 10, 20}) {
+    if (every > ladder.back().detectEvery) {
+      ladder.push_back(ladder.back());
+      ladder.back().detectEvery = every;
+    }
+  }
+  // Last, a larger smallest face: small (far) faces are no longer found.
+  for (double factor : {1.5, 2.0}) {
+    const int px = std::min(10000, static_cast<int>(std::lround(user.minFace * factor)));
+    if (px > ladder.back().minFace) {
+      ladder.push_back(ladder.back());
+      ladder.back().minFace = px;
+    }
+  }
+  return ladder;
+}
+
+QualityController::QualityController(std::vector<QualityLevel> ladder, double fps,
+                                     const QualityPolicy& policy)
+    : ladder_(std::move(ladder)), policy_(policy), budgetMs_(1000.0 / (fps > 0 ? fps : 25.0)) {
+  if (ladder_.empty()) throw std::invalid_argument("QualityController: empty quality ladder");
+}
+
+void QualityController::moveTo(int level) {
+  level_ = level;
+  // The average restarts so that it measures the new level only.
+  recentMs_ = 0;
+  framesAtLevel_ = 0;
+  cheapFrames_ = 0;
+}
+
+bool QualityController::record(double frameMs) {
+  recentMs_ = framesAtLevel_ == 0 ? frameMs : recentMs_ + policy_.smoothing * (frameMs - recentMs_);
+  ++framesAtLevel_;
+  if (framesAtLevel_ < policy_.settleFrames) return false;
+  const int bottom = static_cast<int>(ladder_.size()) - 1;
+  if (recentMs_ > policy_.stepDownAbove * budgetMs_) {
+    cheapFrames_ = 0;
+    if (level_ == bottom) return false;  // nothing cheaper: the source drops frames
+    moveTo(level_ + 1);
+    return true;
+  }
+  if (recentMs_ < policy_.stepUpBelow * budgetMs_) {
+    if (++cheapFrames_ >= policy_.upAfterFrames && level_ > 0) {
+      moveTo(level_ - 1);
+      return true;
+    }
+    return false;
+  }
+  cheapFrames_ = 0;  // between the thresholds: stay
+  return false;
+}
+
+std::string QualityController::describe() const {
+  const QualityLevel& q = level();
+  std::string text =
+      "quality: " + toString(q.tta) + ", detect every " + std::to_string(q.detectEvery);
+  if (q.minFace > ladder_.front().minFace) text += ", min face " + std::to_string(q.minFace);
+  return text;
+}
+
+}  // namespace microfer

@@ -1,0 +1,418 @@
+#include "microfer/train/trainer.hpp"
+
+#include "microfer/runtime/file_io.hpp"
+
+#include <malloc.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <numeric>
+#include <thread>
+#include <opencv2/core.hpp>
+
+#include "microfer/train/plot.hpp"
+#include "microfer/types.hpp"
+
+namespace microfer {
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double sourceWeight(const std::vector<double>& w, int source) {
+  return source >= 0 && source < static_cast<int>(w.size()) ? w[source] : 1.0;
+}
+
+/// Class counts as an epoch draws them (source weights applied).
+torch::Tensor classWeights(const Dataset& ds, const std::vector<double>& sourceWeights,
+                           ClassBalance balance, int numClasses) {
+  std::vector<double> drawn(numClasses, 0.0);
+  for (const auto& s : ds.samples)
+    if (s.label >= 0 && s.label < numClasses) drawn[s.label] += sourceWeight(sourceWeights, s.source);
+  std::vector<int> counts(numClasses, 0);
+  for (int c = 0; c < numClasses; ++c) counts[c] = static_cast<int>(std::lround(drawn[c]));
+  return torch::tensor(balanceWeights(counts, balance));
+}
+
+std::string fmtTime(double s) {
+  char buf[32];
+  const int t = int(s);
+  std::snprintf(buf, sizeof buf, "%d:%02d:%02d", t / 3600, (t / 60) % 60, t % 60);
+  return buf;
+}
+
+
+nlohmann::json toJson(const EpochMetrics& m) {
+  return {{"epoch", m.epoch},
+          {"train_loss", m.trainLoss},
+          {"train_accuracy", m.trainAccuracy},
+          {"val_loss", m.valLoss},
+          {"val_accuracy", m.valAccuracy},
+          {"lr", m.lr},
+          {"seconds", m.seconds},
+          {"images_per_second", m.imagesPerSecond}};
+}
+EpochMetrics fromJson(const nlohmann::json& j) {
+  EpochMetrics m;
+  m.epoch = j.at("epoch");
+  m.trainLoss = j.at("train_loss");
+  m.trainAccuracy = j.at("train_accuracy");
+  m.valLoss = j.at("val_loss");
+  m.valAccuracy = j.at("val_accuracy");
+  m.lr = j.at("lr");
+  m.seconds = j.at("seconds");
+  m.imagesPerSecond = j.at("images_per_second");
+  return m;
+}
+
+/// (1 - w) * hard loss + w * T^2 * KL(teacher_T || student_T), the teachers' softened
+/// probabilities averaged.
+torch::Tensor distilled(const torch::Tensor& hard, const torch::Tensor& logits,
+                        const torch::Tensor& x, std::vector<MicroAttentionResNet>& teachers,
+                        const TrainConfig& cfg) {
+  const double t = cfg.distillTemperature;
+  torch::Tensor soft;
+  {
+    torch::NoGradGuard ng;
+    for (auto& teacher : teachers) {
+      const torch::Tensor p = torch::softmax(teacher->forward(x) / t, 1);
+      soft = soft.defined() ? soft + p : p;
+    }
+    soft = soft / double(teachers.size());
+  }
+  const torch::Tensor logStudent = torch::log_softmax(logits / t, 1);
+  const torch::Tensor kl =
+      (soft * (torch::log(soft.clamp_min(1e-8)) - logStudent)).sum(1).mean() * (t * t);
+  return hard * (1.0 - cfg.distillWeight) + kl * cfg.distillWeight;
+}
+
+void setLr(torch::optim::SGD& opt, double lr) {
+  for (auto& g : opt.param_groups()) static_cast<torch::optim::SGDOptions&>(g.options()).lr(lr);
+}
+
+}  // namespace
+
+namespace {
+std::map<int, std::vector<int>> bySource(const std::vector<Sample>& samples) {
+  std::map<int, std::vector<int>> groups;
+  for (int i = 0; i < static_cast<int>(samples.size()); ++i) groups[samples[i].source].push_back(i);
+  return groups;
+}
+}  // namespace
+
+size_t epochDraws(const std::vector<Sample>& samples, const std::vector<double>& sourceWeights) {
+  size_t n = 0;
+  for (const auto& [source, idx] : bySource(samples)) {
+    const double w = sourceWeight(sourceWeights, source);
+    if (w < 0) throw std::invalid_argument("source weights must not be negative");
+    n += static_cast<size_t>(std::floor(w)) * idx.size() +
+         static_cast<size_t>(std::lround((w - std::floor(w)) * idx.size()));
+  }
+  return n;
+}
+
+std::vector<int> epochOrder(const std::vector<Sample>& samples,
+                            const std::vector<double>& sourceWeights, std::mt19937& rng) {
+  std::vector<int> order;
+  order.reserve(epochDraws(samples, sourceWeights));
+  for (auto& [source, idx] : bySource(samples)) {
+    const double w = sourceWeight(sourceWeights, source);
+    for (int r = 0; r < static_cast<int>(std::floor(w)); ++r)
+      order.insert(order.end(), idx.begin(), idx.end());
+    const size_t part = static_cast<size_t>(std::lround((w - std::floor(w)) * idx.size()));
+    if (part > 0) {
+      std::shuffle(idx.begin(), idx.end(), rng);
+      order.insert(order.end(), idx.begin(), idx.begin() + part);
+    }
+  }
+  std::shuffle(order.begin(), order.end(), rng);
+  return order;
+}
+
+double validationScore(const std::vector<Sample>& samples,
+                       const std::vector<std::vector<float>>& probs,
+                       std::vector<double>* perSource) {
+  if (perSource) perSource->clear();
+  double sum = 0;
+  const auto groups = bySource(samples);
+  for (const auto& [source, idx] : groups) {
+    long right = 0;
+    for (int i : idx) {
+      const auto& p = probs[i];
+      right += int(std::max_element(p.begin(), p.end()) - p.begin()) == samples[i].label;
+    }
+    const double acc = double(right) / idx.size();
+    if (perSource) perSource->push_back(acc);
+    sum += acc;
+  }
+  return groups.empty() ? 0.0 : sum / groups.size();
+}
+
+std::vector<std::vector<float>> predictCrops(MicroAttentionResNet& model,
+                                             const std::vector<cv::Mat>& crops, float mean,
+                                             float stdDev, int batchSize) {
+  c10::InferenceMode guard;
+  const bool wasTraining = model->is_training();
+  model->eval();
+  const auto device = model->parameters().front().device();
+  const int s = model->config().inputSize;
+  std::vector<std::vector<float>> out;
+  out.reserve(crops.size());
+  for (size_t start = 0; start < crops.size(); start += batchSize) {
+    const size_t n = std::min(crops.size() - start, size_t(batchSize));
+    torch::Tensor batch = torch::empty({int64_t(n), 1, s, s});
+    for (size_t i = 0; i < n; ++i) {
+      cv::Mat dst(s, s, CV_32F, batch[i].data_ptr<float>());
+      normaliseCrop(crops[start + i], dst, mean, stdDev);
+    }
+    torch::Tensor p = torch::softmax(model->forward(batch.to(device)), 1).to(torch::kCPU);
+    for (size_t i = 0; i < n; ++i) {
+      const float* row = p[i].data_ptr<float>();
+      out.emplace_back(row, row + p.size(1));
+    }
+  }
+  if (wasTraining) model->train();
+  return out;
+}
+
+TrainResult train(const Dataset& trainSet, const Dataset* val, const TrainConfig& cfg) {
+  if (trainSet.samples.empty()) throw std::invalid_argument("empty training set");
+  if (cfg.lowResEpochs > 0 && (cfg.lowResSize < 8 || cfg.lowResSize > cfg.network.inputSize))
+    throw std::invalid_argument("low-resolution size must be 8.." +
+                                std::to_string(cfg.network.inputSize));
+  fs::create_directories(cfg.outDir);
+  const torch::Device device = torch::cuda::is_available() ? torch::kCUDA : torch::kCPU;
+  torch::manual_seed(cfg.seed);
+
+  ModelInfo info;
+  info.name = cfg.modelName;
+  info.network = cfg.network;
+  info.mean = cfg.mean;
+  info.stdDev = cfg.stdDev;
+  info.classNames = trainSet.classNames;
+  info.classNames.resize(cfg.network.numClasses, "class");
+  info.crop.size = cfg.network.inputSize;
+  info.notes = cfg.notes;
+
+  MicroAttentionResNet model(cfg.network);
+  if (!cfg.initModel.empty()) {
+    ModelInfo initInfo;
+    MicroAttentionResNet init = loadModel(cfg.initModel, initInfo);
+    if ((initInfo.network.numClasses != cfg.network.numClasses && !cfg.initNewClassifier) ||
+        initInfo.network.width != cfg.network.width ||
+        initInfo.network.blocksPerStage != cfg.network.blocksPerStage ||
+        initInfo.network.attention != cfg.network.attention)
+      throw std::invalid_argument("--init model '" + cfg.initModel +
+                                  "' has a different architecture");
+    torch::NoGradGuard ng;
+    auto dst = model->named_parameters();
+    for (const auto& p : init->named_parameters())
+      if (!cfg.initNewClassifier || p.key().rfind("fc.", 0) != 0) dst[p.key()].copy_(p.value());
+    auto dstB = model->named_buffers();
+    for (const auto& b : init->named_buffers()) dstB[b.key()].copy_(b.value());
+    info.crop = initInfo.crop;
+  }
+  model->to(device);
+  torch::optim::SGD opt(model->parameters(), torch::optim::SGDOptions(cfg.lr)
+                                                 .momentum(cfg.momentum)
+                                                 .nesterov(true)
+                                                 .weight_decay(cfg.weightDecay));
+  const torch::Tensor weights =
+      classWeights(trainSet, cfg.sourceWeights, cfg.balance, cfg.network.numClasses).to(device);
+  std::vector<MicroAttentionResNet> teachers;
+  for (const auto& path : cfg.teacherModels) {
+    ModelInfo ti;
+    teachers.push_back(loadModel(path, ti));
+    if (ti.network.numClasses != cfg.network.numClasses)
+      throw std::invalid_argument("teacher '" + path + "' has " +
+                                  std::to_string(ti.network.numClasses) + " classes, not " +
+                                  std::to_string(cfg.network.numClasses));
+    // The teacher sees the student's batch: same normalisation and input size.
+    if (ti.mean != cfg.mean || ti.stdDev != cfg.stdDev ||
+        ti.network.inputSize != cfg.network.inputSize ||
+        ti.network.inChannels != cfg.network.inChannels)
+      throw std::invalid_argument("teacher '" + path +
+                                  "' expects another input (normalisation or size)");
+    teachers.back()->to(device);
+    teachers.back()->eval();
+  }
+  if (!teachers.empty() && !(cfg.distillWeight >= 0 && cfg.distillWeight <= 1 &&
+                             cfg.distillTemperature > 0))
+    throw std::invalid_argument("distillation weight must be 0..1 and its temperature > 0");
+
+  const fs::path out(cfg.outDir);
+  const auto ckModel = out / "checkpoint-model.pt", ckOpt = out / "checkpoint-optim.pt",
+             ckState = out / "checkpoint.json";
+  TrainResult result;
+  result.bestModel = (out / "best.mfm").string();
+  result.lastModel = (out / "last.mfm").string();
+  double bestVal = -1;
+  int startEpoch = 0;
+  if (cfg.resume && fs::exists(ckState)) {
+    std::ifstream f(ckState);
+    const auto j = nlohmann::json::parse(f);
+    startEpoch = j.at("epochs_done");
+    bestVal = j.at("best_val");
+    result.bestEpoch = j.at("best_epoch");
+    for (const auto& e : j.at("history")) result.history.push_back(fromJson(e));
+    torch::load(model, ckModel.string(), device);
+    torch::load(opt, ckOpt.string(), device);
+    if (!cfg.quiet) spdlog::info("resumed from {} after epoch {}", cfg.outDir, startEpoch);
+  }
+
+  const int n = static_cast<int>(epochDraws(trainSet.samples, cfg.sourceWeights));
+  if (n == 0) throw std::invalid_argument("the source weights leave no training image");
+  const int s = cfg.network.inputSize;
+  int batchesPerEpoch = (n + cfg.batchSize - 1) / cfg.batchSize;
+  if (cfg.maxBatchesPerEpoch > 0)
+    batchesPerEpoch = std::min(batchesPerEpoch, cfg.maxBatchesPerEpoch);
+  const long totalSteps = long(batchesPerEpoch) * cfg.epochs;
+  const bool tty = isatty(fileno(stderr));
+  const auto lrAt = [&](long step) {
+    return scheduledLr(step, totalSteps, cfg.warmupEpochs * batchesPerEpoch, cfg.lr);
+  };
+
+  const int endEpoch =
+      cfg.stopAfterEpochs > 0 ? std::min(cfg.epochs, cfg.stopAfterEpochs) : cfg.epochs;
+  for (int epoch = startEpoch; epoch < endEpoch; ++epoch) {
+    // Every epoch reseeds from (seed, epoch): a resumed run repeats the same batches.
+    std::mt19937 rng(cfg.seed * 1000003u + epoch);
+    torch::manual_seed(cfg.seed * 7919u + epoch);
+    const std::vector<int> order = epochOrder(trainSet.samples, cfg.sourceWeights, rng);
+    model->train();
+    const int size = epoch < cfg.lowResEpochs ? cfg.lowResSize : s;
+    const auto t0 = Clock::now();
+    double lossSum = 0, dataSeconds = 0;
+    long correct = 0, seen = 0;
+    for (int b = 0; b < batchesPerEpoch; ++b) {
+      const auto tData = Clock::now();
+      const int first = b * cfg.batchSize;
+      const int bs = std::min(cfg.batchSize, n - first);
+      torch::Tensor x = torch::empty({bs, 1, size, size});
+      torch::Tensor y = torch::empty({bs}, torch::kLong);
+      for (int i = 0; i < bs; ++i) {
+        const Sample& smp = trainSet.samples[order[first + i]];
+        cv::Mat dst(size, size, CV_32F, x[i].data_ptr<float>());
+        augmentCrop(smp.image, dst, rng, cfg.augment, cfg.mean, cfg.stdDev);
+        y[i] = smp.label;
+      }
+      x = x.to(device);
+      y = y.to(device);
+      dataSeconds += std::chrono::duration<double>(Clock::now() - tData).count();
+      const double lr = lrAt(long(epoch) * batchesPerEpoch + b);
+      setLr(opt, lr);
+      opt.zero_grad();
+      torch::Tensor logits = model->forward(x);
+      torch::Tensor loss = torch::nn::functional::cross_entropy(
+          logits, y,
+          torch::nn::functional::CrossEntropyFuncOptions().weight(weights).label_smoothing(
+              cfg.labelSmoothing));
+      if (!teachers.empty()) loss = distilled(loss, logits, x, teachers, cfg);
+      loss.backward();
+      opt.step();
+      lossSum += loss.item<double>() * bs;
+      correct += logits.argmax(1).eq(y).sum().item<long>();
+      seen += bs;
+      if (!cfg.quiet && (tty || (b + 1) % 50 == 0 || b + 1 == batchesPerEpoch)) {
+        const double el = std::chrono::duration<double>(Clock::now() - t0).count();
+        const double rate = seen / std::max(el, 1e-9);
+        // Remaining work in images of this epoch's size; an image's cost grows with its
+        // pixels, so low-resolution and full-size epochs convert by area.
+        const auto cost = [&](int e) {
+          const double side = e < cfg.lowResEpochs ? cfg.lowResSize : s;
+          return side * side / (double(size) * size);
+        };
+        double later = 0;
+        for (int e = epoch + 1; e < cfg.epochs; ++e) later += cost(e);
+        const double eta = (double(batchesPerEpoch - b - 1) * cfg.batchSize +
+                            later * batchesPerEpoch * cfg.batchSize) /
+                           rate;
+        const int barW = 30, filled = barW * (b + 1) / batchesPerEpoch;
+        std::fprintf(stderr,
+                     "%sepoch %d/%d [%s%s] %3d%% loss %.4f acc %.4f lr %.4f %.0f img/s ETA %s%s",
+                     tty ? "\r" : "", epoch + 1, cfg.epochs, std::string(filled, '#').c_str(),
+                     std::string(barW - filled, '.').c_str(), 100 * (b + 1) / batchesPerEpoch,
+                     lossSum / seen, double(correct) / seen, lr, rate, fmtTime(eta).c_str(),
+                     tty ? "" : "\n");
+      }
+    }
+    if (!cfg.quiet && tty) std::fprintf(stderr, "\n");
+    EpochMetrics m;
+    m.epoch = epoch + 1;
+    m.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    m.trainLoss = lossSum / seen;
+    m.trainAccuracy = double(correct) / seen;
+    m.imagesPerSecond = seen / m.seconds;
+    m.lr = lrAt(long(epoch + 1) * batchesPerEpoch - 1);
+    if (val && !val->samples.empty()) {
+      std::vector<cv::Mat> crops;
+      for (const auto& v : val->samples) crops.push_back(v.image);
+      const auto probs = predictCrops(model, crops, cfg.mean, cfg.stdDev);
+      double vloss = 0;
+      for (size_t i = 0; i < probs.size(); ++i)
+        vloss -= std::log(std::max(1e-12f, probs[i][val->samples[i].label]));
+      m.valLoss = vloss / probs.size();
+      std::vector<double> perSource;
+      m.valAccuracy = validationScore(val->samples, probs, &perSource);
+      if (!cfg.quiet && perSource.size() > 1) {
+        std::string text;
+        for (double v : perSource) text += fmt::format(" {:.4f}", v);
+        spdlog::info("validation accuracy per source:{} (mean {:.4f})", text, m.valAccuracy);
+      }
+    }
+    result.history.push_back(m);
+    if (!cfg.quiet)
+      spdlog::info(
+          "epoch {}/{}: train loss {:.4f} acc {:.4f} | val loss {:.4f} acc {:.4f} | "
+          "{:.0f} s, {:.0f} img/s ({:.0f} % of the time preparing batches)",
+          m.epoch, cfg.epochs, m.trainLoss, m.trainAccuracy, m.valLoss, m.valAccuracy, m.seconds,
+          m.imagesPerSecond, 100 * dataSeconds / std::max(m.seconds, 1e-9));
+
+    // Model files (CPU copies), then the checkpoint, each written atomically.
+    const double score = m.valAccuracy >= 0 ? m.valAccuracy : m.epoch;
+    model->to(torch::kCPU);
+    saveModel(result.lastModel, model, info);
+    if (score > bestVal) {
+      bestVal = score;
+      result.bestEpoch = m.epoch;
+      saveModel(result.bestModel, model, info);
+    }
+    model->to(device);
+    torch::save(model, (ckModel.string() + ".tmp"));
+    torch::save(opt, (ckOpt.string() + ".tmp"));
+    fs::rename(ckModel.string() + ".tmp", ckModel);
+    fs::rename(ckOpt.string() + ".tmp", ckOpt);
+    nlohmann::json state = {{"epochs_done", epoch + 1},
+                            {"best_val", bestVal},
+                            {"best_epoch", result.bestEpoch},
+                            {"history", nlohmann::json::array()}};
+    for (const auto& h : result.history) state["history"].push_back(toJson(h));
+    {
+      std::ofstream f(ckState.string() + ".tmp");
+      f << state.dump(1);
+    }
+    fs::rename(ckState.string() + ".tmp", ckState);
+    writeFileAtomically((out / "metrics.csv").string(), metricsCsv(result.history));
+    std::vector<double> trainAcc, valAcc, trainLoss;
+    for (const auto& h : result.history) {
+      trainAcc.push_back(h.trainAccuracy);
+      if (h.valAccuracy >= 0) valAcc.push_back(h.valAccuracy);
+      trainLoss.push_back(h.trainLoss);
+    }
+    writeImageAtomically((out / "curves.png").string(),
+                         plotTrainingCurves(cfg.modelName + " training", trainAcc, valAcc, {},
+                                            trainLoss));
+  }
+  if (result.bestEpoch == 0 && !result.history.empty())
+    result.bestEpoch = result.history.back().epoch;
+  return result;
+}
+
+}  // namespace microfer
