@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
 # Reproduces the performance table of docs/PERFORMANCE.md (idle machine, shipped model): every
-# `microfer-cli bench` run it lists, on an otherwise idle machine. Usage: scripts/bench.sh [OUTDIR]   (default runs/bench)
+# `microfer-bench` run it lists, on an otherwise idle machine. Usage: scripts/bench.sh [OUTDIR]   (default runs/bench)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-runs/bench}
 cli=build/src/microfer-cli
+bench=build/bench/microfer-bench
 mkdir -p "$out"
-[ -d "$out/frames" ] || "$cli" bench --make-frames "$out/frames" --frames 100 >/dev/null
-[ -f "$out/clip.avi" ] || "$cli" bench --make-video "$out/clip.avi" --frames 2000 >/dev/null
-launcher=("$cli")
+[ -d "$out/frames" ] || "$bench" --make-frames "$out/frames" --frames 100 >/dev/null
+[ -f "$out/clip.avi" ] || "$bench" --make-video "$out/clip.avi" --frames 2000 >/dev/null
+launcher=("$bench")
 run() {  # name, then bench arguments
   local name=$1; shift
-  "${launcher[@]}" bench "$@" --json "$out/$name.json" >"$out/$name.txt" 2>&1
+  "${launcher[@]}" "$@" --json "$out/$name.json" >"$out/$name.txt" 2>&1
   printf '%-28s %s | %s\n' "$name" "$(grep -E '^detect ' "$out/$name.txt" | head -1 | tr -s ' ')" \
     "$(tail -1 "$out/$name.txt")"
 }
@@ -28,11 +29,11 @@ run folder-mtcnn --folder "$out/frames" --detector mtcnn --tta flip
 run video-mtcnn --video "$out/clip.avi" --detector mtcnn --tta flip
 run video-haar --video "$out/clip.avi" --detector haar --tta flip
 run video-mtcnn-adaptive --video "$out/clip.avi" --detector mtcnn --tta flip --adaptive
-[ -f "$out/clip5.avi" ] || "$cli" bench --make-video "$out/clip5.avi" --faces 5 --frames 900 >/dev/null
+[ -f "$out/clip5.avi" ] || "$bench" --make-video "$out/clip5.avi" --faces 5 --frames 900 >/dev/null
 run video5-mtcnn --video "$out/clip5.avi" --detector mtcnn --tta flip
 run video5-mtcnn-adaptive --video "$out/clip5.avi" --detector mtcnn --tta flip --adaptive
 # The same figures on an emulated slower laptop (scripts/bench-slow.sh: half of one core).
-launcher=(scripts/bench-slow.sh)
+launcher=(scripts/bench-slow.sh bench)
 run slow-mtcnn-flip --detector mtcnn --tta flip --frames 100
 run slow-mtcnn-flip-5faces --detector mtcnn --tta flip --faces 5 --frames 100
 run slow-folder-mtcnn --folder "$out/frames" --detector mtcnn --tta flip

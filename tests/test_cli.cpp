@@ -18,6 +18,7 @@
 #include "microfer/classify/expression_classifier.hpp"
 #include "microfer/detect/face_detector.hpp"
 #include "microfer/output/results_writer.hpp"
+#include "microfer/pipeline/pipeline.hpp"
 #include "microfer/types.hpp"
 #include "test_util.hpp"
 
@@ -29,8 +30,8 @@ using test::slurp;
 
 using test::lines;
 
-int run(const std::string& args, const fs::path& dir) {
-  const std::string cmd = std::string(MICROFER_CLI) + " " + args + " >" +
+int run(const std::string& args, const fs::path& dir, const char* program = MICROFER_CLI) {
+  const std::string cmd = std::string(program) + " " + args + " >" +
                           (dir / "stdout.txt").string() + " 2>" + (dir / "stderr.txt").string();
   const int status = std::system(cmd.c_str());
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -389,9 +390,18 @@ TEST_F(CliTest, VersionShortHelpAndLogsOnStderr) {
   const std::string v = slurp(dir / "stdout.txt");
   for (const char* part : {"microfer-cli ", "model: ", "FNV-1a 64 ", "LibTorch ", "OpenCV "})
     EXPECT_NE(v.find(part), std::string::npos) << part << " missing from: " << v;
-  for (const char* cmd : {"label", "eval", "train", "crops", "calibrate", "info", "bench"}) {
+  for (const char* cmd : {"label", "eval", "train", "crops", "calibrate", "info"}) {
     EXPECT_EQ(run(std::string(cmd) + " -h", dir), 0) << cmd;
     EXPECT_NE(slurp(dir / "stdout.txt").find(cmd), std::string::npos) << cmd;
+  }
+  // microfer-bench: the same set-up, --version and help on its commands.
+  ASSERT_EQ(run("--version", dir, MICROFER_BENCH), 0);
+  EXPECT_EQ(slurp(dir / "stdout.txt").rfind("microfer-bench ", 0), 0u) << slurp(dir / "stdout.txt");
+  for (const char* cmd : {"bench", "soak"}) {
+    EXPECT_EQ(run(std::string(cmd) + " -h", dir, MICROFER_BENCH), 0) << cmd;
+    EXPECT_NE(slurp(dir / "stdout.txt").find(std::string("microfer-bench ") + cmd),
+              std::string::npos)
+        << cmd;
   }
   // A verbose run logs (debug lines) on stderr; stdout holds only the results.
   ASSERT_EQ(run("label \"" + test::sourceDir() + "/assets/astronaut.png\" --verbose --model " +
@@ -501,6 +511,73 @@ TEST_F(CliTest, BaselineTrainsAndReportsEveryTestImage) {
   const std::string out = slurp(dir / "stdout.txt");
   EXPECT_NE(out.find("n=" + std::to_string(n) + "\n"), std::string::npos) << out;
   EXPECT_NE(out.find("features: lbp"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace microfer
+
+namespace microfer {
+namespace {
+
+/// The paragraph of `option` ("  --min-face PX ...", continuation lines included) in a help.
+std::string optionParagraph(const std::string& help, const std::string& option) {
+  std::istringstream in(help);
+  std::string line, out;
+  bool inside = false;
+  while (std::getline(in, line)) {
+    if (line.rfind("  --", 0) == 0 || line.empty() || line[0] != ' ')
+      inside = line.rfind("  --" + option + " ", 0) == 0 || line == "  --" + option;
+    if (inside) out += line + "\n";
+  }
+  return out;
+}
+
+// One description of each pipeline option: every command that takes it prints the same
+// paragraph, with the core's defaults; a command refuses the options it does not take; bench
+// and soak moved out of the product CLI and say where to.
+TEST(CliOptions, EachPipelineOptionHasOneDescriptionWithTheCoresDefaults) {
+  const fs::path dir = test::tempDir("cli-options");
+  struct Help {
+    const char* program;
+    const char* command;
+  };
+  const Help helps[] = {{MICROFER_CLI, "label"}, {MICROFER_CLI, "eval"},
+                        {MICROFER_CLI, "crops"}, {MICROFER_BENCH, "bench"}};
+  std::map<std::string, std::string> first;  // option -> its paragraph in label's help
+  for (const auto& h : helps) {
+    ASSERT_EQ(run(std::string(h.command) + " --help", dir, h.program), 0) << h.command;
+    const std::string help = slurp(dir / "stdout.txt");
+    for (const char* option : {"detector", "min-face", "mtcnn-thresholds", "threads"}) {
+      const std::string paragraph = optionParagraph(help, option);
+      ASSERT_FALSE(paragraph.empty()) << h.command << " --" << option << " in:\n" << help;
+      if (!first.count(option)) first[option] = paragraph;
+      EXPECT_EQ(paragraph, first[option]) << h.command << " --" << option;
+    }
+  }
+  const PipelineConfig defaults;
+  EXPECT_NE(first["min-face"].find("(default " + std::to_string(defaults.detector.minFaceSize) +
+                                   ")"),
+            std::string::npos)
+      << first["min-face"];
+  ASSERT_EQ(run("label --help", dir), 0);
+  const std::string label = slurp(dir / "stdout.txt");
+  EXPECT_NE(optionParagraph(label, "tta").find("(default " +
+                                               toString(defaults.classifier.tta.mode) + ")"),
+            std::string::npos)
+      << label;
+  EXPECT_NE(optionParagraph(label, "detect-every")
+                .find("(default " + std::to_string(defaults.detectEvery) + ";"),
+            std::string::npos)
+      << label;
+  // crops detects and aligns only: no TTA.
+  EXPECT_EQ(run("crops --photos a --out b --tta flip", dir), 2);
+  EXPECT_NE(slurp(dir / "stderr.txt").find("unknown option --tta"), std::string::npos);
+  for (const char* moved : {"bench", "soak"}) {
+    EXPECT_EQ(run(std::string(moved) + " --frames 1", dir), 2) << moved;
+    EXPECT_NE(slurp(dir / "stderr.txt").find(std::string("microfer-bench ") + moved),
+              std::string::npos)
+        << slurp(dir / "stderr.txt");
+  }
 }
 
 }  // namespace

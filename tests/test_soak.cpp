@@ -1,4 +1,4 @@
-// microfer-cli soak, briefly: every frame and image it pushes through is accounted for.
+// microfer-bench soak, briefly: every frame and image it pushes through is accounted for.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
@@ -23,7 +23,7 @@ TEST(Soak, ShortRunAccountsForEveryFrameAndImage) {
   const fs::path out = dir / "run", json = dir / "soak.json", log = dir / "stdout.txt";
   // A short run's warm-up (the first 10%) is a handful of inputs, so the allocator is still
   // settling after it: the memory limit is the full run's business, not this test's.
-  const std::string cmd = std::string(MICROFER_CLI) +
+  const std::string cmd = std::string(MICROFER_BENCH) +
                           " soak --frames 60 --images 40 --tta off --max-growth 200 --model '" +
                           model + "' --out '" + out.string() + "' --json '" + json.string() +
                           "' >'" + log.string() + "' 2>&1";
@@ -58,7 +58,7 @@ TEST(Soak, ShortRunAccountsForEveryFrameAndImage) {
 TEST(Soak, RefusesAFolderThatHoldsResults) {
   const fs::path dir = test::tempDir("soak");
   std::ofstream(dir / "results.csv") << "old results\n";
-  const std::string cmd = std::string(MICROFER_CLI) + " soak --frames 1 --images 0 --out '" +
+  const std::string cmd = std::string(MICROFER_BENCH) + " soak --frames 1 --images 0 --out '" +
                           dir.string() + "' >/dev/null 2>&1";
   const int status = std::system(cmd.c_str());
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 2);

@@ -2,7 +2,6 @@
 
 #include <cstdio>
 
-#include "args.hpp"
 #include "commands.hpp"
 #include "common.hpp"
 #include "microfer/classify/calibration.hpp"
@@ -26,15 +25,17 @@ the expected calibration error (15 bins) before and after.
                        PublicTest_, DIR:val for a person split); PrivateTest_ is refused
   --val-prefix P       (default PublicTest_) for folders without :PART
   --split-list FILE    person-level split for DIR:PART
-  --tta off|flip|full  (default flip: the app's and the CLI's default)
 )";
 }  // namespace
 
 int runCalibrate(const std::vector<std::string>& argv) {
-  const Args a(argv, {"help", "verbose"},
-               {"model", "val", "val-prefix", "split-list", "out", "tta", "threads"});
+  const PipelineOptions pipelineOptions({"tta", "threads"});
+  const Args a = pipelineOptions.parse(argv, {"help", "verbose"},
+                                       {"model", "val", "val-prefix", "split-list", "out"});
   if (a.flag("help")) {
     std::fputs(kCalibrateHelp, stdout);
+    std::fputs(("\nPipeline options (use the TTA the model will be used with):\n" +
+                pipelineOptions.help()).c_str(), stdout);
     return 0;
   }
   if (!a.has("model") || !a.has("val") || !a.has("out"))

@@ -1,6 +1,5 @@
 #include <cstdio>
 
-#include "args.hpp"
 #include "commands.hpp"
 #include "common.hpp"
 #include "microfer/classify/model_file.hpp"
@@ -23,18 +22,16 @@ same settings is reused, not recomputed. Prints the share of photos with a face 
   --out DIR              the crop cache (e.g. runs/cache/lfw-expressions)
   --pad FRACTION         grey padding on each side, as a fraction of the photo's longer
                          side, before detection (default 0.25: tight face crops need it)
-  --detector auto|haar|mtcnn  (default auto)   --min-face PX (default 40)
-  --mtcnn-thresholds P,R,O    (default 0.6,0.7,0.7)
   --model FILE           the model whose crop geometry is used (default: the shipped one)
 )";
 }  // namespace
 
 int runCrops(const std::vector<std::string>& argv) {
-  const Args a(argv, {"help", "verbose"},
-               {"photos", "out", "pad", "detector", "min-face", "mtcnn-thresholds", "model",
-                "threads", "tta"});
+  const PipelineOptions pipelineOptions({"detector", "min-face", "mtcnn-thresholds", "threads"});
+  const Args a = pipelineOptions.parse(argv, {"help", "verbose"}, {"photos", "out", "pad", "model"});
   if (a.flag("help")) {
     std::fputs(kCropsHelp, stdout);
+    std::fputs(("\nPipeline options:\n" + pipelineOptions.help()).c_str(), stdout);
     return 0;
   }
   if (!a.has("photos") || !a.has("out")) throw UsageError("crops needs --photos DIR and --out DIR");

@@ -9,7 +9,6 @@
 #include <cstdio>
 #include <opencv2/imgproc.hpp>
 
-#include "args.hpp"
 #include "commands.hpp"
 #include "common.hpp"
 #include "microfer/classify/calibration.hpp"
@@ -38,8 +37,6 @@ Usage: microfer-cli eval --data DIR [options]
                          (data/lfw-expressions-split.csv) puts in that part
   --exclude-twins DIR    leave out every image whose file is byte-identical to one
                          under DIR (FER2013: test crops duplicated in train/)
-  --tta off|flip|full    test-time augmentation (default flip)
-  --model FILE           model file (default: the shipped model)
   --confusion PNG        also draw the confusion matrix to this file
   --pipeline             run the full pipeline instead of classifying the crops:
                          each crop is padded by --pad PX (default 8) on every
@@ -48,15 +45,6 @@ Usage: microfer-cli eval --data DIR [options]
                          then detected (--detector, --min-face), aligned and
                          classified; reports how many faces were found and the
                          accuracy on those
-  --detector auto|haar|mtcnn
-                         with --pipeline (default auto: MTCNN where its weights
-                         are found, else Haar)
-  --mtcnn-thresholds P,R,O
-                         with --pipeline: MTCNN's score thresholds (default
-                         0.6,0.7,0.7)
-  --min-confidence P     count faces below P as uncertain (default: the model's
-                         calibrated threshold)
-  --threads N            inference threads
   --quiet                no progress line (on a terminal it shows i/N, rate, ETA)
 
 Prints per-class precision/recall/F1, the confusion matrix and a last line
@@ -75,11 +63,18 @@ std::set<uint64_t> fileHashesUnder(const std::string& dir) {
 }  // namespace
 
 int runEval(const std::vector<std::string>& argv) {
-  const Args a(argv, {"help", "verbose", "pipeline", "quiet"},
-               {"data", "csv", "split", "tta", "model", "confusion", "detector", "min-face", "mtcnn-thresholds",
-                "threads", "batch", "pad", "pad-border", "split-list", "exclude-twins", "min-confidence"});
+  const PipelineOptions pipelineOptions({"detector", "tta", "model", "min-face",
+                                         "mtcnn-thresholds", "min-confidence", "threads"});
+  const Args a = pipelineOptions.parse(
+      argv, {"help", "verbose", "pipeline", "quiet"},
+      {"data", "csv", "split", "confusion", "batch", "pad", "pad-border", "split-list",
+       "exclude-twins"});
   if (a.flag("help")) {
-    std::fputs(kEvalHelp, stdout);
+    std::string help = kEvalHelp;
+    help.insert(help.find("\nPrints per-class"),
+                "\nPipeline options (--detector, --min-face and --mtcnn-thresholds with "
+                "--pipeline):\n" + pipelineOptions.help());
+    std::fputs(help.c_str(), stdout);
     return 0;
   }
   if (a.has("data") == a.has("csv")) throw UsageError("give exactly one of --data or --csv");
@@ -90,7 +85,6 @@ int runEval(const std::vector<std::string>& argv) {
   if (personSplit != a.has("split-list"))
     throw UsageError("--split train|val|test goes with --split-list FILE (and only they do)");
   PipelineConfig cfg = pipelineConfigFromArgs(a);
-  if (!a.has("min-face")) cfg.detector.minFaceSize = 40;
   configureRuntime(cfg.classifier.threads);
 
   Dataset ds;

@@ -12,27 +12,6 @@
 
 namespace microfer::cli {
 
-std::string versionText() {
-  std::string text = std::string("microfer-cli ") + MICROFER_VERSION + " (MicroFER)\n";
-  const std::string path = defaultModelPath();
-  if (path.empty()) {
-    text += "model: none installed\n";
-  } else {
-    try {
-      char sum[17];
-      std::snprintf(sum, sizeof sum, "%016llx",
-                    static_cast<unsigned long long>(fnv1a64File(path)));
-      text += "model: " + readModelInfo(path).name + " (" + path + ", " +
-              std::to_string(std::filesystem::file_size(path)) + " bytes, FNV-1a 64 " + sum +
-              ")\n";
-    } catch (const std::exception& e) {
-      text += std::string("model: unreadable: ") + e.what() + "\n";
-    }
-  }
-  text += std::string("LibTorch ") + TORCH_VERSION + ", OpenCV " + CV_VERSION + "\n";
-  return text;
-}
-
 int runInfo(const std::vector<std::string>& argv) {
   const Args a(argv, {"help", "verbose"}, {"model"});
   if (a.flag("help")) {

@@ -7,7 +7,6 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include "args.hpp"
 #include "commands.hpp"
 #include "common.hpp"
 #include "microfer/output/annotator.hpp"
@@ -41,47 +40,25 @@ the records are complete. User names and passwords in the URL are not printed or
 recorded. GStreamer pipelines have no such time limit: one that stalls is not detected.
 
 Options:
-  --detector auto|haar|mtcnn
-                         face detector (default auto: MTCNN where its weights are
-                         found, see README "MTCNN weights", else Haar; the
-                         summary line names the one used)
-  --tta off|flip|full    test-time augmentation (default flip)
   --out DIR              results folder (default results/); created if missing.
                          Existing results are never overwritten: new names get a
                          suffix, results.csv and results.jsonl are appended to
-  --model FILE           model file (default: the shipped models/microfer-resnet10.mfm)
-  --min-face PX          smallest face to find, pixels (default 40)
-  --mtcnn-thresholds P,R,O
-                         MTCNN's P-, R- and O-Net score thresholds (default
-                         0.6,0.7,0.7; lower finds more faces and more false ones)
   --stream-url URL       label a live stream or GStreamer pipeline (see above)
   --duration S           --stream-url: stop after S seconds (default: until the
                          stream ends or is lost, or Ctrl-C)
   --every N              videos: label every Nth frame (default 1)
   --no-smooth            videos: no temporal smoothing of the labels
-  --detect-every N       videos: search the whole frame every Nth labelled frame and,
-                         in between, only around the faces already found (default 5;
-                         a lost face brings the whole-frame search back at once;
-                         1 = whole frame every time)
-  --min-confidence P      a face whose top probability is below P is "uncertain":
-                         drawn grey with a "?", uncertain=1 in results.csv, true in
-                         results.jsonl; its label is kept (default: the threshold
-                         the model was calibrated with, see README "Confidence";
-                         0 = never)
-  --attention            draw the micro-attention map over each face
-  --max-faces N          label at most the N largest faces per image (default all)
   --max-pixels N         refuse images larger than N pixels (default 100000000)
   --shard K/N            label only the K-th of N deterministic parts of the inputs
                          (1-based); the parts' results.csv concatenate into one
-  --threads N            inference threads (default: all cores)
   --json                 stdout: one JSON object per image or video frame (the
                          results.jsonl record) and nothing else; a failed input
                          is {"source": ..., "error": ...}; the summary goes to stderr
   --quiet                print nothing but errors (no per-input lines, no
                          progress, no summary)
   --verbose              detailed log, OpenCV's and FFmpeg's included
-
-Writes DIR/<name>_labelled.<ext>, DIR/results.csv (one row per face), DIR/results.jsonl
+)";
+const char* kLabelHelpEnd = R"(Writes DIR/<name>_labelled.<ext>, DIR/results.csv (one row per face), DIR/results.jsonl
 (one object per image or frame, with or without faces) and DIR/run.json (program,
 model and checksum, detector, TTA, thresholds, inputs, start and end). On a terminal,
 shows i/N, rate and ETA while it runs. Ends with a summary line. GIF is not read
@@ -91,7 +68,8 @@ Exit codes: 0 all inputs labelled, 1 some inputs failed (each named on stderr),
 )";
 
 struct Totals {
-  long inputs = 0, faces = 0, failures = 0, frames = 0, images = 0;
+  long long inputs = 0;
+  RunCounts run;  ///< what run.json records
 };
 
 /// Where label's lines go: human lines on stdout, or JSON lines only (--json), or nothing
@@ -186,11 +164,14 @@ long long labelStream(LabelSession& session, const std::string& location, double
 }  // namespace
 
 int runLabel(const std::vector<std::string>& argv) {
-  const Args a(argv, {"help", "verbose", "no-smooth", "attention", "json", "quiet"},
-               {"detector", "tta", "out", "model", "min-face", "mtcnn-thresholds", "every", "threads", "max-pixels",
-                "shard", "max-faces", "detect-every", "min-confidence", "stream-url", "duration"});
+  const PipelineOptions pipelineOptions = PipelineOptions::all();
+  const Args a = pipelineOptions.parse(argv, {"help", "verbose", "no-smooth", "json", "quiet"},
+                                       {"out", "every", "max-pixels", "shard", "stream-url",
+                                        "duration"});
   if (a.flag("help")) {
     std::fputs(kLabelHelp, stdout);
+    std::fputs(("\nPipeline options:\n" + pipelineOptions.help() + "\n" + kLabelHelpEnd).c_str(),
+               stdout);
     return 0;
   }
   const std::string streamUrl = a.get("stream-url");
@@ -235,11 +216,11 @@ int runLabel(const std::vector<std::string>& argv) {
   Progress progress("label", files.size(), !output.quiet);
   session.onFrame([&](const FrameResult& r, const cv::Mat&) {
     output.record(progress, r);
-    totals.faces += static_cast<long>(r.faces.size());
+    totals.run.faces += static_cast<long>(r.faces.size());
   });
   // A failed input: named on stderr, and a {"source", "error"} line with --json.
   auto failed = [&](const std::string& source, const std::exception& e) {
-    ++totals.failures;
+    ++totals.run.failures;
     progress.clearLine();
     std::fprintf(stderr, "failed %s\n", e.what());
     if (output.json) {
@@ -256,13 +237,13 @@ int runLabel(const std::vector<std::string>& argv) {
         const StreamSummary video = session.labelVideo(path);
         progress.clearLine();
         if (!video.warning.empty()) std::fprintf(stderr, "warning: %s\n", video.warning.c_str());
-        totals.frames += video.framesLabelled;
+        totals.run.frames += video.framesLabelled;
         output.line(progress, path + ": " + std::to_string(video.framesLabelled) +
                                   " frames labelled -> " + video.videoPath);
       } else {
         std::string written;
         const FrameResult r = session.labelImage(path, &written).result;
-        ++totals.images;
+        ++totals.run.images;
         std::string labels;
         describe(r, labels);
         output.line(progress, path + ": " + std::to_string(r.faces.size()) + " face(s)" + labels +
@@ -278,26 +259,22 @@ int runLabel(const std::vector<std::string>& argv) {
     ++totals.inputs;
     runInputs.push_back(redactStreamLocation(streamUrl));
     try {
-      totals.frames += labelStream(session, streamUrl, duration, output, progress);
+      totals.run.frames += labelStream(session, streamUrl, duration, output, progress);
     } catch (const std::exception& e) {
       failed(runInputs.back(), e);
     }
   }
   progress.clearLine();
-  RunInfo run = describeRun(pipeline, std::string("microfer-cli ") + MICROFER_VERSION);
-  run.inputs = runInputs;
-  run.images = totals.images;
-  run.frames = totals.frames;
-  run.faces = totals.faces;
-  run.failures = totals.failures;
+  const RunInfo run = describeRun(pipeline, std::string("microfer-cli ") + MICROFER_VERSION,
+                                  runInputs, totals.run);
   writer.finishRun(run);
   if (!output.quiet)
     std::fprintf(output.json ? stderr : stdout,
-                 "summary: %ld inputs, %ld faces, %ld failures, %zu skipped; detector %s, TTA %s; "
+                 "summary: %lld inputs, %lld faces, %lld failures, %zu skipped; detector %s, TTA %s; "
                  "results in %s\n",
-                 totals.inputs, totals.faces, totals.failures, inputs.skipped.size(),
+                 totals.inputs, totals.run.faces, totals.run.failures, inputs.skipped.size(),
                  run.detector.c_str(), run.tta.c_str(), fs::absolute(outDir).string().c_str());
-  return totals.failures > 0 ? 1 : 0;
+  return totals.run.failures > 0 ? 1 : 0;
 }
 
 }  // namespace microfer::cli

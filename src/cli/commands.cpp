@@ -1,6 +1,8 @@
 #include "commands.hpp"
 
-#include "args.hpp"
+#include <cstdio>
+
+#include "tool.hpp"
 
 namespace microfer::cli {
 
@@ -18,8 +20,11 @@ int runCommand(const std::string& command, const std::vector<std::string>& args)
   if (command == "cv") return runCrossValidation(args);
   if (command == "loso") return runLoso(args);
   if (command == "baseline") return runBaseline(args);
-  if (command == "bench") return runBench(args);
-  if (command == "soak") return runSoak(args);
+  if (command == "bench" || command == "soak") {  // moved out of the product CLI
+    std::fprintf(stderr, "microfer-cli: '%s' is a command of microfer-bench now (see: "
+                 "microfer-bench %s --help)\n", command.c_str(), command.c_str());
+    return 2;
+  }
   throw UsageError("unknown command '" + command + "'");
 }
 

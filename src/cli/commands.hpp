@@ -9,14 +9,9 @@ namespace microfer::cli {
 /// arguments and std::exception for set-up errors (main maps them to 2 and 3).
 int runCommand(const std::string& command, const std::vector<std::string>& args);
 
-/// `microfer-cli --version`: program, model (name, file, checksum), LibTorch and OpenCV.
-std::string versionText();
-
 int runTrain(const std::vector<std::string>& args);
 int runEval(const std::vector<std::string>& args);
 int runLabel(const std::vector<std::string>& args);
-int runBench(const std::vector<std::string>& args);
-int runSoak(const std::vector<std::string>& args);
 int runCrossValidation(const std::vector<std::string>& args);
 int runLoso(const std::vector<std::string>& args);
 int runBaseline(const std::vector<std::string>& args);

@@ -1,4 +1,5 @@
-// Options shared by several microfer-cli commands.
+// Options and helpers shared by several microfer-cli commands (those shared with
+// microfer-bench are in src/tool/tool.hpp).
 #pragma once
 
 #include <filesystem>
@@ -6,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "args.hpp"
+#include "tool.hpp"
 #include "microfer/train/dataset.hpp"
 #include "microfer/pipeline/pipeline.hpp"
 
@@ -15,10 +16,6 @@ struct TrainConfig;
 }
 
 namespace microfer::cli {
-
-/// --detector, --tta, --model, --min-face, --threads, --attention, --max-faces,
-/// --detect-every, --min-confidence.
-PipelineConfig pipelineConfigFromArgs(const Args& a);
 
 /// "a,b,c" -> {"a", "b", "c"} (empty fields kept).
 std::vector<std::string> splitList(const std::string& s);
@@ -43,46 +40,6 @@ Shard parseShard(const std::string& text);
 /// Prints "cv_accuracy_mean=... cv_accuracy_std=... folds=K <tag>" (population std) for the
 /// per-fold accuracies of a cross-validation.
 void printCrossValidationSummary(const std::vector<double>& foldAccuracies, const std::string& tag);
-
-/// Resident memory of this process (VmRSS) and its peak (VmHWM) in MiB, from
-/// /proc/self/status; where that is missing, both give getrusage's peak.
-double rssMiB();
-double peakRssMiB();
-
-/// Writes `json` to `path` (a temporary name renamed into place); nothing for an empty path.
-void writeJson(const std::string& path, const nlohmann::json& json);
-
-/// A fresh folder under the system's temporary folder (microfer-TAG-XXXXXX), removed with
-/// everything in it when the object goes.
-struct TempDir {
-  std::filesystem::path path;
-  explicit TempDir(const std::string& tag);
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-};
-
-/// "i/N, rate, ETA" on one line of stderr, redrawn at most 4 times a second, while a long
-/// run goes on; only when stderr is a terminal (never in a pipe, a log file or a test) and not
-/// with --quiet. The line is cleared when the object goes, so results printed after it (or
-/// between, through clearLine()) are never mixed with it.
-class Progress {
- public:
-  Progress(std::string what, size_t total, bool enabled = true);
-  ~Progress();
-  Progress(const Progress&) = delete;
-  Progress& operator=(const Progress&) = delete;
-  /// `done` of the total are finished.
-  void update(size_t done);
-  /// Erases the progress line (before printing something to the terminal).
-  void clearLine();
-
- private:
-  std::string what_;
-  size_t total_;
-  bool enabled_, shown_ = false;
-  double startSeconds_, lastDrawSeconds_ = -1;
-};
 
 /// The training of one cross-validation fold (cv, loso) from --width --epochs (30) --batch (32)
 /// --lr (0.01, or 0.003 with --init) --seed (1) --init. With --init, the architecture is the init

@@ -199,8 +199,8 @@ void PipelineWorker::processImage(const QString& path) {
         ResultsWriter& writer = imageWriter();
         session.setWriter(&writer);
         view.labelledImagePath = fromStd(session.saveImage(labelled));
-        recordRun(writer, {toStd(path)}, 1, 0,
-                  static_cast<long long>(labelled.result.faces.size()), 0);
+        recordRun(writer, {toStd(path)},
+                  {1, 0, static_cast<long long>(labelled.result.faces.size()), 0});
       } catch (const std::exception& e) {
         view.warning = tr("results not written: %1").arg(fromStd(e.what()));
       }
@@ -286,25 +286,19 @@ void PipelineWorker::processBatch(const QStringList& paths) {
       summary.failures.push_back({path, fromStd(e.what())});
     }
   }
-  recordRun(*writer, inputs, summary.images, 0, summary.faces,
-            static_cast<long long>(summary.failures.size()));
+  recordRun(*writer, inputs,
+            {summary.images, 0, summary.faces, static_cast<long long>(summary.failures.size())});
   if (!summary.cancelled) Q_EMIT batchProgressed(summary.total, summary.total, QString());
   summary.seconds = clock.elapsed() / 1000.0;
   Q_EMIT batchFinished(summary);
 }
 
 void PipelineWorker::recordRun(ResultsWriter& writer, const std::vector<std::string>& inputs,
-                               long long images, long long frames, long long faces,
-                               long long failures) {
+                               const RunCounts& counts) {
   if (!m_pipeline) return;
   try {
-    RunInfo run = describeRun(*m_pipeline, std::string("microfer ") + MICROFER_VERSION);
-    run.inputs = inputs;
-    run.images = images;
-    run.frames = frames;
-    run.faces = faces;
-    run.failures = failures;
-    writer.finishRun(run);
+    writer.finishRun(
+        describeRun(*m_pipeline, std::string("microfer ") + MICROFER_VERSION, inputs, counts));
   } catch (const std::exception& e) {
     spdlog::error("run.json not written: {}", e.what());
   }
@@ -457,8 +451,8 @@ void PipelineWorker::finishStream(const QString& error) {
     }
   }
   if (m_streamWriter)
-    recordRun(*m_streamWriter, {toStd(m_streamName)}, 0, m_streamFrames, m_streamFaces,
-              error.isEmpty() ? 0 : 1);
+    recordRun(*m_streamWriter, {toStd(m_streamName)},
+              {0, m_streamFrames, m_streamFaces, error.isEmpty() ? 0 : 1});
   m_streamSession.reset();
   m_streamWriter.reset();
   m_source.reset();

@@ -108,8 +108,8 @@ class PipelineWorker : public QObject {
   QString newRunFolder(const QString& stem) const;
   /// Adds this run (the pipeline's settings, `inputs` and the counts) to the folder's
   /// run.json, as microfer-cli label does; a failure is logged, the results stay.
-  void recordRun(ResultsWriter& writer, const std::vector<std::string>& inputs, long long images,
-                 long long frames, long long faces, long long failures);
+  void recordRun(ResultsWriter& writer, const std::vector<std::string>& inputs,
+                 const RunCounts& counts);
 
   AppSettings m_settings;
   std::unique_ptr<Pipeline> m_pipeline;

@@ -11,6 +11,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <numeric>
@@ -385,20 +387,23 @@ TrainResult train(const Dataset& trainSet, const Dataset* val, const TrainConfig
       saveModel(result.bestModel, model, info);
     }
     model->to(device);
-    torch::save(model, (ckModel.string() + ".tmp"));
-    torch::save(opt, (ckOpt.string() + ".tmp"));
-    fs::rename(ckModel.string() + ".tmp", ckModel);
-    fs::rename(ckOpt.string() + ".tmp", ckOpt);
+    // The checkpoint: model, optimiser, then the state that names the epoch (written last, so
+    // a crash between leaves the previous epoch's state pointing at a complete pair or at the
+    // new one). Each goes through writeFileAtomically, the one temporary-then-rename.
+    for (const auto& [path, save] :
+         {std::pair<fs::path, std::function<void(std::ostream&)>>{
+              ckModel, [&](std::ostream& s) { torch::save(model, s); }},
+          {ckOpt, [&](std::ostream& s) { torch::save(opt, s); }}}) {
+      std::ostringstream bytes;
+      save(bytes);
+      writeFileAtomically(path.string(), bytes.str());
+    }
     nlohmann::json state = {{"epochs_done", epoch + 1},
                             {"best_val", bestVal},
                             {"best_epoch", result.bestEpoch},
                             {"history", nlohmann::json::array()}};
     for (const auto& h : result.history) state["history"].push_back(toJson(h));
-    {
-      std::ofstream f(ckState.string() + ".tmp");
-      f << state.dump(1);
-    }
-    fs::rename(ckState.string() + ".tmp", ckState);
+    writeFileAtomically(ckState.string(), state.dump(1));
     writeFileAtomically((out / "metrics.csv").string(), metricsCsv(result.history));
     std::vector<double> trainAcc, valAcc, trainLoss;
     for (const auto& h : result.history) {

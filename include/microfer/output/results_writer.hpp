@@ -15,6 +15,11 @@ namespace microfer {
 
 class Pipeline;
 
+/// What one run labelled: images, video or stream frames, faces in them, inputs that failed.
+struct RunCounts {
+  long long images = 0, frames = 0, faces = 0, failures = 0;
+};
+
 /// What produced the records of a results folder: ResultsWriter::finishRun() adds it to
 /// <folder>/run.json ({"runs": [...]}, one entry per run that wrote there).
 struct RunInfo {
@@ -25,11 +30,13 @@ struct RunInfo {
   float mtcnnThresholds[3] = {0, 0, 0};
   float uncertainBelow = 0;  ///< the threshold the faces were judged against
   std::vector<std::string> inputs;  ///< as given (files, folders, "camera:0")
-  long long images = 0, frames = 0, faces = 0, failures = 0;
+  RunCounts counts;
 };
 
-/// The settings part of a RunInfo (model and its checksum, detector, TTA, thresholds).
-RunInfo describeRun(Pipeline& pipeline, const std::string& program);
+/// A RunInfo: the pipeline's settings (model and its checksum, detector, TTA, thresholds),
+/// the program, the inputs as given and what the run labelled.
+RunInfo describeRun(Pipeline& pipeline, const std::string& program,
+                    std::vector<std::string> inputs = {}, const RunCounts& counts = {});
 
 /// Writes into one results folder (created if missing). Guarantees:
 /// - inputs are never written to; an existing result is never overwritten (new names get

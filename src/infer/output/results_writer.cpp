@@ -246,16 +246,19 @@ void ResultsWriter::finishRun(const RunInfo& run) {
        {"max_faces", run.maxFaces},
        {"uncertain_below", rounded(run.uncertainBelow, 1e4)},
        {"inputs", run.inputs},
-       {"images", run.images},
-       {"frames", run.frames},
-       {"faces", run.faces},
-       {"failures", run.failures}});
+       {"images", run.counts.images},
+       {"frames", run.counts.frames},
+       {"faces", run.counts.faces},
+       {"failures", run.counts.failures}});
   writeFileAtomically(path.string(), doc.dump(2) + "\n");
 }
 
-RunInfo describeRun(Pipeline& pipeline, const std::string& program) {
+RunInfo describeRun(Pipeline& pipeline, const std::string& program,
+                    std::vector<std::string> inputs, const RunCounts& counts) {
   RunInfo run;
   run.program = program;
+  run.inputs = std::move(inputs);
+  run.counts = counts;
   const ExpressionClassifier& c = pipeline.classifier();
   run.modelPath = fs::absolute(c.modelPath()).string();
   run.modelName = c.modelName();
@@ -320,7 +323,7 @@ std::string ResultsWriter::writeLabelledImage(const std::string& sourcePath,
 std::string ResultsWriter::openVideo(const std::string& sourcePath, double fps, cv::Size size) {
   closeVideo();
   videoFinal_ = uniquePath(sourcePath, "_labelled", ".avi");
-  videoTmp_ = (fs::path(outDir_) / (".tmp-" + fs::path(videoFinal_).filename().string())).string();
+  videoTmp_ = temporaryPathFor(videoFinal_);
   if (!video_.open(videoTmp_, cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), fps > 0 ? fps : 25.0,
                    size, true))
     throw std::runtime_error("cannot write video '" + videoFinal_ + "'");

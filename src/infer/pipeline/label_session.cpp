@@ -176,10 +176,7 @@ void LabelSession::closeVideo() {
 
 StreamSummary LabelSession::endStream() {
   streaming_ = false;
-  if (videoOpen_) {
-    videoOpen_ = false;
-    writer_->closeVideo();
-  }
+  closeVideo();
   return stream_;
 }
 

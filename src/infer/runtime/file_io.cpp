@@ -8,9 +8,13 @@
 
 namespace microfer {
 
-void writeFileAtomically(const std::string& path, const std::string& bytes) {
+std::string temporaryPathFor(const std::string& path) {
   const std::filesystem::path target(path);
-  const std::string tmp = (target.parent_path() / (".tmp-" + target.filename().string())).string();
+  return (target.parent_path() / (".tmp-" + target.filename().string())).string();
+}
+
+void writeFileAtomically(const std::string& path, const std::string& bytes) {
+  const std::string tmp = temporaryPathFor(path);
   FILE* f = std::fopen(tmp.c_str(), "wb");
   if (!f)
     throw std::runtime_error("cannot write '" + tmp + "': " + std::strerror(errno));

@@ -1,4 +1,4 @@
-// microfer-cli bench: per-stage timings of the product's pipeline on synthetic 640x480 frames
+// microfer-bench: per-stage timings of the product's pipeline on synthetic 640x480 frames
 // built from real faces, batch labelling throughput on a folder, and the live pipeline on a
 // video file (FrameSource, paced like a 30 FPS camera).
 #include <algorithm>
@@ -18,9 +18,8 @@
 #include <string>
 #include <vector>
 
-#include "args.hpp"
-#include "commands.hpp"
-#include "common.hpp"
+#include "bench_support.hpp"
+#include "tool.hpp"
 #include "microfer/output/annotator.hpp"
 #include "microfer/detect/face_detector.hpp"
 #include "microfer/capture/frame_source.hpp"
@@ -29,17 +28,18 @@
 #include "microfer/pipeline/label_session.hpp"
 #include "microfer/pipeline/pipeline.hpp"
 #include "microfer/output/results_writer.hpp"
+#include "microfer/runtime/file_io.hpp"
 
 namespace microfer::cli {
 namespace fs = std::filesystem;
 
 namespace {
 
-const char* kBenchHelp = R"(microfer-cli bench — how fast the pipeline runs on this machine
+const char* kBenchHelp = R"(microfer-bench bench — how fast the pipeline runs on this machine
 
 Usage:
-  microfer-cli bench [--detector auto|haar|mtcnn] [--tta off|flip|full] [--faces 1|5]
-                     [--frames N] [--json FILE] [--model FILE] [options]
+  microfer-bench [bench] [--detector auto|haar|mtcnn] [--tta off|flip|full]
+                 [--faces 1|5] [--frames N] [--json FILE] [--model FILE] [options]
       Synthetic 640x480 frames: real faces cut from the dlib example photos in
       ../shared/data/dlib-faces (boxes from training.xml / testing.xml), pasted at
       natural sizes onto backgrounds cut from the same photos (their own faces
@@ -48,10 +48,10 @@ Usage:
       write to a temporary folder). Prints the median and p95 of each stage and
       of the whole frame, frames per second and peak memory; the last line is
         frame_ms_p50=.. frame_ms_p95=.. fps=..
-  microfer-cli bench --folder DIR [options]
+  microfer-bench --folder DIR [options]
       Batch labelling throughput: every image in DIR is read, labelled, annotated
       and saved (as `label` does, into a temporary folder). Prints images/s.
-  microfer-cli bench --video FILE [--no-realtime] [--adaptive] [options]
+  microfer-bench --video FILE [--no-realtime] [--adaptive] [options]
       Live pipeline: FrameSource feeds the video paced at its frame rate (like a
       camera; a one-frame queue, the newest frame wins). Prints frames processed
       per second, frames dropped, end-to-end latency (capture -> result) over the
@@ -60,40 +60,28 @@ Usage:
       detect every N, then the minimum face) while frames cost more than the
       video's frame interval, and raised again when time allows; it also prints
       how many frames ran at each level and the level at the end.
-  microfer-cli bench --make-frames DIR [--faces 1|5] [--frames N]
-  microfer-cli bench --make-video FILE [--faces 1|5] [--frames N]
+  microfer-bench --make-frames DIR [--faces 1|5] [--frames N]
+  microfer-bench --make-video FILE [--faces 1|5] [--frames N]
       Write the synthetic frames as JPEG files (input for --folder), or as a
       30 FPS MJPG .avi video with slowly moving faces (input for --video).
 
-Options:
-  --detector auto|haar|mtcnn
-                         face detector (default auto: MTCNN where its weights
-                         are found, else Haar)
-  --tta off|flip|full    test-time augmentation (default flip)
+Options (the pipeline options follow):
   --faces 1|5            faces per synthetic frame (default 1)
   --frames N             timed frames (default 200; --make-*: frames written,
                          default 200 / 2000 for --make-video)
   --warmup N             untimed frames first (default 5)
   --seed N               seed of the synthetic frames (default 1)
-  --model FILE           model file (default: the shipped models/microfer-resnet10.mfm)
-  --min-face PX          smallest face to find, pixels (default 40)
-  --mtcnn-thresholds P,R,O
-                         MTCNN's P-, R- and O-Net score thresholds (default
-                         0.6,0.7,0.7; lower finds more faces and more false ones)
-  --threads N            inference threads (default: all cores)
   --no-realtime          --video: read as fast as possible, no frame dropped
   --adaptive             --video: adaptive quality, as the app's live view (the
                          settings given are the highest level)
   --stream               frames: a moving sequence as a camera sees it (a scene cut
                          every 10 s) through the stream path, where detection
                          follows the faces between whole-frame searches
-  --detect-every N       --stream / --video: whole-frame detection every Nth frame
-                         (default 5; 1 = every frame)
+                         (--detect-every)
   --json FILE            also write the figures as JSON
-  --verbose              detailed log
-
-All timings are wall-clock, so they include whatever else the machine is doing.
-)";
+  --verbose              detailed log)";
+const char* kBenchHelpEnd =
+    "All timings are wall-clock, so they include whatever else the machine is doing.\n";
 
 using Clock = std::chrono::steady_clock;
 
@@ -677,7 +665,7 @@ int makeVideo(const Args& a, int faces) {
   const int perScene = 300;
   const auto scenes = planScenes(bank, faces, (count + perScene - 1) / perScene,
                                  static_cast<unsigned>(a.getInt("seed", 1)));
-  const std::string tmp = path + ".part.avi";
+  const std::string tmp = temporaryPathFor(path);  // renamed when complete
   cv::VideoWriter video(tmp, cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), kFps,
                         cv::Size(kFrameWidth, kFrameHeight));
   if (!video.isOpened()) throw std::runtime_error("cannot write video '" + tmp + "'");
@@ -693,12 +681,17 @@ int makeVideo(const Args& a, int faces) {
 }  // namespace
 
 int runBench(const std::vector<std::string>& argv) {
-  const Args a(
-      argv, {"help", "verbose", "attention", "no-realtime", "stream", "adaptive"},
-      {"detector", "tta", "model", "min-face", "mtcnn-thresholds", "threads", "max-faces", "faces", "frames", "warmup",
-       "seed", "json", "folder", "video", "make-frames", "make-video", "detect-every"});
+  const PipelineOptions pipelineOptions({"detector", "tta", "model", "min-face",
+                                         "mtcnn-thresholds", "detect-every", "attention",
+                                         "max-faces", "threads"});
+  const Args a = pipelineOptions.parse(
+      argv, {"help", "verbose", "no-realtime", "stream", "adaptive"},
+      {"faces", "frames", "warmup", "seed", "json", "folder", "video", "make-frames",
+       "make-video"});
   if (a.flag("help")) {
     std::fputs(kBenchHelp, stdout);
+    std::fputs(("\nPipeline options:\n" + pipelineOptions.help() + "\n" + kBenchHelpEnd).c_str(),
+               stdout);
     return 0;
   }
   if (!a.positional().empty()) throw UsageError("unexpected argument '" + a.positional()[0] + "'");

@@ -1,9 +1,6 @@
-// microfer-cli soak: many frames through the live pipeline and many images through batch
+// microfer-bench soak: many frames through the live pipeline and many images through batch
 // labelling, checking that memory stays flat and that every input is accounted for in the
 // results.
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -22,9 +19,10 @@
 #include <thread>
 #include <vector>
 
-#include "args.hpp"
-#include "commands.hpp"
-#include "common.hpp"
+#include <spdlog/spdlog.h>
+
+#include "bench_support.hpp"
+#include "tool.hpp"
 #include "microfer/capture/frame_source.hpp"
 #include "microfer/capture/image_io.hpp"
 #include "microfer/pipeline/label_session.hpp"
@@ -36,9 +34,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const char* kSoakHelp = R"(microfer-cli soak — long runs: flat memory, no result lost
+const char* kSoakHelp = R"(microfer-bench soak — long runs: flat memory, no result lost
 
-Usage: microfer-cli soak [--frames N] [--images M] [options]
+Usage: microfer-bench soak [--frames N] [--images M] [options]
 
 Live pipeline: a video of synthetic 640x480 frames with real faces (the frames of
 `bench --make-video`, built from ../shared/data/dlib-faces) is played in a loop
@@ -46,8 +44,8 @@ until N frames have gone through the path of the desktop app's live view:
 capture thread and queue (FrameSource, no frame dropped), detection following
 the faces, tracking, annotation, results.csv / results.jsonl and a labelled video.
 Batch labelling: a folder of M images (a few distinct frames of
-`bench --make-frames`, repeated) is labelled by the code of `microfer-cli label`;
-its per-image lines go to DIR/batch.log.
+`bench --make-frames`, repeated) is labelled as `microfer-cli label` and the
+app's batch label a folder (LabelSession; results, labelled images, run.json).
 
 Memory (RSS) is sampled every 200 ms. For each part the command prints the RSS
 after the warm-up (the first 10% of the inputs), the peak, and the growth from
@@ -58,12 +56,6 @@ lists (a frame without a face has a record and no row).
 Options:
   --frames N             frames through the live pipeline (default 10000; 0 skips)
   --images M             images through batch labelling (default 5000; 0 skips)
-  --detector auto|haar|mtcnn
-                         face detector (default auto: MTCNN where its weights
-                         are found, else Haar)
-  --tta off|flip|full    test-time augmentation (default flip)
-  --model FILE           model file (default: the shipped models/microfer-resnet10.mfm)
-  --threads N            inference threads (default: all cores)
   --max-growth MB        largest RSS growth that passes (default 20)
   --out DIR              keep the inputs and results in DIR (new or empty); by
                          default they go to a temporary folder, removed at the end
@@ -285,29 +277,6 @@ class LoopingVideo : public FrameProvider {
   double fps_;
 };
 
-/// Standard output into a file while the object lives (the per-image lines of `label`).
-class StdoutToFile {
- public:
-  explicit StdoutToFile(const fs::path& path) {
-    std::fflush(stdout);
-    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd < 0) throw std::runtime_error("cannot write '" + path.string() + "'");
-    saved_ = ::dup(STDOUT_FILENO);
-    ::dup2(fd, STDOUT_FILENO);
-    ::close(fd);
-  }
-  ~StdoutToFile() {
-    std::fflush(stdout);
-    ::dup2(saved_, STDOUT_FILENO);
-    ::close(saved_);
-  }
-  StdoutToFile(const StdoutToFile&) = delete;
-  StdoutToFile& operator=(const StdoutToFile&) = delete;
-
- private:
-  int saved_ = -1;
-};
-
 struct PartResult {
   long long inputs = 0, processed = 0;
   double seconds = 0;
@@ -362,8 +331,9 @@ PartResult soakLive(const PipelineConfig& cfg, long long frames, const fs::path&
   return part;
 }
 
-/// The batch part: `microfer-cli label` itself on a folder of repeated real-face frames.
-PartResult soakBatch(const Args& a, long long images, const fs::path& dir) {
+/// The batch part: a folder of repeated real-face frames labelled as `microfer-cli label`
+/// and the app's batch label one (LabelSession).
+PartResult soakBatch(const PipelineConfig& cfg, long long images, const fs::path& dir) {
   const fs::path distinct = dir / "inputs" / "distinct", folder = dir / "inputs" / "images";
   const long long kinds = std::min<long long>(images, 20);
   if (runBench({"--make-frames", distinct.string(), "--frames", std::to_string(kinds)}) != 0)
@@ -379,19 +349,31 @@ PartResult soakBatch(const Args& a, long long images, const fs::path& dir) {
     fs::copy_file(sources[static_cast<size_t>(i) % sources.size()], folder / name);
   }
 
-  std::vector<std::string> args = {folder.string(), "--out", (dir / "batch").string()};
-  for (const char* option : {"detector", "tta", "model", "threads"})
-    if (a.has(option)) args.insert(args.end(), {std::string("--") + option, a.get(option)});
   PartResult part;
   part.inputs = images;
+  const std::string outDir = (dir / "batch").string();
   LineCounter progress(dir / "batch" / "results.jsonl");
   {
+    // What `microfer-cli label FOLDER` and the app's batch do: one LabelSession labels each
+    // image of the folder (read, detect, align, classify, annotate, write), then run.json.
+    Pipeline pipeline(cfg);
+    ResultsWriter writer(outDir);
+    LabelOptions options;
+    options.annotate.attention = cfg.withAttention;
+    LabelSession session(pipeline, writer, options);
     RssSampler sampler([&] { return progress(); }, std::chrono::milliseconds(200));
     const auto start = Clock::now();
-    {
-      StdoutToFile log(dir / "batch.log");
-      runLabel(args);  // exit code 1 (some images failed) shows in the accounting below
+    RunCounts counts;
+    for (const auto& file : expandInputs({folder.string()}).files) {
+      try {  // a failed image shows in the accounting below
+        counts.faces += static_cast<long long>(session.labelImage(file).result.faces.size());
+        ++counts.images;
+      } catch (const std::exception& e) {
+        ++counts.failures;
+        spdlog::warn("soak: {}", e.what());
+      }
     }
+    writer.finishRun(describeRun(pipeline, "microfer-bench soak", {folder.string()}, counts));
     part.seconds = std::chrono::duration<double>(Clock::now() - start).count();
     part.memory = summarise(sampler.stop(), std::max<long long>(1, images / 10));
   }
@@ -430,11 +412,14 @@ nlohmann::json report(const char* name, const char* unit, const PartResult& p, d
 }  // namespace
 
 int runSoak(const std::vector<std::string>& argv) {
-  const Args a(
-      argv, {"help", "verbose"},
-      {"frames", "images", "detector", "tta", "model", "threads", "max-growth", "out", "json"});
+  const PipelineOptions pipelineOptions({"detector", "tta", "model", "threads"});
+  const Args a = pipelineOptions.parse(argv, {"help", "verbose"},
+                                       {"frames", "images", "max-growth", "out", "json"});
   if (a.flag("help")) {
-    std::fputs(kSoakHelp, stdout);
+    // The pipeline options go after the command's own, before the closing paragraphs.
+    std::string help = kSoakHelp;
+    help.insert(help.find("\nThe last line is"), "\nPipeline options:\n" + pipelineOptions.help());
+    std::fputs(help.c_str(), stdout);
     return 0;
   }
   if (!a.positional().empty()) throw UsageError("unexpected argument '" + a.positional()[0] + "'");
@@ -477,7 +462,7 @@ int runSoak(const std::vector<std::string>& argv) {
     std::fflush(stdout);
   };
   if (frames > 0) record(0, "live", "frames", soakLive(cfg, frames, dir), frames);
-  if (images > 0) record(1, "batch", "images", soakBatch(a, images, dir), images);
+  if (images > 0) record(1, "batch", "images", soakBatch(cfg, images, dir), images);
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   json["seconds"] = round1(seconds);
   json["passed"] = passed;
