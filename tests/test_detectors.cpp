@@ -190,6 +190,32 @@ TEST(Detectors, ParsesAndPrintsKinds) {
   EXPECT_THROW(microfer::parseDetectorKind("hog"), std::invalid_argument);
 }
 
+TEST(Detectors, ParsesAndPrintsChoices) {
+  using microfer::DetectorChoice;
+  // The names are what the app's settings file and the CLI's --detector hold: they round-trip.
+  for (DetectorChoice c : {DetectorChoice::Auto, DetectorChoice::Haar, DetectorChoice::Mtcnn})
+    EXPECT_EQ(microfer::parseDetectorChoice(microfer::toString(c)), c);
+  EXPECT_EQ(microfer::toString(DetectorChoice::Auto), "auto");
+  EXPECT_EQ(microfer::toString(DetectorChoice::Haar), "haar");
+  EXPECT_EQ(microfer::toString(DetectorChoice::Mtcnn), "mtcnn");
+  EXPECT_EQ(microfer::parseDetectorChoice("MTCNN"), DetectorChoice::Mtcnn);
+  EXPECT_EQ(microfer::parseDetectorChoice("Auto"), DetectorChoice::Auto);
+  for (const char* bad : {"", "dlib", "auto "}) {
+    try {
+      microfer::parseDetectorChoice(bad);
+      ADD_FAILURE() << "expected std::invalid_argument for '" << bad << "'";
+    } catch (const std::invalid_argument& e) {
+      const std::string msg = e.what();
+      EXPECT_NE(msg.find(std::string("'") + bad + "'"), std::string::npos) << msg;
+      EXPECT_NE(msg.find("'auto', 'haar' or 'mtcnn'"), std::string::npos) << msg;
+    }
+  }
+  // The explicit choices resolve without looking for weights.
+  EXPECT_EQ(microfer::resolveDetectorChoice(DetectorChoice::Haar), DetectorKind::Haar);
+  EXPECT_EQ(microfer::resolveDetectorChoice(DetectorChoice::Mtcnn, "/nonexistent/microfer-mtcnn"),
+            DetectorKind::Mtcnn);
+}
+
 TEST(Detectors, MissingMtcnnDirThrowsNamingTheFolder) {
   DetectorConfig c;
   c.kind = DetectorKind::Mtcnn;
@@ -238,9 +264,13 @@ TEST(Detectors, AutoChoiceIsMtcnnExactlyWhereItsWeightsAreFound) {
   // The default search: MTCNN exactly where createFaceDetector would find its weights.
   EXPECT_EQ(microfer::resolveDetectorChoice("auto"),
             microfer::findMtcnnDir().empty() ? DetectorKind::Haar : DetectorKind::Mtcnn);
+  EXPECT_EQ(microfer::resolveDetectorChoice(microfer::DetectorChoice::Auto),
+            microfer::resolveDetectorChoice("auto"));
   MICROFER_REQUIRE_SHARED(kMtcnnDir);
   const std::string weights = microfer::test::sharedDir() + "/" + kMtcnnDir;
   EXPECT_EQ(microfer::resolveDetectorChoice("Auto", weights), DetectorKind::Mtcnn);
+  EXPECT_EQ(microfer::resolveDetectorChoice(microfer::DetectorChoice::Auto, weights),
+            DetectorKind::Mtcnn);
   DetectorConfig c;
   c.kind = microfer::resolveDetectorChoice("auto", weights);
   c.mtcnnDir = weights;

@@ -155,8 +155,8 @@ class Gui : public ::testing::Test {
   AppSettings testSettings() const {
     AppSettings s;
     s.resultsDir = QString::fromStdString(results_.string());
-    s.detector = QStringLiteral("haar");
-    s.tta = QStringLiteral("flip");
+    s.detector = microfer::DetectorChoice::Haar;
+    s.tta = microfer::TtaMode::Flip;
     return s;
   }
   static bool haveModel() { return !microfer::gui::installedModelPath().empty(); }
@@ -334,7 +334,8 @@ std::string Gui::labelsEqualMicroferCli(const QString& detector) {
   const QString cliDetector = m.captured(1);
 
   AppSettings settings = testSettings();
-  settings.detector = detector.isEmpty() ? AppSettings().detector : detector;
+  settings.detector = detector.isEmpty() ? AppSettings().detector
+                                         : microfer::parseDetectorChoice(detector.toStdString());
   settings.resultsDir = QString::fromStdString((results_ / "gui").string());
   MainWindow window(settings);
   window.setMessageBoxesEnabled(false);
@@ -375,7 +376,7 @@ TEST_F(Gui, DefaultDetectorIsMicroferClisDefault) {
   if (sampleImage().empty()) GTEST_SKIP() << "needs assets/astronaut.png or ../shared/data/dlib-faces";
   // Both default to "auto": MTCNN where its weights are found, else Haar, decided by the same
   // core function, so on one machine they use one detector and give the same labels.
-  EXPECT_EQ(AppSettings().detector.toStdString(), "auto");
+  EXPECT_EQ(AppSettings().detector, microfer::DetectorChoice::Auto);
   EXPECT_EQ(labelsEqualMicroferCli(QString()),
             microfer::toString(microfer::resolveDetectorChoice("auto")));
 }
@@ -712,8 +713,8 @@ TEST_F(Gui, VideoWithoutFramesIsReportedNotSilentlyFinished) {
 
 TEST_F(Gui, SettingsSurviveARestart) {
   AppSettings chosen;
-  chosen.detector = QStringLiteral("mtcnn");
-  chosen.tta = QStringLiteral("full");
+  chosen.detector = microfer::DetectorChoice::Mtcnn;
+  chosen.tta = microfer::TtaMode::Full;
   chosen.minFaceSize = 64;
   chosen.resultsDir = QString::fromStdString(results_.string());
   chosen.cameraIndex = 3;
@@ -729,8 +730,78 @@ TEST_F(Gui, SettingsSurviveARestart) {
   }
   MainWindow restarted;
   EXPECT_TRUE(restarted.settings() == chosen);
-  EXPECT_EQ(restarted.settings().detector.toStdString(), "mtcnn");
+  EXPECT_EQ(restarted.settings().detector, microfer::DetectorChoice::Mtcnn);
   EXPECT_EQ(restarted.settings().minFaceSize, 64);
+  // On disk the core's names, as earlier versions wrote them.
+  QSettings store;
+  EXPECT_EQ(store.value(QStringLiteral("pipeline/detector")).toString(), QStringLiteral("mtcnn"));
+  EXPECT_EQ(store.value(QStringLiteral("pipeline/tta")).toString(), QStringLiteral("full"));
+}
+
+TEST_F(Gui, SettingsFileHoldsTheCoresNamesAndSurvivesHandEdits) {
+  // The defaults are the core's, as microfer-cli's.
+  EXPECT_EQ(AppSettings().tta, microfer::TtaConfig{}.mode);
+  EXPECT_EQ(AppSettings().minFaceSize, microfer::DetectorConfig{}.minFaceSize);
+  const QString file = QString::fromStdString((results_ / "settings.ini").string());
+  for (const auto detector : {microfer::DetectorChoice::Auto, microfer::DetectorChoice::Haar,
+                              microfer::DetectorChoice::Mtcnn})
+    for (const auto tta :
+         {microfer::TtaMode::Off, microfer::TtaMode::Flip, microfer::TtaMode::Full}) {
+      AppSettings chosen;
+      chosen.detector = detector;
+      chosen.tta = tta;
+      QSettings store(file, QSettings::IniFormat);
+      chosen.save(store);
+      EXPECT_EQ(store.value(QStringLiteral("pipeline/detector")).toString().toStdString(),
+                microfer::toString(detector));
+      EXPECT_EQ(store.value(QStringLiteral("pipeline/tta")).toString().toStdString(),
+                microfer::toString(tta));
+      EXPECT_TRUE(AppSettings::load(store) == chosen);
+    }
+  {
+    // A file as an earlier version (or a user) wrote it.
+    QSettings store(file, QSettings::IniFormat);
+    store.clear();
+    store.setValue(QStringLiteral("pipeline/detector"), QStringLiteral("haar"));
+    store.setValue(QStringLiteral("pipeline/tta"), QStringLiteral("off"));
+    store.setValue(QStringLiteral("pipeline/minFaceSize"), 64);
+    const AppSettings loaded = AppSettings::load(store);
+    EXPECT_EQ(loaded.detector, microfer::DetectorChoice::Haar);
+    EXPECT_EQ(loaded.tta, microfer::TtaMode::Off);
+    EXPECT_EQ(loaded.minFaceSize, 64);
+  }
+  {
+    // Names no version writes: the defaults, not a pipeline that fails at every start.
+    QSettings store(file, QSettings::IniFormat);
+    store.setValue(QStringLiteral("pipeline/detector"), QStringLiteral("dlib"));
+    store.setValue(QStringLiteral("pipeline/tta"), QStringLiteral("lots"));
+    store.setValue(QStringLiteral("pipeline/minFaceSize"), 3);
+    const AppSettings loaded = AppSettings::load(store);
+    EXPECT_EQ(loaded.detector, AppSettings().detector);
+    EXPECT_EQ(loaded.tta, AppSettings().tta);
+    EXPECT_EQ(loaded.minFaceSize, microfer::kSmallestMinFace);
+  }
+}
+
+TEST_F(Gui, CommandLineDetectorAndTtaAreTheCoresWords) {
+  QProcess gui;
+  QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+  env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+  env.insert(QStringLiteral("XDG_CONFIG_HOME"),
+             QString::fromStdString((results_ / "config").string()));
+  gui.setProcessEnvironment(env);
+  // Refused before any window or model: a usage error that names the allowed words.
+  const std::vector<std::pair<QStringList, std::string>> cases = {
+      {{QStringLiteral("--detector"), QStringLiteral("dlib")}, "'auto', 'haar' or 'mtcnn'"},
+      {{QStringLiteral("--tta"), QStringLiteral("lots")}, "off, flip or full"}};
+  for (const auto& [args, allowed] : cases) {
+    gui.start(QStringLiteral(MICROFER_GUI), args);
+    ASSERT_TRUE(gui.waitForFinished(60000));
+    const std::string err = gui.readAllStandardError().toStdString();
+    EXPECT_EQ(gui.exitCode(), 2) << err;
+    EXPECT_NE(err.find(args.first().toStdString() + ": "), std::string::npos) << err;
+    EXPECT_NE(err.find(allowed), std::string::npos) << err;
+  }
 }
 
 TEST_F(Gui, WindowGeometryAndSplitAreKeptBetweenRuns) {
@@ -787,7 +858,7 @@ TEST_F(Gui, FailedDetectorSwitchKeepsTheDetectorInUseAlsoOnDisk) {
     ASSERT_TRUE(shown.wait(120000)) << window.lastMessage().toStdString();
 
     AppSettings wanted = window.settings();
-    wanted.detector = QStringLiteral("mtcnn");
+    wanted.detector = microfer::DetectorChoice::Mtcnn;
     wanted.minFaceSize = 64;
     QSignalSpy errors(&window, &MainWindow::errorShown);
     ASSERT_TRUE(acceptInSettingsDialog(window, wanted)) << "no settings dialog";
@@ -795,11 +866,12 @@ TEST_F(Gui, FailedDetectorSwitchKeepsTheDetectorInUseAlsoOnDisk) {
     EXPECT_TRUE(errors.first().first().toString().contains(QStringLiteral("MTCNN weights")))
         << errors.first().first().toString().toStdString();
     // The settings follow the detector in use once the worker has said which it kept.
-    EXPECT_TRUE(QTest::qWaitFor([&] { return window.settings().detector == "haar"; }, 10000));
+    EXPECT_TRUE(QTest::qWaitFor(
+        [&] { return window.settings().detector == microfer::DetectorChoice::Haar; }, 10000));
     EXPECT_EQ(window.settings().minFaceSize, 40);
   }
   MainWindow restarted;  // would start with no pipeline at all if "mtcnn" had been kept
-  EXPECT_EQ(restarted.settings().detector.toStdString(), "haar");
+  EXPECT_EQ(restarted.settings().detector, microfer::DetectorChoice::Haar);
   EXPECT_EQ(restarted.settings().minFaceSize, 40);
 }
 

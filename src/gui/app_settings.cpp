@@ -1,6 +1,7 @@
 #include "app_settings.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 
 #include <QDir>
 #include <QFileInfo>
@@ -10,17 +11,30 @@
 
 namespace microfer::gui {
 
-bool AppSettings::isDetectorChoice(const QString& name) {
-  return name == QLatin1String("auto") || name == QLatin1String("haar") ||
-         name == QLatin1String("mtcnn");
+namespace {
+
+/// `parse` (a core parser such as parseTtaMode) of the stored name, or `fallback` where there is
+/// none or it is not a name `parse` knows.
+template <typename Enum, typename Parse>
+Enum parsedOr(const QVariant& stored, Parse parse, Enum fallback) {
+  if (!stored.isValid()) return fallback;
+  try {
+    return parse(stored.toString().toStdString());
+  } catch (const std::invalid_argument&) {
+    return fallback;
+  }
 }
+
+}  // namespace
 
 AppSettings AppSettings::load(QSettings& store) {
   AppSettings s;
   store.beginGroup(QStringLiteral("pipeline"));
-  s.detector = store.value(QStringLiteral("detector"), s.detector).toString();
+  // A hand-edited file must not make the pipeline throw at every start: unknown names are
+  // the defaults.
+  s.detector = parsedOr(store.value(QStringLiteral("detector")), parseDetectorChoice, s.detector);
   s.model = store.value(QStringLiteral("model"), s.model).toString();
-  s.tta = store.value(QStringLiteral("tta"), s.tta).toString();
+  s.tta = parsedOr(store.value(QStringLiteral("tta")), parseTtaMode, s.tta);
   s.minFaceSize = store.value(QStringLiteral("minFaceSize"), s.minFaceSize).toInt();
   s.attention = store.value(QStringLiteral("attention"), s.attention).toBool();
   store.endGroup();
@@ -34,11 +48,6 @@ AppSettings AppSettings::load(QSettings& store) {
   s.cameraIndex = store.value(QStringLiteral("cameraIndex"), s.cameraIndex).toInt();
   s.smoothing = store.value(QStringLiteral("smoothing"), s.smoothing).toBool();
   store.endGroup();
-  // A hand-edited file must not make the pipeline throw at every start.
-  if (!isDetectorChoice(s.detector)) s.detector = AppSettings().detector;
-  if (s.tta != QLatin1String("off") && s.tta != QLatin1String("flip") &&
-      s.tta != QLatin1String("full"))
-    s.tta = QStringLiteral("flip");
   // Out-of-bounds values a hand-edited file may hold: the nearest allowed (validate()).
   s.minFaceSize = std::clamp(s.minFaceSize, kSmallestMinFace, 10000);
   return s;
@@ -46,9 +55,9 @@ AppSettings AppSettings::load(QSettings& store) {
 
 void AppSettings::save(QSettings& store) const {
   store.beginGroup(QStringLiteral("pipeline"));
-  store.setValue(QStringLiteral("detector"), detector);
+  store.setValue(QStringLiteral("detector"), settingName(detector));
   store.setValue(QStringLiteral("model"), model);
-  store.setValue(QStringLiteral("tta"), tta);
+  store.setValue(QStringLiteral("tta"), settingName(tta));
   store.setValue(QStringLiteral("minFaceSize"), minFaceSize);
   store.setValue(QStringLiteral("attention"), attention);
   store.endGroup();
@@ -89,10 +98,10 @@ QString AppSettings::effectiveResultsDir() const {
 
 PipelineConfig AppSettings::pipelineConfig() const {
   PipelineConfig config;
-  config.detector.kind = resolveDetectorChoice(detector.toStdString());
+  config.detector.kind = resolveDetectorChoice(detector);
   config.detector.minFaceSize = minFaceSize;
   config.classifier.modelPath = model.toStdString();  // empty = the installed default
-  config.classifier.tta.mode = parseTtaMode(tta.toStdString());
+  config.classifier.tta.mode = tta;
   config.withAttention = attention;
   return config;
 }

@@ -12,9 +12,23 @@
 #include <QVector>
 #include <array>
 
+#include "microfer/classify/expression_classifier.hpp"
+#include "microfer/detect/face_detector.hpp"
 #include "microfer/types.hpp"
 
 namespace microfer::gui {
+
+/// What the worker's pipeline runs with (PipelineWorker::pipelineReady): the settings asked
+/// for, or, when a new model or detector could not be set up, the ones still in use.
+struct PipelineInUse {
+  QString modelName;  ///< the model's own name
+  QString modelFile;  ///< the file the model was read from
+  QString model;      ///< the model setting ("" = the installed default)
+  DetectorChoice detector = DetectorChoice::Auto;   ///< the detector setting
+  DetectorKind detectorInUse = DetectorKind::Haar;  ///< what `detector` resolved to
+  int minFaceSize = DetectorConfig{}.minFaceSize;
+  TtaMode tta = TtaConfig{}.mode;
+};
 
 /// One face as the side panel shows it.
 struct FaceView {
@@ -67,6 +81,7 @@ struct StreamEnd {
 
 }  // namespace microfer::gui
 
+Q_DECLARE_METATYPE(microfer::gui::PipelineInUse)
 Q_DECLARE_METATYPE(microfer::gui::FrameView)
 Q_DECLARE_METATYPE(microfer::gui::BatchSummary)
 Q_DECLARE_METATYPE(microfer::gui::StreamEnd)

@@ -9,6 +9,7 @@
 #include <QSettings>
 #include <QTimer>
 #include <cstdio>
+#include <stdexcept>
 
 #include "main_window.hpp"
 #include "microfer/pipeline/pipeline.hpp"
@@ -108,16 +109,22 @@ int main(int argc, char** argv) {
       return fail(kExitSetup, QStringLiteral("--model: no file '%1'").arg(model.filePath()));
     settings.model = model.absoluteFilePath();
   }
-  if (parser.isSet(detectorOpt)) {
-    settings.detector = parser.value(detectorOpt).toLower();
-    if (!microfer::gui::AppSettings::isDetectorChoice(settings.detector))
-      return fail(kExitUsage, QStringLiteral("--detector expects auto, haar or mtcnn"));
+  // The core's parsers, so that the words are microfer-cli's and a refusal names the allowed
+  // ones. TTA is lowered first: the app has always taken both options in any case.
+  const auto badOption = [](const QString& option, const std::exception& e) {
+    return fail(kExitUsage, QStringLiteral("--%1: %2").arg(option, QString::fromUtf8(e.what())));
+  };
+  try {
+    if (parser.isSet(detectorOpt))
+      settings.detector = microfer::parseDetectorChoice(parser.value(detectorOpt).toStdString());
+  } catch (const std::invalid_argument& e) {
+    return badOption(QStringLiteral("detector"), e);
   }
-  if (parser.isSet(ttaOpt)) {
-    settings.tta = parser.value(ttaOpt).toLower();
-    if (settings.tta != QLatin1String("off") && settings.tta != QLatin1String("flip") &&
-        settings.tta != QLatin1String("full"))
-      return fail(kExitUsage, QStringLiteral("--tta expects off, flip or full"));
+  try {
+    if (parser.isSet(ttaOpt))
+      settings.tta = microfer::parseTtaMode(parser.value(ttaOpt).toLower().toStdString());
+  } catch (const std::invalid_argument& e) {
+    return badOption(QStringLiteral("tta"), e);
   }
   if (parser.isSet(minFaceOpt)) {
     bool ok = false;

@@ -112,6 +112,7 @@ MainWindow::MainWindow(const AppSettings& settings, QWidget* parent)
 }
 
 void MainWindow::init(const AppSettings& settings) {
+  qRegisterMetaType<PipelineInUse>();
   qRegisterMetaType<FrameView>();
   qRegisterMetaType<BatchSummary>();
   qRegisterMetaType<StreamEnd>();
@@ -515,31 +516,28 @@ void MainWindow::showFrame(const FrameView& view) {
   Q_EMIT frameShown();
 }
 
-void MainWindow::handlePipelineReady(const QString& modelName, const QString& modelFile,
-                                     const QString& model, const QString& detector,
-                                     const QString& detectorInUse, int minFaceSize,
-                                     const QString& tta) {
-  if (model != m_settings.model || detector != m_settings.detector ||
-      minFaceSize != m_settings.minFaceSize) {
+void MainWindow::handlePipelineReady(const PipelineInUse& inUse) {
+  if (inUse.model != m_settings.model || inUse.detector != m_settings.detector ||
+      inUse.minFaceSize != m_settings.minFaceSize) {
     // The worker kept its model or detector because the one asked for could not be set up
     // (the error was reported): the settings follow what is in use, also on disk, or the next
     // start would try the failing file again and have no pipeline at all.
-    m_settings.model = model;
-    m_settings.detector = detector;
-    m_settings.minFaceSize = minFaceSize;
+    m_settings.model = inUse.model;
+    m_settings.detector = inUse.detector;
+    m_settings.minFaceSize = inUse.minFaceSize;
     if (m_settingsPersisted) {
       QSettings store;
       m_settings.save(store);
     }
   }
-  m_modelName = modelName;
-  m_modelFile = modelFile;
-  m_detectorInUse = detectorInUse;
+  m_modelName = inUse.modelName;
+  m_modelFile = inUse.modelFile;
+  m_detectorInUse = inUse.detectorInUse;
   m_setupError.clear();
   m_detectorLabel->setText(detectorText());
-  m_ttaLabel->setText(tr("TTA: %1").arg(tta));
+  m_ttaLabel->setText(tr("TTA: %1").arg(settingName(inUse.tta)));
   statusBar()->showMessage(
-      tr("Model %1 (%2) ready").arg(modelName, QFileInfo(modelFile).fileName()), 5000);
+      tr("Model %1 (%2) ready").arg(inUse.modelName, QFileInfo(inUse.modelFile).fileName()), 5000);
 }
 
 void MainWindow::handleBatchStarted(int total) {
@@ -703,16 +701,16 @@ void MainWindow::updateActions() {
 }
 
 QString MainWindow::detectorText() const {
-  if (m_settings.detector == QLatin1String("auto"))
-    return m_detectorInUse.isEmpty() ? tr("Detector: auto")
-                                     : tr("Detector: %1 (auto)").arg(m_detectorInUse);
-  return tr("Detector: %1").arg(m_settings.detector);
+  if (m_settings.detector == DetectorChoice::Auto)
+    return m_detectorInUse ? tr("Detector: %1 (auto)").arg(settingName(*m_detectorInUse))
+                           : tr("Detector: auto");
+  return tr("Detector: %1").arg(settingName(m_settings.detector));
 }
 
 void MainWindow::updateStatusLabels() {
   if (m_sourceLabel->text().isEmpty()) m_sourceLabel->setText(tr("Source: none"));
   m_detectorLabel->setText(detectorText());
-  m_ttaLabel->setText(tr("TTA: %1").arg(m_settings.tta));
+  m_ttaLabel->setText(tr("TTA: %1").arg(settingName(m_settings.tta)));
   if (m_facesLabel->text().isEmpty()) m_facesLabel->setText(tr("Faces: 0"));
   if (m_fpsLabel->text().isEmpty()) m_fpsLabel->setText(tr("— FPS"));
   if (m_msLabel->text().isEmpty()) m_msLabel->setText(tr("— ms/frame"));

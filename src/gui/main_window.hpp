@@ -8,6 +8,7 @@
 #include <QThread>
 #include <functional>
 #include <memory>
+#include <optional>
 
 #include "app_settings.hpp"
 #include "gui_types.hpp"
@@ -112,9 +113,7 @@ class MainWindow : public QMainWindow {
   void saveSnapshot();
   void showImageResult(const microfer::gui::FrameView& view);
   void showFrame(const microfer::gui::FrameView& view);
-  void handlePipelineReady(const QString& modelName, const QString& modelFile,
-                           const QString& model, const QString& detector,
-                           const QString& detectorInUse, int minFaceSize, const QString& tta);
+  void handlePipelineReady(const microfer::gui::PipelineInUse& inUse);
   void handleBatchStarted(int total);
   void handleBatchProgress(int done, int total, const QString& currentFile);
   void handleBatchFinished(const microfer::gui::BatchSummary& summary);
@@ -149,7 +148,8 @@ class MainWindow : public QMainWindow {
   QString m_lastMessage;
   QString m_modelName;
   QString m_modelFile;  ///< the file the model in use was read from
-  QString m_detectorInUse;  ///< what the detector setting resolved to ("auto" -> haar/mtcnn)
+  /// What the detector setting resolved to (Auto -> Haar or MTCNN); none before the worker said.
+  std::optional<DetectorKind> m_detectorInUse;
   QString m_setupError;
 
   bool m_streaming = false;

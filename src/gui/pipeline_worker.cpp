@@ -99,13 +99,15 @@ void PipelineWorker::configure(const AppSettings& settings) {
 void PipelineWorker::emitReady() {
   if (!m_pipeline) return;
   const ExpressionClassifier& clf = m_pipeline->classifier();
-  Q_EMIT pipelineReady(fromStd(clf.modelName()), fromStd(clf.modelPath()), m_settings.model,
-                       m_settings.detector, detectorInUse(), m_settings.minFaceSize,
-                       m_settings.tta);
-}
-
-QString PipelineWorker::detectorInUse() const {
-  return m_pipeline ? fromStd(toString(m_pipeline->detector().kind())) : QString();
+  PipelineInUse inUse;
+  inUse.modelName = fromStd(clf.modelName());
+  inUse.modelFile = fromStd(clf.modelPath());
+  inUse.model = m_settings.model;
+  inUse.detector = m_settings.detector;
+  inUse.detectorInUse = m_pipeline->detector().kind();
+  inUse.minFaceSize = m_settings.minFaceSize;
+  inUse.tta = m_settings.tta;
+  Q_EMIT pipelineReady(inUse);
 }
 
 bool PipelineWorker::ensurePipeline() {

@@ -66,14 +66,8 @@ class PipelineWorker : public QObject {
   void startSource(std::unique_ptr<microfer::FrameProvider> provider, bool live);
 
  Q_SIGNALS:
-  /// The pipeline is ready with this model setting ("" = the installed default), detector
-  /// setting ("auto", "haar" or "mtcnn"), minimum face size and TTA mode: the ones asked for,
-  /// or, when a new model or detector could not be set up, the ones still in use.
-  /// `modelFile` is the file the model was read from; `detectorInUse` is the detector that
-  /// the detector setting resolved to.
-  void pipelineReady(const QString& modelName, const QString& modelFile, const QString& model,
-                     const QString& detector, const QString& detectorInUse, int minFaceSize,
-                     const QString& tta);
+  /// The pipeline is ready: what it runs with (see PipelineInUse).
+  void pipelineReady(const microfer::gui::PipelineInUse& inUse);
   void imageProcessed(const microfer::gui::FrameView& view);
   void frameProcessed(const microfer::gui::FrameView& view);
   void streamStarted(const QString& source, const QString& outDir);
@@ -90,10 +84,8 @@ class PipelineWorker : public QObject {
 
  private:
   bool ensurePipeline();
-  /// Emits pipelineReady for the pipeline and the settings in use.
+  /// Emits pipelineReady for the pipeline and the settings in use (nothing without a pipeline).
   void emitReady();
-  /// The kind of the pipeline's detector ("haar" / "mtcnn"); empty without a pipeline.
-  QString detectorInUse() const;
   ResultsWriter& imageWriter();
   FrameView makeView(const FrameResult& result, const cv::Mat& annotated, double ms) const;
   AnnotateOptions annotateOptions() const;

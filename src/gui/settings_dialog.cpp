@@ -25,13 +25,20 @@ SettingsDialog::SettingsDialog(QWidget* parent)
   for (const QString& path : AppSettings::installedModels())
     if (path != QFileInfo(defaultFile).absoluteFilePath()) selectModel(path);
   m_ui->modelCombo->setCurrentIndex(0);
-  m_ui->detectorCombo->addItem(tr("Automatic (MTCNN where its weights are installed, else Haar)"),
-                               QStringLiteral("auto"));
-  m_ui->detectorCombo->addItem(tr("Haar cascade (OpenCV, frontal faces)"), QStringLiteral("haar"));
-  m_ui->detectorCombo->addItem(tr("MTCNN (five landmarks; faster and finds more faces)"), QStringLiteral("mtcnn"));
-  m_ui->ttaCombo->addItem(tr("Off (one view)"), QStringLiteral("off"));
-  m_ui->ttaCombo->addItem(tr("Flip (two views)"), QStringLiteral("flip"));
-  m_ui->ttaCombo->addItem(tr("Full (flips, rotations, shifts)"), QStringLiteral("full"));
+  // The items carry the core's enum values (as int): the dialog never spells a setting's name.
+  const auto addDetector = [this](const QString& text, DetectorChoice choice) {
+    m_ui->detectorCombo->addItem(text, static_cast<int>(choice));
+  };
+  addDetector(tr("Automatic (MTCNN where its weights are installed, else Haar)"),
+              DetectorChoice::Auto);
+  addDetector(tr("Haar cascade (OpenCV, frontal faces)"), DetectorChoice::Haar);
+  addDetector(tr("MTCNN (five landmarks; faster and finds more faces)"), DetectorChoice::Mtcnn);
+  const auto addTta = [this](const QString& text, TtaMode mode) {
+    m_ui->ttaCombo->addItem(text, static_cast<int>(mode));
+  };
+  addTta(tr("Off (one view)"), TtaMode::Off);
+  addTta(tr("Flip (two views)"), TtaMode::Flip);
+  addTta(tr("Full (flips, rotations, shifts)"), TtaMode::Full);
   m_ui->resultsEdit->setPlaceholderText(AppSettings::defaultResultsDir());
   connect(m_ui->browseButton, &QToolButton::clicked, this, &SettingsDialog::browseResultsFolder);
   connect(m_ui->modelBrowseButton, &QToolButton::clicked, this, &SettingsDialog::browseModel);
@@ -45,8 +52,9 @@ SettingsDialog::~SettingsDialog() = default;
 void SettingsDialog::setSettings(const AppSettings& s) {
   m_base = s;
   selectModel(s.model);
-  m_ui->detectorCombo->setCurrentIndex(std::max(0, m_ui->detectorCombo->findData(s.detector)));
-  m_ui->ttaCombo->setCurrentIndex(std::max(0, m_ui->ttaCombo->findData(s.tta)));
+  m_ui->detectorCombo->setCurrentIndex(
+      std::max(0, m_ui->detectorCombo->findData(static_cast<int>(s.detector))));
+  m_ui->ttaCombo->setCurrentIndex(std::max(0, m_ui->ttaCombo->findData(static_cast<int>(s.tta))));
   m_ui->minFaceSpin->setValue(s.minFaceSize);
   m_ui->resultsEdit->setText(s.resultsDir);
   m_ui->cameraSpin->setValue(s.cameraIndex);
@@ -59,8 +67,8 @@ void SettingsDialog::setSettings(const AppSettings& s) {
 AppSettings SettingsDialog::settings() const {
   AppSettings s = m_base;
   s.model = m_ui->modelCombo->currentData().toString();
-  s.detector = m_ui->detectorCombo->currentData().toString();
-  s.tta = m_ui->ttaCombo->currentData().toString();
+  s.detector = static_cast<DetectorChoice>(m_ui->detectorCombo->currentData().toInt());
+  s.tta = static_cast<TtaMode>(m_ui->ttaCombo->currentData().toInt());
   s.minFaceSize = m_ui->minFaceSpin->value();
   s.resultsDir = m_ui->resultsEdit->text().trimmed();
   s.cameraIndex = m_ui->cameraSpin->value();

@@ -24,12 +24,24 @@ enum class DetectorKind { Haar, Mtcnn };
 DetectorKind parseDetectorKind(const std::string& name);
 std::string toString(DetectorKind kind);
 
-/// The detector choice of the CLI and the desktop app: "haar", "mtcnn", or "auto" (their
-/// default) = MTCNN where its weights are found (findMtcnnDir(mtcnnDir) is not empty), else
-/// Haar. MTCNN finds more faces and is faster here (README), but its weights are third-party
-/// files that may be absent; Haar needs only OpenCV. Both programs resolve "auto" with this
-/// one function, so they pick the same detector on the same machine. Throws
-/// std::invalid_argument for any other name.
+/// The detector setting of the CLI and the desktop app: Haar, MTCNN, or Auto (their default)
+/// = MTCNN where its weights are found (findMtcnnDir(mtcnnDir) is not empty), else Haar. MTCNN
+/// finds more faces and is faster here (README), but its weights are third-party files that may
+/// be absent; Haar needs only OpenCV.
+enum class DetectorChoice { Auto, Haar, Mtcnn };
+
+/// Parses "auto" / "haar" / "mtcnn" (any case); throws std::invalid_argument otherwise, naming
+/// the allowed values.
+DetectorChoice parseDetectorChoice(const std::string& name);
+/// "auto", "haar" or "mtcnn": the names parseDetectorChoice reads (the app's settings file and
+/// the CLI's --detector).
+std::string toString(DetectorChoice choice);
+
+/// The detector a choice stands for on this machine. Both programs resolve Auto with this one
+/// function, so they pick the same detector on the same machine.
+DetectorKind resolveDetectorChoice(DetectorChoice choice, const std::string& mtcnnDir = "");
+/// The same for a choice's name (parseDetectorChoice); throws std::invalid_argument for any
+/// other name.
 DetectorKind resolveDetectorChoice(const std::string& choice, const std::string& mtcnnDir = "");
 
 struct DetectorConfig {

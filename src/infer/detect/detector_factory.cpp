@@ -48,20 +48,47 @@ DetectorKind parseDetectorKind(const std::string& name) {
   throw std::invalid_argument("unknown face detector '" + name + "' (expected 'haar' or 'mtcnn')");
 }
 
-DetectorKind resolveDetectorChoice(const std::string& choice, const std::string& mtcnnDir) {
-  const std::string lower = asciiLower(choice);
-  if (lower == "auto") {
-    if (!findMtcnnDir(mtcnnDir).empty()) return DetectorKind::Mtcnn;
-    // Weights asked for explicitly but not there: say so rather than quietly using Haar.
-    const char* env = std::getenv("MICROFER_MTCNN_DIR");
-    const std::string asked = !mtcnnDir.empty() ? mtcnnDir : (env && *env ? env : "");
-    if (!asked.empty())
-      spdlog::warn("no MTCNN weights in '{}': the automatic detector choice is Haar", asked);
-    return DetectorKind::Haar;
-  }
-  if (lower == "haar" || lower == "mtcnn") return parseDetectorKind(lower);
-  throw std::invalid_argument("unknown face detector '" + choice +
+DetectorChoice parseDetectorChoice(const std::string& name) {
+  const std::string lower = asciiLower(name);
+  if (lower == "auto") return DetectorChoice::Auto;
+  if (lower == "haar") return DetectorChoice::Haar;
+  if (lower == "mtcnn") return DetectorChoice::Mtcnn;
+  throw std::invalid_argument("unknown face detector '" + name +
                               "' (expected 'auto', 'haar' or 'mtcnn')");
+}
+
+std::string toString(DetectorChoice choice) {
+  switch (choice) {
+    case DetectorChoice::Auto:
+      return "auto";
+    case DetectorChoice::Haar:
+      return "haar";
+    case DetectorChoice::Mtcnn:
+      return "mtcnn";
+  }
+  return "unknown";
+}
+
+DetectorKind resolveDetectorChoice(DetectorChoice choice, const std::string& mtcnnDir) {
+  switch (choice) {
+    case DetectorChoice::Haar:
+      return DetectorKind::Haar;
+    case DetectorChoice::Mtcnn:
+      return DetectorKind::Mtcnn;
+    case DetectorChoice::Auto:
+      break;
+  }
+  if (!findMtcnnDir(mtcnnDir).empty()) return DetectorKind::Mtcnn;
+  // Weights asked for explicitly but not there: say so rather than quietly using Haar.
+  const char* env = std::getenv("MICROFER_MTCNN_DIR");
+  const std::string asked = !mtcnnDir.empty() ? mtcnnDir : (env && *env ? env : "");
+  if (!asked.empty())
+    spdlog::warn("no MTCNN weights in '{}': the automatic detector choice is Haar", asked);
+  return DetectorKind::Haar;
+}
+
+DetectorKind resolveDetectorChoice(const std::string& choice, const std::string& mtcnnDir) {
+  return resolveDetectorChoice(parseDetectorChoice(choice), mtcnnDir);
 }
 
 std::string toString(DetectorKind kind) {
