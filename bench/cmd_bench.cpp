@@ -665,7 +665,8 @@ int makeVideo(const Args& a, int faces) {
   const int perScene = 300;
   const auto scenes = planScenes(bank, faces, (count + perScene - 1) / perScene,
                                  static_cast<unsigned>(a.getInt("seed", 1)));
-  const std::string tmp = temporaryPathFor(path);  // renamed when complete
+  // Renamed when complete; ".avi" so that VideoWriter picks the AVI container whatever `path` is.
+  const std::string tmp = temporaryPathFor(path) + ".avi";
   cv::VideoWriter video(tmp, cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), kFps,
                         cv::Size(kFrameWidth, kFrameHeight));
   if (!video.isOpened()) throw std::runtime_error("cannot write video '" + tmp + "'");

@@ -373,7 +373,8 @@ PartResult soakBatch(const PipelineConfig& cfg, long long images, const fs::path
         spdlog::warn("soak: {}", e.what());
       }
     }
-    writer.finishRun(describeRun(pipeline, "microfer-bench soak", {folder.string()}, counts));
+    writer.finishRun(describeRun(pipeline, std::string("microfer-bench ") + MICROFER_VERSION,
+                                 {folder.string()}, counts));
     part.seconds = std::chrono::duration<double>(Clock::now() - start).count();
     part.memory = summarise(sampler.stop(), std::max<long long>(1, images / 10));
   }

@@ -21,7 +21,7 @@ Exit codes: 0 all fine, 1 a check failed, 2 usage error, 3 model or set-up error
 int run(const std::string& command, const std::vector<std::string>& args) {
   if (command == "bench") return microfer::cli::runBench(args);
   if (command == "soak") return microfer::cli::runSoak(args);
-  throw microfer::cli::UsageError("unknown command '" + command + "' (bench or soak)");
+  throw microfer::cli::UnknownCommand("unknown command '" + command + "' (bench or soak)");
 }
 }  // namespace
 

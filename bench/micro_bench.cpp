@@ -99,7 +99,7 @@ void BM_MtcnnDetect(benchmark::State& state) {
 /// Levers on OpenCV's frontal-face cascade alone, two OpenCV threads, minimum face 40 px:
 /// range(0) = 0 as shipped (scale step 1.2 on the frame), 1 coarser pyramid (1.3), 2 the
 /// frame downscaled so that the 40 px minimum face fills the cascade's 24 px window. Frames:
-/// the first 24 JPEGs of $MICROFER_BENCH_FRAMES (`microfer-cli bench --make-frames DIR`), else
+/// the first 24 JPEGs of $MICROFER_BENCH_FRAMES (`microfer-bench --make-frames DIR`), else
 /// the group photo above. Counters: ms per frame and faces found per frame.
 void BM_HaarCascadeLever(benchmark::State& state) {
   static const std::vector<cv::Mat> frames = [] {

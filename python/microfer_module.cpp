@@ -56,6 +56,10 @@ bool isPath(const py::handle& obj) {
          py::isinstance(obj, py::module_::import("os").attr("PathLike"));
 }
 
+/// The Python defaults are the core's (CLI and app use the same).
+const std::string kDefaultDetector = microfer::toString(microfer::kDefaultDetectorChoice);
+const std::string kDefaultTta = microfer::toString(microfer::TtaConfig{}.mode);
+
 /// The detector / TTA / model / threshold choices, mapped as the CLI maps its options
 /// (the core's resolveDetectorChoice and parseTtaMode).
 microfer::PipelineConfig makeConfig(const std::string& detector, const std::string& tta,
@@ -316,7 +320,7 @@ model: a .mfm model file; None = the shipped default model.
 min_confidence: faces whose top probability is below this are marked uncertain (their
 label is kept); None = the model's calibrated threshold, 0 = never.
 Calls from several threads are safe and take turns.)")
-      .def(py::init(&makeLabeller), py::arg("detector") = "auto", py::arg("tta") = "flip",
+      .def(py::init(&makeLabeller), py::arg("detector") = kDefaultDetector, py::arg("tta") = kDefaultTta,
            py::arg("model") = py::none(), py::arg("min_confidence") = py::none())
       .def("label", &Labeller::label, py::arg("image"), kLabelDoc)
       .def_property_readonly("detector", &Labeller::detector,
@@ -339,7 +343,7 @@ Calls from several threads are safe and take turns.)")
             cachedLabeller(makeConfig(detector, tta, model, minConfidence));
         return labeller->label(image);
       },
-      py::arg("image"), py::arg("detector") = "auto", py::arg("tta") = "flip",
+      py::arg("image"), py::arg("detector") = kDefaultDetector, py::arg("tta") = kDefaultTta,
       py::arg("model") = py::none(), py::arg("min_confidence") = py::none(),
       R"(label(image, detector="auto", tta="flip", model=None, min_confidence=None) -> list of dicts
 

@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Architecture check (CTest: Architecture.Layers). Follows the #include "..." closure of
 source files and fails when a layer reaches what it must not:
-- inference (capture, detect, align, classify, output, runtime) never includes a training
-  header (datasets, augmentation, trainers, cross-validation, baselines, plots);
+- inference (src/infer: capture, detect, align, classify, pipeline, output, runtime) never
+  includes a training
+  header (include/microfer/train: datasets, augmentation, trainers, cross-validation,
+  baselines, plots);
 - the desktop app (src/gui) never reaches LibTorch: only core_bridge.cpp may.
 Prints each offending path of includes."""
 import os

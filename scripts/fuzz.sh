@@ -24,7 +24,7 @@ CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo 
   -DMICROFER_BUILD_FUZZERS=ON -DMICROFER_BUILD_TESTS=OFF -DMICROFER_BUILD_GUI=OFF >/dev/null
 cmake --build build-fuzz -j "${JOBS:-2}" --target "${targets[@]}"
 
-# LibTorch's OpenMP workers must not spin (see include/microfer/runtime.hpp).
+# LibTorch's OpenMP workers must not spin (see include/microfer/runtime/runtime.hpp).
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
 status=0
 for target in "${targets[@]}"; do

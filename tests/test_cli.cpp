@@ -572,6 +572,16 @@ TEST(CliOptions, EachPipelineOptionHasOneDescriptionWithTheCoresDefaults) {
   // crops detects and aligns only: no TTA.
   EXPECT_EQ(run("crops --photos a --out b --tta flip", dir), 2);
   EXPECT_NE(slurp(dir / "stderr.txt").find("unknown option --tta"), std::string::npos);
+  // An unknown first word points to the tool's own help; -v is --verbose, not an input.
+  EXPECT_EQ(run("frobnicate", dir), 2);
+  EXPECT_NE(slurp(dir / "stderr.txt").find("unknown command 'frobnicate' (try: microfer-cli --help)"),
+            std::string::npos)
+      << slurp(dir / "stderr.txt");
+  EXPECT_EQ(run("clip.avi", dir, MICROFER_BENCH), 2);
+  EXPECT_NE(slurp(dir / "stderr.txt").find("(try: microfer-bench --help)"), std::string::npos);
+  EXPECT_EQ(run("label -v", dir), 2);
+  EXPECT_NE(slurp(dir / "stderr.txt").find("give at least one image"), std::string::npos)
+      << slurp(dir / "stderr.txt");
   for (const char* moved : {"bench", "soak"}) {
     EXPECT_EQ(run(std::string(moved) + " --frames 1", dir), 2) << moved;
     EXPECT_NE(slurp(dir / "stderr.txt").find(std::string("microfer-bench ") + moved),

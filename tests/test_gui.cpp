@@ -868,11 +868,11 @@ TEST_F(Gui, FailedDetectorSwitchKeepsTheDetectorInUseAlsoOnDisk) {
     // The settings follow the detector in use once the worker has said which it kept.
     EXPECT_TRUE(QTest::qWaitFor(
         [&] { return window.settings().detector == microfer::DetectorChoice::Haar; }, 10000));
-    EXPECT_EQ(window.settings().minFaceSize, 40);
+    EXPECT_EQ(window.settings().minFaceSize, microfer::DetectorConfig{}.minFaceSize);
   }
   MainWindow restarted;  // would start with no pipeline at all if "mtcnn" had been kept
   EXPECT_EQ(restarted.settings().detector, microfer::DetectorChoice::Haar);
-  EXPECT_EQ(restarted.settings().minFaceSize, 40);
+  EXPECT_EQ(restarted.settings().minFaceSize, microfer::DetectorConfig{}.minFaceSize);
 }
 
 TEST_F(Gui, ModelChosenInSettingsLabelsAndABrokenOneIsRefused) {

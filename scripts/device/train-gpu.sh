@@ -32,7 +32,8 @@ CXX=(g++ -O2 -D_GLIBCXX_USE_CXX11_ABI="$ABI" -Iinclude -isystem "$T/include"
      -isystem "$T/include/torch/csrc/api/include")
 t0=$(date +%s)
 pids=()
-for s in src/infer/classify/network.cpp src/infer/runtime/checksum.cpp src/train/train_schedule.cpp \
+for s in src/infer/classify/network.cpp src/infer/classify/tensor_codec.cpp \
+         src/infer/runtime/checksum.cpp src/infer/runtime/file_io.cpp src/train/train_schedule.cpp \
          src/train/device_trainer.cpp src/device/train_main.cpp; do
   o=/tmp/mfer/obj/$(basename "$s" .cpp).o
   # C++17 as here; C++20 where a newer LibTorch's headers want it.

@@ -25,7 +25,7 @@ int runCommand(const std::string& command, const std::vector<std::string>& args)
                  "microfer-bench %s --help)\n", command.c_str(), command.c_str());
     return 2;
   }
-  throw UsageError("unknown command '" + command + "'");
+  throw UnknownCommand("unknown command '" + command + "'");
 }
 
 }  // namespace microfer::cli

@@ -49,7 +49,7 @@ AppSettings AppSettings::load(QSettings& store) {
   s.smoothing = store.value(QStringLiteral("smoothing"), s.smoothing).toBool();
   store.endGroup();
   // Out-of-bounds values a hand-edited file may hold: the nearest allowed (validate()).
-  s.minFaceSize = std::clamp(s.minFaceSize, kSmallestMinFace, 10000);
+  s.minFaceSize = std::clamp(s.minFaceSize, kSmallestMinFace, kLargestMinFace);
   return s;
 }
 

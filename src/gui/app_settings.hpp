@@ -22,7 +22,7 @@ QString settingName(Enum value) {
 struct AppSettings {
   /// Auto = MTCNN where its weights are found, else Haar (microfer::resolveDetectorChoice,
   /// as in microfer-cli).
-  DetectorChoice detector = DetectorChoice::Auto;
+  DetectorChoice detector = kDefaultDetectorChoice;
   /// The model file; empty = the installed default (microfer::defaultModelPath(), which
   /// honours MICROFER_MODEL), as in microfer-cli without --model.
   QString model;

@@ -24,7 +24,7 @@ struct PipelineInUse {
   QString modelName;  ///< the model's own name
   QString modelFile;  ///< the file the model was read from
   QString model;      ///< the model setting ("" = the installed default)
-  DetectorChoice detector = DetectorChoice::Auto;   ///< the detector setting
+  DetectorChoice detector = kDefaultDetectorChoice;   ///< the detector setting
   DetectorKind detectorInUse = DetectorKind::Haar;  ///< what `detector` resolved to
   int minFaceSize = DetectorConfig{}.minFaceSize;
   TtaMode tta = TtaConfig{}.mode;

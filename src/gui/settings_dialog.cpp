@@ -13,7 +13,7 @@ namespace microfer::gui {
 SettingsDialog::SettingsDialog(QWidget* parent)
     : QDialog(parent), m_ui(std::make_unique<Ui::SettingsDialog>()) {
   m_ui->setupUi(this);
-  m_ui->minFaceSpin->setMinimum(kSmallestMinFace);  // the core's bound (validate())
+  m_ui->minFaceSpin->setRange(kSmallestMinFace, kLargestMinFace);  // the core's (validate())
   // The default first (what microfer-cli uses without --model), then the other model files
   // installed beside it (e.g. the GPU-trained model); "…" picks any other file.
   const QString defaultFile = QString::fromStdString(defaultModelPath());

@@ -12,6 +12,10 @@ namespace microfer::cli {
 struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
+/// A first word that is no command of the tool (its help lists them).
+struct UnknownCommand : UsageError {
+  using UsageError::UsageError;
+};
 
 class Args {
  public:
@@ -23,6 +27,10 @@ class Args {
       const std::string& a = argv[i];
       if (a == "-h" && flags.count("help")) {  // the short form, on every command
         flags_.insert("help");
+        continue;
+      }
+      if (a == "-v" && flags.count("verbose")) {  // toolMain reads it too
+        flags_.insert("verbose");
         continue;
       }
       if (a.rfind("--", 0) == 0 && a.size() > 2) {

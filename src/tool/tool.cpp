@@ -63,9 +63,10 @@ const std::vector<OptionDoc>& optionTable() {
              "; a lost face brings the whole-frame search back at once; 1 = whole frame every "
              "time)"},
         {"min-confidence", "P",
-         "a face whose top probability is below P is \"uncertain\": drawn grey with a \"?\", "
-         "uncertain=1 in results.csv, true in results.jsonl; its label is kept (default: the "
-         "threshold the model was calibrated with, see README \"Confidence\"; 0 = never)"},
+         "a face whose top probability is below P is \"uncertain\": its label is kept, and it "
+         "is flagged (label: drawn grey with a \"?\", uncertain=1 in results.csv, true in "
+         "results.jsonl; eval: counted apart) (default: the threshold the model was "
+         "calibrated with, see README \"Confidence\"; 0 = never)"},
         {"attention", "", "draw the micro-attention map over each face"},
         {"max-faces", "N", "label at most the N largest faces per image (default all)"},
         {"threads", "N", "inference threads (default: all cores)"},
@@ -133,7 +134,8 @@ std::string helpLine(const std::string& option, const std::string& text) {
 PipelineConfig pipelineConfigFromArgs(const Args& a) {
   PipelineConfig cfg;
   try {
-    cfg.detector.kind = resolveDetectorChoice(a.get("detector", "auto"));
+    cfg.detector.kind = resolveDetectorChoice(
+        a.has("detector") ? parseDetectorChoice(a.get("detector")) : kDefaultDetectorChoice);
     if (a.has("tta")) cfg.classifier.tta.mode = parseTtaMode(a.get("tta"));
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
@@ -201,11 +203,11 @@ int toolMain(int argc, char** argv, const Tool& tool) {
     return 0;
   }
   std::string cmd;
-  if (!args.empty() && args[0].rfind("-", 0) != 0) {
-    cmd = args[0];
+  if (!args.empty() && (args[0].rfind("-", 0) != 0 || *tool.defaultCommand == '\0')) {
+    cmd = args[0];  // without a default command, "--verbose label" names "--verbose"
     args.erase(args.begin());
   } else {
-    cmd = tool.defaultCommand;
+    cmd = tool.defaultCommand;  // "microfer-bench --frames 50" is "microfer-bench bench ..."
   }
   bool verbose = false;
   for (const auto& a : args) verbose = verbose || a == "--verbose" || a == "-v";
@@ -213,6 +215,9 @@ int toolMain(int argc, char** argv, const Tool& tool) {
   setLibraryLogging(verbose);
   try {
     return tool.run(cmd, args);
+  } catch (const UnknownCommand& e) {
+    std::fprintf(stderr, "%s: %s (try: %s --help)\n", tool.program, e.what(), tool.program);
+    return 2;
   } catch (const UsageError& e) {
     std::fprintf(stderr, "%s %s: %s (try: %s %s --help)\n", tool.program, cmd.c_str(), e.what(),
                  tool.program, cmd.c_str());

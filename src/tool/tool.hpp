@@ -50,11 +50,12 @@ std::string versionText(const std::string& program);
 /// A tool with sub-commands ("microfer-cli label ...").
 struct Tool {
   const char* program;      ///< "microfer-cli"
-  const char* help;         ///< printed by --help / -h (and, exit 2, without arguments)
-  /// Used when the first argument is an option rather than a command (empty: none).
+  /// Printed by --help / -h, and (exit 2) without arguments when there is no default command.
+  const char* help;
+  /// Run when the first argument is an option or there is none (empty: none).
   const char* defaultCommand;
-  /// Runs one sub-command; returns the exit code. Throws UsageError for bad arguments and
-  /// std::exception for set-up errors.
+  /// Runs one sub-command; returns the exit code. Throws UnknownCommand for a word that is no
+  /// command, UsageError for bad arguments and std::exception for set-up errors.
   int (*run)(const std::string& command, const std::vector<std::string>& args);
 };
 

@@ -155,10 +155,7 @@ PhotoCropReport cropPhotoFolder(const std::string& photoRoot, const std::string&
     ++rep.foundPerClass[p.label];
     rows << rel << ',' << cls << ",1," << faces.front().score << '\n';
   }
-  {
-    std::ofstream s(settings);
-    s << wanted;
-  }
+  writeFileAtomically(settings.string(), wanted);
   // crops.csv last: its presence marks a complete cache.
   writeFileAtomically(list.string(), rows.str());
   return rep;

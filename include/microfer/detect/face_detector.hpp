@@ -29,6 +29,8 @@ std::string toString(DetectorKind kind);
 /// finds more faces and is faster here (README), but its weights are third-party files that may
 /// be absent; Haar needs only OpenCV.
 enum class DetectorChoice { Auto, Haar, Mtcnn };
+/// The detector setting when none is given (CLI, app, Python).
+constexpr DetectorChoice kDefaultDetectorChoice = DetectorChoice::Auto;
 
 /// Parses "auto" / "haar" / "mtcnn" (any case); throws std::invalid_argument otherwise, naming
 /// the allowed values.

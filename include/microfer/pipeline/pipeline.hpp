@@ -27,6 +27,8 @@ struct PipelineConfig {
 
 /// The smallest face a detector is asked to find, pixels: MTCNN's P-Net sees 12 x 12 windows.
 constexpr int kSmallestMinFace = 12;
+/// The largest minimum face size accepted (a face that fills a 10000-pixel frame).
+constexpr int kLargestMinFace = 10000;
 
 /// The one home of the pipeline settings' bounds and their messages, for every front end:
 /// "" when `config` is usable, else its first problem in words, naming the CLI option too

@@ -38,9 +38,9 @@ std::string validate(const PipelineConfig& c) {
     s << v;
     return s.str();
   };
-  if (c.detector.minFaceSize < kSmallestMinFace || c.detector.minFaceSize > 10000)
+  if (c.detector.minFaceSize < kSmallestMinFace || c.detector.minFaceSize > kLargestMinFace)
     return "minimum face size (--min-face) must be " + std::to_string(kSmallestMinFace) +
-           " to 10000 pixels, got " + std::to_string(c.detector.minFaceSize);
+           " to " + std::to_string(kLargestMinFace) + " pixels, got " + std::to_string(c.detector.minFaceSize);
   for (float t : c.detector.mtcnnThresholds)
     if (!(t > 0.f && t < 1.f))
       return "MTCNN thresholds (--mtcnn-thresholds) must each lie between 0 and 1, got " + number(t);

@@ -1,5 +1,7 @@
 #include "microfer/pipeline/quality_controller.hpp"
 
+#include "microfer/pipeline/pipeline.hpp"  // kLargestMinFace
+
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
@@ -33,7 +35,7 @@ std::vector<QualityLevel> qualityLadder(const QualityLevel& user) {
   }
   // Last, a larger smallest face: small (far) faces are no longer found.
   for (double factor : {1.5, 2.0}) {
-    const int px = std::min(10000, static_cast<int>(std::lround(user.minFace * factor)));
+    const int px = std::min(kLargestMinFace, static_cast<int>(std::lround(user.minFace * factor)));
     if (px > ladder.back().minFace) {
       ladder.push_back(ladder.back());
       ladder.back().minFace = px;

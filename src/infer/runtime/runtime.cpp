@@ -53,7 +53,7 @@ void configureRuntime(int threads) {
   // Detection (OpenCV) and classification (LibTorch) run one after the other, so both may use
   // every core: with LibTorch's OpenMP threads waiting passively they take turns instead of
   // fighting. Measured on 2 cores: Haar detection 62 -> 33 ms, MTCNN 17.6 -> 14.3 ms per
-  // 640x480 frame (microfer-cli bench, 1 vs 2 OpenCV threads).
+  // 640x480 frame (microfer-bench, 1 vs 2 OpenCV threads).
   cv::setNumThreads(threadsOrCores(threads));
 }
 
