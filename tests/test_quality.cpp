@@ -28,11 +28,11 @@ std::string tags(const std::vector<QualityLevel>& ladder) {
 
 TEST(QualityLadder, StepsFromTheUsersSettingsDownOneAtATime) {
   EXPECT_EQ(tags(qualityLadder({TtaMode::Full, 5, 40})),
-            "full/5/40 flip/5/40 off/5/40 off/10/40 off/20/40 off/20/60 off/20/80");
+            "full/5/40 flip/5/40 off/5/40 off/10/40 off/20/40 off/20/60 off/20/80 off/20/80/2 off/20/80/3");
   // Never above the user's own: detect every 1 goes through 5; flip starts below full.
   EXPECT_EQ(tags(qualityLadder({TtaMode::Flip, 1, 12})),
-            "flip/1/12 off/1/12 off/5/12 off/10/12 off/20/12 off/20/18 off/20/24");
-  EXPECT_EQ(tags(qualityLadder({TtaMode::Off, 30, 9000})), "off/30/9000 off/30/10000")
+            "flip/1/12 off/1/12 off/5/12 off/10/12 off/20/12 off/20/18 off/20/24 off/20/24/2 off/20/24/3");
+  EXPECT_EQ(tags(qualityLadder({TtaMode::Off, 30, 9000})), "off/30/9000 off/30/10000 off/30/10000/2 off/30/10000/3")
       << "min face at most 10000; detect every never below the user's";
 }
 
@@ -63,7 +63,7 @@ TEST(QualityController, FallsStepByStepUnderLoadAndRecoversAfterIt) {
   EXPECT_EQ(levels[policy.settleFrames - 2], 0) << "no step before the cost is measured";
   EXPECT_EQ(levels[policy.settleFrames - 1], 1);
   EXPECT_EQ(levels[2 * policy.settleFrames - 2], 1) << "the next level settles first";
-  EXPECT_EQ(c.describe(), "quality: off, detect every 20, min face 80");
+  EXPECT_EQ(c.describe(), "quality: off, detect every 20, min face 80, labels every 3 frames");
 
   // Load over (0.3 x budget): back up one step at a time, to the user's settings.
   int frames = 0;
@@ -127,7 +127,8 @@ class AdaptiveSession : public ::testing::Test {
 };
 
 TEST_F(AdaptiveSession, QualityFallsUnderLoadRecoversAndIsRecordedPerFrame) {
-  constexpr int kLoaded = 40, kFrames = 140;
+  // Enough frames after the load for every step back up (9 levels).
+  constexpr int kLoaded = 40, kFrames = 180;
   ResultsWriter writer((dir / "out").string());
   LabelOptions options;
   options.adaptive = true;
@@ -163,6 +164,7 @@ TEST_F(AdaptiveSession, QualityFallsUnderLoadRecoversAndIsRecordedPerFrame) {
   EXPECT_EQ(pipeline->config().classifier.tta.mode, TtaMode::Full);
   EXPECT_EQ(pipeline->config().detectEvery, 5);
   EXPECT_EQ(pipeline->config().detector.minFaceSize, 40);
+  EXPECT_EQ(pipeline->config().classifyEvery, 1);
 
   ASSERT_EQ(seen.size(), static_cast<size_t>(kFrames));
   for (int i = 0; i < kFrames; ++i) EXPECT_EQ(seen[i], i) << "each frame once, in order";
@@ -211,6 +213,66 @@ TEST_F(AdaptiveSession, QualityFallsUnderLoadRecoversAndIsRecordedPerFrame) {
     EXPECT_EQ(row.back(), quality.at(static_cast<size_t>(f))) << "frame " << f;
   }
   EXPECT_GT(framesWithRows.size(), static_cast<size_t>(kFrames / 2)) << "faces on most frames";
+}
+
+// The cheapest level: a face followed near its last box is classified every other frame and
+// keeps its last prediction in between; a whole-frame search always classifies; the frame's
+// quality says so. Still images are never affected.
+TEST_F(AdaptiveSession, ClassifyEveryOtherFrameKeepsTheLastPredictionOfAFollowedFace) {
+  pipeline->setClassifyEvery(2);
+  EXPECT_THROW(pipeline->setClassifyEvery(0), std::invalid_argument);
+  EXPECT_THROW(pipeline->setClassifyEvery(kLargestClassifyEvery + 1), std::invalid_argument);
+  EXPECT_EQ(pipeline->config().classifyEvery, 2) << "a refused value changes nothing";
+  // A slightly moving face, so that the boxes and crops differ from frame to frame.
+  std::vector<FrameResult> frames;
+  std::vector<bool> wholeFrame;
+  for (int i = 0; i < 12; ++i) {
+    cv::Mat shifted;
+    const cv::Mat shift = (cv::Mat_<double>(2, 3) << 1, 0, i % 3, 0, 1, i % 2);
+    cv::warpAffine(image, shifted, shift, image.size(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+    const long long searches = pipeline->wholeFrameSearches();
+    frames.push_back(pipeline->processStream(shifted, "moving.avi", i));
+    wholeFrame.push_back(pipeline->wholeFrameSearches() > searches);
+  }
+  int reused = 0;
+  const FrameResult* lastClassified = nullptr;
+  for (size_t i = 0; i < frames.size(); ++i) {
+    const FrameResult& r = frames[i];
+    EXPECT_EQ(r.quality, "full/5/40/2") << "frame " << i;
+    ASSERT_FALSE(r.faces.empty()) << "Haar follows the astronaut, frame " << i;
+    for (const auto& f : r.faces)
+      EXPECT_FALSE(f.aligned.crop.empty()) << "every face is still aligned, frame " << i;
+    const bool classified = r.classifyMs > 0;
+    if (wholeFrame[i]) EXPECT_TRUE(classified) << "a whole-frame search classifies, frame " << i;
+    if (!classified) {
+      ++reused;
+      ASSERT_NE(lastClassified, nullptr) << "frame " << i;
+      EXPECT_EQ(lastClassified, &frames[i - 1]) << "never two frames without a classification";
+      // Each face keeps the prediction of the face it overlaps most in the last classified
+      // frame.
+      for (const auto& f : r.faces) {
+        const FaceResult* best = nullptr;
+        float bestOverlap = 0;
+        for (const auto& last : lastClassified->faces) {
+          const cv::Rect2f a = f.detection.box, b = last.detection.box;
+          const float inter = (a & b).area();
+          const float overlap = inter / (a.area() + b.area() - inter);
+          if (overlap > bestOverlap) bestOverlap = overlap, best = &last;
+        }
+        ASSERT_NE(best, nullptr) << "frame " << i;
+        EXPECT_EQ(f.prediction.probs, best->prediction.probs)
+            << "frame " << i << " keeps the last prediction";
+        EXPECT_EQ(f.prediction.label, best->prediction.label);
+      }
+    } else {
+      lastClassified = &r;
+    }
+  }
+  EXPECT_GE(reused, 4) << "about every other frame between whole-frame searches";
+  // Still images are always classified and their quality has no such part.
+  const FrameResult still = pipeline->process(image, "still.png");
+  EXPECT_GT(still.classifyMs, 0);
+  EXPECT_EQ(still.quality, "full/1/40");
 }
 
 TEST_F(AdaptiveSession, OffKeepsTheUsersSettingsOnEveryFrame) {

@@ -23,12 +23,19 @@ struct PipelineConfig {
   /// costs a fraction of a whole-frame search. A face lost there, or no face at all, brings
   /// the whole-frame search back on that same frame. 1 = whole-frame detection every frame.
   int detectEvery = 5;
+  /// Streams: each face is classified every this many frames; in between, a face found again
+  /// near its last box keeps the prediction of its last classification (the live view's
+  /// cheapest quality level; the frame's `quality` says so). A whole-frame search, a new or a
+  /// lost face always brings classification back on that frame. 1 = every frame.
+  int classifyEvery = 1;
 };
 
 /// The smallest face a detector is asked to find, pixels: MTCNN's P-Net sees 12 x 12 windows.
 constexpr int kSmallestMinFace = 12;
 /// The largest minimum face size accepted (a face that fills a 10000-pixel frame).
 constexpr int kLargestMinFace = 10000;
+/// The longest a followed face goes without being classified again, frames.
+constexpr int kLargestClassifyEvery = 4;
 
 /// The one home of the pipeline settings' bounds and their messages, for every front end:
 /// "" when `config` is usable, else its first problem in words, naming the CLI option too
@@ -71,6 +78,8 @@ class Pipeline {
   /// (n >= 1) and the detector's minimum face size (px >= kSmallestMinFace).
   void setDetectEvery(int n);
   void setMinFaceSize(int px);
+  /// PipelineConfig::classifyEvery (1 to kLargestClassifyEvery), between stream frames.
+  void setClassifyEvery(int n);
 
   const PipelineConfig& config() const { return config_; }
   ExpressionClassifier& classifier() { return *classifier_; }
@@ -82,10 +91,16 @@ class Pipeline {
   /// lost (the caller then searches the whole frame).
   bool detectNearPrevious(const cv::Mat& image, std::vector<FaceDetection>& faces);
   FrameResult classifyFaces(const cv::Mat& image, std::vector<FaceDetection> faces, FrameResult r);
+  /// Aligns `faces` into `r` and gives each the prediction of the last classified face it
+  /// overlaps; false (r untouched) when a face has none.
+  bool reusePredictions(const cv::Mat& image, const std::vector<FaceDetection>& faces,
+                        FrameResult& r) const;
 
   PipelineConfig config_;
   std::vector<FaceDetection> streamFaces_;  ///< faces of the previous stream frame
   int framesSinceFullDetection_ = 0;
+  std::vector<FaceResult> lastClassified_;  ///< the faces of the last classified stream frame
+  int framesSinceClassify_ = 0;
   long long wholeFrameSearches_ = 0, nearSearches_ = 0;
   std::unique_ptr<FaceDetector> detector_;
   std::unique_ptr<ExpressionClassifier> classifier_;

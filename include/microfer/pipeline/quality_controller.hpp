@@ -18,22 +18,26 @@ struct QualityLevel {
   TtaMode tta = TtaMode::Flip;
   int detectEvery = 5;  ///< whole-frame detection every this many stream frames
   int minFace = 40;     ///< smallest face side the detector looks for, pixels
+  int classifyEvery = 1;  ///< PipelineConfig::classifyEvery
 
   /// "flip/5/40": TTA mode / detect every / minimum face, the form of the results'
-  /// `quality` field.
+  /// `quality` field; "/2" (or "/3") follows when each face is classified every 2nd (3rd)
+  /// frame only.
   std::string tag() const;
   bool operator==(const QualityLevel& o) const {
-    return tta == o.tta && detectEvery == o.detectEvery && minFace == o.minFace;
+    return tta == o.tta && detectEvery == o.detectEvery && minFace == o.minFace &&
+           classifyEvery == o.classifyEvery;
   }
   bool operator!=(const QualityLevel& o) const { return !(*this == o); }
 };
 
 /// The quality tag of a frame processed with these settings (see QualityLevel::tag()).
-std::string qualityTag(TtaMode tta, int detectEvery, int minFace);
+std::string qualityTag(TtaMode tta, int detectEvery, int minFace, int classifyEvery = 1);
 
 /// The ladder from the user's own settings (level 0) down to the cheapest: TTA one step at a
 /// time to off (full -> flip -> off), then whole-frame detection every 5, 10, 20 frames
-/// (only the values above the user's own), then the minimum face x1.5, x2 (at most 10000).
+/// (only the values above the user's own), then the minimum face x1.5, x2 (at most 10000),
+/// then each face classified every 2nd, 3rd frame (followed faces keep their last label between).
 /// Each level is cheaper than the one before; the ladder has at least one level.
 std::vector<QualityLevel> qualityLadder(const QualityLevel& user);
 

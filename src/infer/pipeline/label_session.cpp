@@ -17,7 +17,7 @@ double msSince(Clock::time_point start) {
 
 QualityLevel currentQuality(const Pipeline& pipeline) {
   const PipelineConfig& c = pipeline.config();
-  return {c.classifier.tta.mode, c.detectEvery, c.detector.minFaceSize};
+  return {c.classifier.tta.mode, c.detectEvery, c.detector.minFaceSize, c.classifyEvery};
 }
 
 void applyQuality(Pipeline& pipeline, const QualityLevel& q) {
@@ -28,6 +28,7 @@ void applyQuality(Pipeline& pipeline, const QualityLevel& q) {
   }
   if (pipeline.config().detectEvery != q.detectEvery) pipeline.setDetectEvery(q.detectEvery);
   if (pipeline.config().detector.minFaceSize != q.minFace) pipeline.setMinFaceSize(q.minFace);
+  if (pipeline.config().classifyEvery != q.classifyEvery) pipeline.setClassifyEvery(q.classifyEvery);
 }
 
 /// Gives the pipeline its user's settings back when a frame ends, also by an exception.

@@ -55,6 +55,9 @@ std::string validate(const PipelineConfig& c) {
     return "threads (--threads) must be 0 (every core) or more, got " + std::to_string(c.classifier.threads);
   if (c.detectEvery < 1)
     return "--detect-every must be at least 1, got " + std::to_string(c.detectEvery);
+  if (c.classifyEvery < 1 || c.classifyEvery > kLargestClassifyEvery)
+    return "classify every must be 1 to " + std::to_string(kLargestClassifyEvery) +
+           " frames, got " + std::to_string(c.classifyEvery);
   if (c.maxFaces < 0)
     return "--max-faces must be 0 (all) or more, got " + std::to_string(c.maxFaces);
   return "";
@@ -91,6 +94,14 @@ void Pipeline::setDetectEvery(int n) {
   config_.detectEvery = n;
 }
 
+void Pipeline::setClassifyEvery(int n) {
+  PipelineConfig changed = config_;
+  changed.classifyEvery = n;
+  if (const std::string problem = validate(changed); !problem.empty())
+    throw std::invalid_argument(problem);
+  config_.classifyEvery = n;
+}
+
 void Pipeline::setMinFaceSize(int px) {
   PipelineConfig changed = config_;
   changed.detector.minFaceSize = px;
@@ -114,13 +125,15 @@ FrameResult Pipeline::process(const cv::Mat& image, const std::string& source,
 void Pipeline::resetStream() {
   streamFaces_.clear();
   framesSinceFullDetection_ = 0;
+  lastClassified_.clear();
+  framesSinceClassify_ = 0;
 }
 
 FrameResult Pipeline::processStream(const cv::Mat& image, const std::string& source,
                                     long long frameIndex) {
   FrameResult r = describeFrame(image, source, frameIndex);
   r.quality = qualityTag(config_.classifier.tta.mode, config_.detectEvery,
-                         config_.detector.minFaceSize);
+                         config_.detector.minFaceSize, config_.classifyEvery);
   if (image.empty()) {
     resetStream();
     return r;
@@ -129,6 +142,7 @@ FrameResult Pipeline::processStream(const cv::Mat& image, const std::string& sou
   std::vector<FaceDetection> faces;
   const bool dueForFull = config_.detectEvery <= 1 || streamFaces_.empty() ||
                           framesSinceFullDetection_ + 1 >= config_.detectEvery;
+  bool followed = false;  // every face found again near its last box
   if (dueForFull || !detectNearPrevious(image, faces)) {
     faces = detector_->detect(image);
     framesSinceFullDetection_ = 0;
@@ -136,11 +150,20 @@ FrameResult Pipeline::processStream(const cv::Mat& image, const std::string& sou
   } else {
     ++framesSinceFullDetection_;
     ++nearSearches_;
+    followed = true;
   }
   faces = keepLargest(std::move(faces), config_.maxFaces);
   streamFaces_ = faces;
   r.detectMs = msSince(t);
-  return classifyFaces(image, std::move(faces), std::move(r));
+  if (followed && framesSinceClassify_ + 1 < config_.classifyEvery &&
+      reusePredictions(image, faces, r)) {
+    ++framesSinceClassify_;
+    return r;
+  }
+  r = classifyFaces(image, std::move(faces), std::move(r));
+  lastClassified_ = r.faces;
+  framesSinceClassify_ = 0;
+  return r;
 }
 
 bool Pipeline::detectNearPrevious(const cv::Mat& image, std::vector<FaceDetection>& faces) {
@@ -196,6 +219,38 @@ bool Pipeline::detectNearPrevious(const cv::Mat& image, std::vector<FaceDetectio
   std::stable_sort(faces.begin(), faces.end(), [](const FaceDetection& a, const FaceDetection& b) {
     return a.box.area() > b.box.area();
   });
+  return true;
+}
+
+bool Pipeline::reusePredictions(const cv::Mat& image, const std::vector<FaceDetection>& faces,
+                                FrameResult& r) const {
+  // The same overlap that detectNearPrevious asks of a face found again.
+  constexpr float kMinIou = 0.3f;
+  if (faces.empty() || lastClassified_.empty()) return false;
+  std::vector<const Prediction*> kept;
+  for (const FaceDetection& f : faces) {
+    const Prediction* best = nullptr;
+    float bestIou = kMinIou;
+    for (const FaceResult& last : lastClassified_) {
+      const float overlap = iou(f.box, last.detection.box);
+      if (overlap >= bestIou) {
+        bestIou = overlap;
+        best = &last.prediction;
+      }
+    }
+    if (!best) return false;
+    kept.push_back(best);
+  }
+  const auto t = std::chrono::steady_clock::now();
+  const cv::Mat gray = toGray(image);
+  r.faces.resize(faces.size());
+  for (size_t i = 0; i < faces.size(); ++i) {
+    r.faces[i].detection = faces[i];
+    r.faces[i].aligned = aligner_.alignGray(gray, faces[i]);
+    r.faces[i].prediction = *kept[i];
+  }
+  r.alignMs = msSince(t);
+  r.classifyMs = 0;
   return true;
 }
 

@@ -8,12 +8,15 @@
 
 namespace microfer {
 
-std::string qualityTag(TtaMode tta, int detectEvery, int minFace) {
-  return toString(tta) + '/' + std::to_string(detectEvery) + '/' + std::to_string(minFace);
+std::string qualityTag(TtaMode tta, int detectEvery, int minFace, int classifyEvery) {
+  std::string tag =
+      toString(tta) + '/' + std::to_string(detectEvery) + '/' + std::to_string(minFace);
+  if (classifyEvery > 1) tag += '/' + std::to_string(classifyEvery);
+  return tag;
 }
 
 std::string QualityLevel::tag() const {
-  return qualityTag(tta, detectEvery, minFace);
+  return qualityTag(tta, detectEvery, minFace, classifyEvery);
 }
 
 std::vector<QualityLevel> qualityLadder(const QualityLevel& user) {
@@ -39,6 +42,14 @@ std::vector<QualityLevel> qualityLadder(const QualityLevel& user) {
     if (px > ladder.back().minFace) {
       ladder.push_back(ladder.back());
       ladder.back().minFace = px;
+    }
+  }
+  // Last of all, each face classified every 2nd, then 3rd frame: a face followed near its
+  // last box keeps its label in between (an expression rarely changes within 1/10 s).
+  for (int every : {2, 3}) {
+    if (every > ladder.back().classifyEvery) {
+      ladder.push_back(ladder.back());
+      ladder.back().classifyEvery = every;
     }
   }
   return ladder;
@@ -85,6 +96,7 @@ std::string QualityController::describe() const {
   std::string text =
       "quality: " + toString(q.tta) + ", detect every " + std::to_string(q.detectEvery);
   if (q.minFace > ladder_.front().minFace) text += ", min face " + std::to_string(q.minFace);
+  if (q.classifyEvery > 1) text += ", labels every " + std::to_string(q.classifyEvery) + " frames";
   return text;
 }
 
