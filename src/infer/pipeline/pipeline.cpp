@@ -86,27 +86,31 @@ void Pipeline::setDetector(const DetectorConfig& config) {
   resetStream();
 }
 
+namespace {
+/// `changed` when validate() accepts it; else std::invalid_argument with its message.
+const PipelineConfig& checked(const PipelineConfig& changed) {
+  if (const std::string problem = validate(changed); !problem.empty())
+    throw std::invalid_argument(problem);
+  return changed;
+}
+}  // namespace
+
 void Pipeline::setDetectEvery(int n) {
   PipelineConfig changed = config_;
   changed.detectEvery = n;
-  if (const std::string problem = validate(changed); !problem.empty())
-    throw std::invalid_argument(problem);
-  config_.detectEvery = n;
+  config_ = checked(changed);
 }
 
 void Pipeline::setClassifyEvery(int n) {
   PipelineConfig changed = config_;
   changed.classifyEvery = n;
-  if (const std::string problem = validate(changed); !problem.empty())
-    throw std::invalid_argument(problem);
-  config_.classifyEvery = n;
+  config_ = checked(changed);
 }
 
 void Pipeline::setMinFaceSize(int px) {
   PipelineConfig changed = config_;
   changed.detector.minFaceSize = px;
-  if (const std::string problem = validate(changed); !problem.empty())
-    throw std::invalid_argument(problem);
+  checked(changed);
   detector_->setMinFaceSize(px);
   config_.detector.minFaceSize = px;
 }
