@@ -269,6 +269,17 @@ TEST_F(AdaptiveSession, ClassifyEveryOtherFrameKeepsTheLastPredictionOfAFollowed
     }
   }
   EXPECT_GE(reused, 4) << "about every other frame between whole-frame searches";
+  // Attention maps switched on between frames: the next frame is classified (with maps),
+  // though it would otherwise keep the last predictions.
+  pipeline->resetStream();
+  const FrameResult first = pipeline->processStream(image, "moving.avi", 0);
+  ASSERT_GT(first.classifyMs, 0);
+  pipeline->setWithAttention(true);
+  const FrameResult next = pipeline->processStream(image, "moving.avi", 1);
+  EXPECT_GT(next.classifyMs, 0);
+  ASSERT_FALSE(next.faces.empty());
+  EXPECT_FALSE(next.faces[0].prediction.attention.empty());
+  pipeline->setWithAttention(false);
   // Still images are always classified and their quality has no such part.
   const FrameResult still = pipeline->process(image, "still.png");
   EXPECT_GT(still.classifyMs, 0);

@@ -81,8 +81,9 @@ struct FrameResult {
   std::vector<FaceResult> faces;
   double detectMs = 0, alignMs = 0, classifyMs = 0;  ///< stage timings of this frame
   /// The settings this frame was processed at, "<TTA>/<detect every>/<min face>" such as
-  /// "flip/5/40" (QualityLevel::tag()): the user's own, or lower ones where the live view
-  /// adapted to keep up. A still image is always searched whole: "flip/1/40".
+  /// "flip/5/40", plus "/<classify every>" when above 1 ("off/20/80/3"; QualityLevel::tag()):
+  /// the user's own, or lower ones where the live view adapted to keep up. A still image is
+  /// always searched whole: "flip/1/40".
   std::string quality;
 };
 

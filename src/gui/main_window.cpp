@@ -140,8 +140,9 @@ void MainWindow::init(const AppSettings& settings) {
   addStatus(m_qualityLabel);
   m_qualityLabel->setObjectName(QStringLiteral("qualityLabel"));
   m_qualityLabel->setToolTip(
-      tr("The live view lowers TTA, whole-frame detection and the smallest face in steps "
-         "to keep the source's frame rate, and raises them again when time allows"));
+      tr("The live view lowers TTA, whole-frame detection, the smallest face and how often "
+         "each face is classified in steps to keep the source's frame rate, and raises them "
+         "again when time allows"));
   m_qualityLabel->hide();
 
   connect(m_ui->actionOpenImage, &QAction::triggered, this, &MainWindow::chooseImage);

@@ -30,9 +30,9 @@ struct LabelOptions {
   ImageReadOptions read;    ///< images read from files
   /// Streams: the live view's adaptive quality. Each labelled frame's cost (labelFrame()
   /// from start to end) is measured against the frame budget (1000 / (fps / every), the fps
-  /// given to beginStream()); a QualityController lowers the pipeline's TTA, detect-every
-  /// and minimum face in steps while frames cost too much and raises them again when time
-  /// allows. The lowered settings hold only while a frame runs: between frames the pipeline
+  /// given to beginStream()); a QualityController lowers the pipeline's TTA, detect-every,
+  /// minimum face and classify-every in steps while frames cost too much and raises them
+  /// again when time allows. The lowered settings hold only while a frame runs: between frames the pipeline
   /// has the user's own, and changes made to them start a new ladder. Off (the user's
   /// settings on every frame) for offline work: label, batch, eval.
   bool adaptive = false;

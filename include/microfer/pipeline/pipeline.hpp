@@ -25,8 +25,9 @@ struct PipelineConfig {
   int detectEvery = 5;
   /// Streams: each face is classified every this many frames; in between, a face found again
   /// near its last box keeps the prediction of its last classification (the live view's
-  /// cheapest quality level; the frame's `quality` says so). A whole-frame search, a new or a
-  /// lost face always brings classification back on that frame. 1 = every frame.
+  /// cheapest quality levels; the frame's `quality` says so). A whole-frame search, a new or a
+  /// lost face, or attention maps switched on always bring classification back on that
+  /// frame. 1 = every frame.
   int classifyEvery = 1;
 };
 
@@ -99,7 +100,10 @@ class Pipeline {
   PipelineConfig config_;
   std::vector<FaceDetection> streamFaces_;  ///< faces of the previous stream frame
   int framesSinceFullDetection_ = 0;
-  std::vector<FaceResult> lastClassified_;  ///< the faces of the last classified stream frame
+  /// The faces of the last classified stream frame (kept while classifyEvery > 1), and
+  /// whether they carry attention maps.
+  std::vector<FaceResult> lastClassified_;
+  bool lastClassifiedAttention_ = false;
   int framesSinceClassify_ = 0;
   long long wholeFrameSearches_ = 0, nearSearches_ = 0;
   std::unique_ptr<FaceDetector> detector_;

@@ -65,6 +65,7 @@ LabelSession::~LabelSession() {
 
 void LabelSession::setPipeline(Pipeline& pipeline) {
   pipeline_ = &pipeline;
+  pipeline_->resetStream();  // its faces and labels of an earlier stream are not this one's
   tracker_.reset();
   quality_.reset();  // another network costs differently
 }

@@ -146,7 +146,8 @@ FrameResult Pipeline::processStream(const cv::Mat& image, const std::string& sou
   std::vector<FaceDetection> faces;
   const bool dueForFull = config_.detectEvery <= 1 || streamFaces_.empty() ||
                           framesSinceFullDetection_ + 1 >= config_.detectEvery;
-  bool followed = false;  // every face found again near its last box
+  bool followed = false;  // every face of the last frame found again near its last box
+  const size_t lastCount = streamFaces_.size();
   if (dueForFull || !detectNearPrevious(image, faces)) {
     faces = detector_->detect(image);
     framesSinceFullDetection_ = 0;
@@ -154,19 +155,27 @@ FrameResult Pipeline::processStream(const cv::Mat& image, const std::string& sou
   } else {
     ++framesSinceFullDetection_;
     ++nearSearches_;
-    followed = true;
+    // Two faces found as one is a face lost: that frame is classified.
+    followed = faces.size() == lastCount;
   }
   faces = keepLargest(std::move(faces), config_.maxFaces);
   streamFaces_ = faces;
   r.detectMs = msSince(t);
   if (followed && framesSinceClassify_ + 1 < config_.classifyEvery &&
-      reusePredictions(image, faces, r)) {
+      lastClassifiedAttention_ == config_.withAttention && reusePredictions(image, faces, r)) {
     ++framesSinceClassify_;
     return r;
   }
   r = classifyFaces(image, std::move(faces), std::move(r));
-  lastClassified_ = r.faces;
   framesSinceClassify_ = 0;
+  // Kept only where a later frame may reuse it (at classifyEvery 1 the first frame of a
+  // higher value classifies and starts it).
+  if (config_.classifyEvery > 1) {
+    lastClassified_ = r.faces;
+    lastClassifiedAttention_ = config_.withAttention;
+  } else {
+    lastClassified_.clear();
+  }
   return r;
 }
 
@@ -230,20 +239,23 @@ bool Pipeline::reusePredictions(const cv::Mat& image, const std::vector<FaceDete
                                 FrameResult& r) const {
   // The same overlap that detectNearPrevious asks of a face found again.
   constexpr float kMinIou = 0.3f;
-  if (faces.empty() || lastClassified_.empty()) return false;
+  if (faces.empty() || faces.size() != lastClassified_.size()) return false;
+  // One to one: each last face gives its prediction to one face at most.
   std::vector<const Prediction*> kept;
+  std::vector<bool> taken(lastClassified_.size(), false);
   for (const FaceDetection& f : faces) {
-    const Prediction* best = nullptr;
+    int best = -1;
     float bestIou = kMinIou;
-    for (const FaceResult& last : lastClassified_) {
-      const float overlap = iou(f.box, last.detection.box);
-      if (overlap >= bestIou) {
+    for (size_t j = 0; j < lastClassified_.size(); ++j) {
+      const float overlap = iou(f.box, lastClassified_[j].detection.box);
+      if (!taken[j] && overlap >= bestIou) {
         bestIou = overlap;
-        best = &last.prediction;
+        best = static_cast<int>(j);
       }
     }
-    if (!best) return false;
-    kept.push_back(best);
+    if (best < 0) return false;
+    taken[static_cast<size_t>(best)] = true;
+    kept.push_back(&lastClassified_[static_cast<size_t>(best)].prediction);
   }
   const auto t = std::chrono::steady_clock::now();
   const cv::Mat gray = toGray(image);
