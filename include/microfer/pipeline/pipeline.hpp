@@ -91,6 +91,9 @@ class Pipeline {
   /// Re-detects the faces of the previous stream frame near their boxes; false when one is
   /// lost (the caller then searches the whole frame).
   bool detectNearPrevious(const cv::Mat& image, std::vector<FaceDetection>& faces);
+  /// Each face's detection and aligned crop into r.faces (and r.alignMs).
+  void alignFaces(const cv::Mat& image, const std::vector<FaceDetection>& faces,
+                  FrameResult& r) const;
   FrameResult classifyFaces(const cv::Mat& image, std::vector<FaceDetection> faces, FrameResult r);
   /// Aligns `faces` into `r` and gives each the prediction of the last classified face it
   /// overlaps; false (r untouched) when a face has none.

@@ -17,6 +17,10 @@ double msSince(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
 }
 
+/// How much a face must overlap its box of the last frame to be the same face (the search
+/// near the last faces, and the predictions a followed face keeps).
+constexpr float kSameFaceIou = 0.3f;
+
 FrameResult describeFrame(const cv::Mat& image, const std::string& source, long long frameIndex) {
   FrameResult r;
   r.source = source;
@@ -186,9 +190,8 @@ bool Pipeline::detectNearPrevious(const cv::Mat& image, std::vector<FaceDetectio
   // Large faces are searched in a window scaled down so the face is about this wide: the
   // detector then scans a few small pyramid levels instead of many large ones.
   constexpr float kFaceSide = 80.f;
-  // The face found in the window must still overlap the last box this much; a detection
+  // The face found in the window must still overlap the last box kSameFaceIou; a detection
   // elsewhere in the window is another face, left to the next whole-frame search.
-  constexpr float kMinIou = 0.3f;
   const cv::Rect frame(0, 0, image.cols, image.rows);
   const float minFace = static_cast<float>(config_.detector.minFaceSize);
   faces.clear();
@@ -206,7 +209,7 @@ bool Pipeline::detectNearPrevious(const cv::Mat& image, std::vector<FaceDetectio
     auto toFrame = [&](const cv::Point2f& p) { return p * (1.f / scale) + offset; };
 
     int best = -1;
-    float bestIou = kMinIou;
+    float bestIou = kSameFaceIou;
     std::vector<FaceDetection> found = detector_->detect(view);
     for (size_t i = 0; i < found.size(); ++i) {
       cv::Rect2f& b = found[i].box;
@@ -237,15 +240,13 @@ bool Pipeline::detectNearPrevious(const cv::Mat& image, std::vector<FaceDetectio
 
 bool Pipeline::reusePredictions(const cv::Mat& image, const std::vector<FaceDetection>& faces,
                                 FrameResult& r) const {
-  // The same overlap that detectNearPrevious asks of a face found again.
-  constexpr float kMinIou = 0.3f;
   if (faces.empty() || faces.size() != lastClassified_.size()) return false;
   // One to one: each last face gives its prediction to one face at most.
   std::vector<const Prediction*> kept;
   std::vector<bool> taken(lastClassified_.size(), false);
   for (const FaceDetection& f : faces) {
     int best = -1;
-    float bestIou = kMinIou;
+    float bestIou = kSameFaceIou;
     for (size_t j = 0; j < lastClassified_.size(); ++j) {
       const float overlap = iou(f.box, lastClassified_[j].detection.box);
       if (!taken[j] && overlap >= bestIou) {
@@ -257,33 +258,30 @@ bool Pipeline::reusePredictions(const cv::Mat& image, const std::vector<FaceDete
     taken[static_cast<size_t>(best)] = true;
     kept.push_back(&lastClassified_[static_cast<size_t>(best)].prediction);
   }
+  alignFaces(image, faces, r);
+  for (size_t i = 0; i < faces.size(); ++i) r.faces[i].prediction = *kept[i];
+  r.classifyMs = 0;
+  return true;
+}
+
+void Pipeline::alignFaces(const cv::Mat& image, const std::vector<FaceDetection>& faces,
+                          FrameResult& r) const {
   const auto t = std::chrono::steady_clock::now();
   const cv::Mat gray = toGray(image);
   r.faces.resize(faces.size());
   for (size_t i = 0; i < faces.size(); ++i) {
     r.faces[i].detection = faces[i];
     r.faces[i].aligned = aligner_.alignGray(gray, faces[i]);
-    r.faces[i].prediction = *kept[i];
   }
   r.alignMs = msSince(t);
-  r.classifyMs = 0;
-  return true;
 }
 
 FrameResult Pipeline::classifyFaces(const cv::Mat& image, std::vector<FaceDetection> faces,
                                     FrameResult r) {
-  auto t = std::chrono::steady_clock::now();
-  const cv::Mat gray = toGray(image);
+  alignFaces(image, faces, r);
   std::vector<cv::Mat> crops;
-  r.faces.resize(faces.size());
-  for (size_t i = 0; i < faces.size(); ++i) {
-    r.faces[i].detection = faces[i];
-    r.faces[i].aligned = aligner_.alignGray(gray, faces[i]);
-    crops.push_back(r.faces[i].aligned.crop);
-  }
-  r.alignMs = msSince(t);
-
-  t = std::chrono::steady_clock::now();
+  for (const FaceResult& f : r.faces) crops.push_back(f.aligned.crop);
+  const auto t = std::chrono::steady_clock::now();
   if (!crops.empty()) {
     std::vector<Prediction> preds = classifier_->classify(crops, config_.withAttention);
     for (size_t i = 0; i < preds.size(); ++i) r.faces[i].prediction = std::move(preds[i]);
