@@ -201,7 +201,9 @@ TEST_F(AdaptiveSession, QualityFallsUnderLoadRecoversAndIsRecordedPerFrame) {
   std::vector<std::string> header;
   for (std::stringstream h(csv[0]); h.good();)
     header.emplace_back(), std::getline(h, header.back(), ',');
-  ASSERT_EQ(header.back(), "quality");
+  ASSERT_GE(header.size(), 2u);
+  ASSERT_EQ(header[header.size() - 2], "quality");
+  ASSERT_EQ(header.back(), "prediction_age");
   std::set<long long> framesWithRows;
   for (size_t r = 1; r < csv.size(); ++r) {
     std::vector<std::string> row;
@@ -210,7 +212,13 @@ TEST_F(AdaptiveSession, QualityFallsUnderLoadRecoversAndIsRecordedPerFrame) {
     ASSERT_EQ(row.size(), header.size()) << csv[r];
     const long long f = std::stoll(row[1]);
     framesWithRows.insert(f);
-    EXPECT_EQ(row.back(), quality.at(static_cast<size_t>(f))) << "frame " << f;
+    const std::string& q = quality.at(static_cast<size_t>(f));
+    EXPECT_EQ(row[row.size() - 2], q) << "frame " << f;
+    // A face's label is its frame's own unless the level classifies every 2nd or 3rd frame.
+    const int age = std::stoi(row.back());
+    const int every = q.size() > 2 && q[q.size() - 2] == '/' ? q.back() - '0' : 1;
+    EXPECT_GE(age, 0);
+    EXPECT_LT(age, every) << "frame " << f << " at " << q;
   }
   EXPECT_GT(framesWithRows.size(), static_cast<size_t>(kFrames / 2)) << "faces on most frames";
 }
@@ -240,9 +248,11 @@ TEST_F(AdaptiveSession, ClassifyEveryOtherFrameKeepsTheLastPredictionOfAFollowed
     const FrameResult& r = frames[i];
     EXPECT_EQ(r.quality, "full/5/40/2") << "frame " << i;
     ASSERT_FALSE(r.faces.empty()) << "Haar follows the astronaut, frame " << i;
-    for (const auto& f : r.faces)
-      EXPECT_FALSE(f.aligned.crop.empty()) << "every face is still aligned, frame " << i;
     const bool classified = r.classifyMs > 0;
+    for (const auto& f : r.faces) {
+      EXPECT_FALSE(f.aligned.crop.empty()) << "every face is still aligned, frame " << i;
+      EXPECT_EQ(f.predictionAge, classified ? 0 : 1) << "each face says how old its label is";
+    }
     if (wholeFrame[i]) EXPECT_TRUE(classified) << "a whole-frame search classifies, frame " << i;
     if (!classified) {
       ++reused;

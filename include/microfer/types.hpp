@@ -68,6 +68,10 @@ struct FaceResult {
   AlignedFace aligned;
   Prediction prediction;
   int trackId = -1;  ///< stable id across video frames when tracking is on, else -1
+  /// Frames since this face was classified: 0 when `prediction` is this frame's own; 1 or 2
+  /// when a live stream at classify-every 2 or 3 kept the face's last prediction
+  /// (PipelineConfig::classifyEvery).
+  int predictionAge = 0;
 };
 
 /// All faces in one image or video frame.

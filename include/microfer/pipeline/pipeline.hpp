@@ -96,8 +96,8 @@ class Pipeline {
                   FrameResult& r) const;
   FrameResult classifyFaces(const cv::Mat& image, std::vector<FaceDetection> faces, FrameResult r);
   /// Aligns `faces` into `r` and gives each the prediction of the last classified face it
-  /// overlaps; false (r untouched) when a face has none.
-  bool reusePredictions(const cv::Mat& image, const std::vector<FaceDetection>& faces,
+  /// overlaps, `age` frames old; false (r untouched) when a face has none.
+  bool reusePredictions(const cv::Mat& image, const std::vector<FaceDetection>& faces, int age,
                         FrameResult& r) const;
 
   PipelineConfig config_;

@@ -95,7 +95,7 @@ std::string ResultsWriter::csvHeader() {
   std::string h =
       "source,frame,timestamp_ms,face,x,y,width,height,detector_score,label,confidence";
   for (const auto& n : emotionNames()) h += ",p_" + n;
-  return h + ",track,uncertain,quality";
+  return h + ",track,uncertain,quality,prediction_age";
 }
 
 ResultsWriter::ResultsWriter(const std::string& outDir, bool writeCsvHeader)
@@ -167,6 +167,7 @@ nlohmann::ordered_json frameJson(const FrameResult& r) {
     for (int c = 0; c < kNumEmotions; ++c) face["p_" + names[c]] = rounded(p.probs[c], 1e4);
     face["track"] = f.trackId;
     face["uncertain"] = p.uncertain;
+    face["prediction_age"] = f.predictionAge;
     face["aligned_on_eyes"] = f.aligned.fromLandmarks;
     if (f.detection.landmarks) {
       nlohmann::ordered_json lm = nlohmann::ordered_json::array();
@@ -210,8 +211,8 @@ void ResultsWriter::append(const FrameResult& r) {
          << fmt(b.height, 1) << ',' << fmt(f.detection.score, 4) << ','
          << (p.label >= 0 ? names[p.label] : "") << ',' << fmt(p.confidence, 4);
     for (float v : p.probs) rows << ',' << fmt(v, 4);
-    rows << ',' << f.trackId << ',' << (p.uncertain ? 1 : 0) << ',' << csvField(r.quality)
-         << '\n';
+    rows << ',' << f.trackId << ',' << (p.uncertain ? 1 : 0) << ',' << csvField(r.quality) << ','
+         << f.predictionAge << '\n';
   }
   appendRecords(rows.str(), jsonRecord(r) + '\n');
 }

@@ -166,7 +166,8 @@ FrameResult Pipeline::processStream(const cv::Mat& image, const std::string& sou
   streamFaces_ = faces;
   r.detectMs = msSince(t);
   if (followed && framesSinceClassify_ + 1 < config_.classifyEvery &&
-      lastClassifiedAttention_ == config_.withAttention && reusePredictions(image, faces, r)) {
+      lastClassifiedAttention_ == config_.withAttention &&
+      reusePredictions(image, faces, framesSinceClassify_ + 1, r)) {
     ++framesSinceClassify_;
     return r;
   }
@@ -239,7 +240,7 @@ bool Pipeline::detectNearPrevious(const cv::Mat& image, std::vector<FaceDetectio
 }
 
 bool Pipeline::reusePredictions(const cv::Mat& image, const std::vector<FaceDetection>& faces,
-                                FrameResult& r) const {
+                                int age, FrameResult& r) const {
   if (faces.empty() || faces.size() != lastClassified_.size()) return false;
   // One to one: each last face gives its prediction to one face at most.
   std::vector<const Prediction*> kept;
@@ -259,7 +260,10 @@ bool Pipeline::reusePredictions(const cv::Mat& image, const std::vector<FaceDete
     kept.push_back(&lastClassified_[static_cast<size_t>(best)].prediction);
   }
   alignFaces(image, faces, r);
-  for (size_t i = 0; i < faces.size(); ++i) r.faces[i].prediction = *kept[i];
+  for (size_t i = 0; i < faces.size(); ++i) {
+    r.faces[i].prediction = *kept[i];
+    r.faces[i].predictionAge = age;
+  }
   r.classifyMs = 0;
   return true;
 }
