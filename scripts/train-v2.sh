@@ -8,12 +8,16 @@
 #     nock-robust  FER2013 (0.5) + lfw train (1), domain-gap augmentation (never sees CK+)
 #     nock-plain   the same without the domain-gap augmentation (the ablation)
 #     distill      FER2013 (1) + lfw train (1) + CK+48 (2), domain-gap augmentation, soft targets
-#                  of the ensemble {the default, models/microfer-resnet10-v2.mfm} (weight 0.5,
-#                  temperature 2), lr 0.005, 6 epochs (docs/model-decisions.txt, 2026-12-02)
+#                  of the ensemble {BASE, models/microfer-resnet10-v2.mfm} (weight 0.5,
+#                  temperature 2), lr 0.005, 6 epochs (docs/model-decisions.txt, 2026-12-02):
+#                  the default since 2026-12-02 (models/microfer-resnet10.mfm, after
+#                  `microfer-cli calibrate` and `export --keep-crop --name microfer-resnet10-v3`;
+#                  models/MODEL_CARD.md gives both commands)
 #
 # Needs build/ (scripts/setup.sh) and ../shared/data. Writes runs/v2-VARIANT/ (best.mfm =
-# best mean validation accuracy). Start model: BASE (default models/microfer-resnet10.mfm
-# as of 2026-12-01, itself `microfer-cli train` from scratch, see models/MODEL_CARD.md).
+# best mean validation accuracy). Start model: BASE (default models/microfer-resnet10-fer2013.mfm,
+# the FER2013-only model that was the default until 2026-12-02, itself `microfer-cli train`
+# from scratch on FER2013, see models/MODEL_CARD.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 variant=${1:?usage: scripts/train-v2.sh all-robust|nock-robust|nock-plain|distill [train options]}
@@ -21,19 +25,19 @@ shift
 cli=build/src/microfer-cli
 shared=../shared/data
 cache=runs/cache/lfw-expressions
-base=${BASE:-models/microfer-resnet10.mfm}
+base=${BASE:-models/microfer-resnet10-fer2013.mfm}
 "$cli" crops --photos "$shared/lfw-expressions" --out "$cache" --model "$base"
-lr=0.01; epochs=8
+lr=0.01; epochs=8; name=microfer-resnet10-v2
 case "$variant" in
   all-robust)  data="$shared/fer2013/train,$cache:train,$shared/ckplus48"; weights=0.5,1,2; aug=--robust ;;
   nock-robust) data="$shared/fer2013/train,$cache:train"; weights=0.5,1; aug=--robust ;;
   nock-plain)  data="$shared/fer2013/train,$cache:train"; weights=0.5,1; aug= ;;
   distill)     data="$shared/fer2013/train,$cache:train,$shared/ckplus48"; weights=1,1,2
                aug="--robust --teacher $base,models/microfer-resnet10-v2.mfm --distill 0.5 --distill-temp 2"
-               lr=0.005; epochs=6 ;;
+               lr=0.005; epochs=6; name=microfer-resnet10-v3 ;;
   *) echo "unknown variant '$variant'" >&2; exit 2 ;;
 esac
 exec "$cli" train --data "$data" --weights "$weights" --split-list data/lfw-expressions-split.csv \
   --val "$shared/fer2013/test,$cache:val" --val-prefix PublicTest_ --init "$base" \
   --epochs $epochs --batch 128 --lr $lr --warmup 0.5 --balance sqrt --seed 1 $aug \
-  --out "runs/v2-$variant" --name microfer-resnet10-v2 "$@"
+  --out "runs/v2-$variant" --name "$name" "$@"
