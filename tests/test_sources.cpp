@@ -1,6 +1,7 @@
 // Capture thread and queue, tracker, results writer, and image reading of bad inputs.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -339,6 +340,34 @@ TEST(ResultsWriter, NeverOverwritesAndEscapesCsv) {
   EXPECT_EQ(row.rfind("\"odd, \"\"name\"\".jpg\",0,,0,", 0), 0u) << row;  // no timestamp: an image
   for (const auto& e : fs::directory_iterator(out))
     EXPECT_EQ(e.path().filename().string().rfind(".tmp", 0), std::string::npos) << e.path();
+}
+
+// A results folder written before prediction_age existed: appended rows keep the file's
+// columns, so every row still matches its header; a new folder gets the full layout.
+TEST(ResultsWriter, RowsFollowTheLayoutOfAnEarlierResultsCsv) {
+  const auto dir = test::tempDir("writer-old");
+  const std::string header = ResultsWriter::csvHeader();
+  const std::string earlier = header.substr(0, header.rfind(','));
+  ASSERT_EQ(header.substr(header.rfind(',') + 1), "prediction_age");
+  const auto columns = [](const std::string& line) {
+    return std::count(line.begin(), line.end(), ',') + 1;
+  };
+  for (const bool old : {true, false}) {
+    const fs::path out = dir / (old ? "old" : "new");
+    fs::create_directories(out);
+    if (old) std::ofstream(out / "results.csv") << earlier << '\n';
+    {
+      ResultsWriter w(out.string());
+      w.append(oneFace(1, 2));
+    }
+    std::ifstream csv(out / "results.csv");
+    std::string first, row, extra;
+    std::getline(csv, first);
+    std::getline(csv, row);
+    EXPECT_FALSE(std::getline(csv, extra)) << "one header, one row";
+    EXPECT_EQ(first, old ? earlier : header);
+    EXPECT_EQ(columns(row), columns(first)) << row;
+  }
 }
 
 TEST(ResultsWriter, UnwritableFolderIsAClearError) {

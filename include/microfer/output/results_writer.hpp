@@ -90,6 +90,9 @@ class ResultsWriter {
   void appendRecords(const std::string& csvRows, const std::string& jsonLines);
   std::string outDir_;
   int csvFd_ = -1, jsonlFd_ = -1;  ///< opened with O_APPEND; written with write(2)
+  /// An existing results.csv of the layout before 2026-12-02 (no prediction_age column):
+  /// its new rows keep that layout, so every row matches the file's header.
+  bool csvWithoutAge_ = false;
   cv::VideoWriter video_;
   std::string videoTmp_, videoFinal_;
   long long videoFrames_ = 0;      ///< frames written into the open video

@@ -114,7 +114,25 @@ ResultsWriter::ResultsWriter(const std::string& outDir, bool writeCsvHeader)
     throw std::runtime_error("results folder '" + outDir +
                              "' is not writable: " + std::strerror(err));
   }
-  if (writeCsvHeader && ::lseek(csvFd_, 0, SEEK_END) == 0) {
+  const off_t existing = ::lseek(csvFd_, 0, SEEK_END);
+  if (existing > 0) {
+    // Rows are appended under the file's own header: one written by an earlier version
+    // (without the last column) gets rows of its layout; any other is left as it is, said.
+    std::string first;
+    std::ifstream in(csvPath());
+    std::getline(in, first);
+    const std::string header = csvHeader();
+    const std::string withoutAge = header.substr(0, header.rfind(','));
+    if (first == withoutAge) {
+      csvWithoutAge_ = true;
+      spdlog::info("'{}' was written by an earlier MicroFER: its new rows keep its columns "
+                   "(prediction_age is in results.jsonl)", csvPath());
+    } else if (first != header && first.rfind("source,", 0) == 0) {
+      spdlog::warn("'{}' has other columns than this MicroFER writes; new rows are appended "
+                   "under them (choose another results folder for a clean file)", csvPath());
+    }
+  }
+  if (writeCsvHeader && existing == 0) {
     const int err = writeAll(csvFd_, csvHeader() + '\n');
     if (err) {
       truncateTo(csvFd_, 0, csvPath());
@@ -211,8 +229,9 @@ void ResultsWriter::append(const FrameResult& r) {
          << fmt(b.height, 1) << ',' << fmt(f.detection.score, 4) << ','
          << (p.label >= 0 ? names[p.label] : "") << ',' << fmt(p.confidence, 4);
     for (float v : p.probs) rows << ',' << fmt(v, 4);
-    rows << ',' << f.trackId << ',' << (p.uncertain ? 1 : 0) << ',' << csvField(r.quality) << ','
-         << f.predictionAge << '\n';
+    rows << ',' << f.trackId << ',' << (p.uncertain ? 1 : 0) << ',' << csvField(r.quality);
+    if (!csvWithoutAge_) rows << ',' << f.predictionAge;
+    rows << '\n';
   }
   appendRecords(rows.str(), jsonRecord(r) + '\n');
 }
