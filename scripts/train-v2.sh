@@ -26,7 +26,6 @@ cli=build/src/microfer-cli
 shared=../shared/data
 cache=runs/cache/lfw-expressions
 base=${BASE:-models/microfer-resnet10-fer2013.mfm}
-"$cli" crops --photos "$shared/lfw-expressions" --out "$cache" --model "$base"
 lr=0.01; epochs=8; name=microfer-resnet10-v2
 case "$variant" in
   all-robust)  data="$shared/fer2013/train,$cache:train,$shared/ckplus48"; weights=0.5,1,2; aug=--robust ;;
@@ -37,6 +36,8 @@ case "$variant" in
                lr=0.005; epochs=6; name=microfer-resnet10-v3 ;;
   *) echo "unknown variant '$variant'" >&2; exit 2 ;;
 esac
+# The crop cache (made once, then reused): checked only for a known variant.
+"$cli" crops --photos "$shared/lfw-expressions" --out "$cache" --model "$base"
 exec "$cli" train --data "$data" --weights "$weights" --split-list data/lfw-expressions-split.csv \
   --val "$shared/fer2013/test,$cache:val" --val-prefix PublicTest_ --init "$base" \
   --epochs $epochs --batch 128 --lr $lr --warmup 0.5 --balance sqrt --seed 1 $aug \

@@ -42,6 +42,7 @@
 #include "face_panel.hpp"
 #include "main_window.hpp"
 #include "microfer/capture/frame_source.hpp"
+#include "microfer/classify/model_file.hpp"
 #include "microfer/pipeline/pipeline.hpp"
 #include "pipeline_worker.hpp"
 #include "settings_dialog.hpp"
@@ -195,11 +196,20 @@ TEST_F(Gui, UncertainFaceNamesBothLabelsAndFiguresStayVisibleWhenNarrow) {
   EXPECT_EQ(panel.entry(0)->verdict(), QStringLiteral("surprise 83%"));
   EXPECT_EQ(panel.entry(1)->verdict(), QStringLiteral("uncertain: happy 38% or neutral 31%"));
   EXPECT_EQ(panel.labels(), (QStringList{"surprise", "happy"})) << "the argmax label is kept";
+  EXPECT_EQ(panel.entry(0)->title(), QStringLiteral("Face 1 (track 123456)"));
+
   const auto* verdict = panel.entry(1)->findChildren<QLabel*>().back();
   for (QLabel* l : panel.entry(1)->findChildren<QLabel*>())
     if (l->text() == panel.entry(1)->verdict()) verdict = l;
   EXPECT_GE(verdict->height(), verdict->heightForWidth(verdict->width()))
       << "every wrapped line of the verdict fits: no figure is cut off";
+
+  // A kept prediction (the live view's classify-every-Nth-frame levels) says how old it is.
+  sure.predictionAge = 1;
+  unsure.predictionAge = 2;
+  panel.setFaces({sure, unsure});
+  EXPECT_EQ(panel.entry(0)->title(), QStringLiteral("Face 1 (track 123456), label 1 frame old"));
+  EXPECT_EQ(panel.entry(1)->title(), QStringLiteral("Face 2 (track 123456), label 2 frames old"));
 }
 
 TEST_F(Gui, OpenImageListsFacesAndWritesResults) {
@@ -892,9 +902,25 @@ TEST_F(Gui, ModelChosenInSettingsLabelsAndABrokenOneIsRefused) {
     auto* combo = dialog.findChild<QComboBox*>(QStringLiteral("modelCombo"));
     ASSERT_NE(combo, nullptr);
     EXPECT_TRUE(combo->itemData(0).toString().isEmpty());
+    // Each entry names its model as the file does, and the tooltip says what it was trained
+    // on (the first line of the file's notes).
+    const microfer::ModelInfo defaultInfo = microfer::readModelInfo(installed.toStdString());
+    EXPECT_TRUE(combo->itemText(0).contains(QString::fromStdString(defaultInfo.name)))
+        << combo->itemText(0).toStdString();
+    EXPECT_TRUE(combo->itemData(0, Qt::ToolTipRole).toString().startsWith(installed));
     for (const QString& path : AppSettings::installedModels())
-      if (path != QFileInfo(installed).absoluteFilePath())
-        EXPECT_GE(combo->findData(path), 1) << path.toStdString();
+      if (path != QFileInfo(installed).absoluteFilePath()) {
+        const int i = combo->findData(path);
+        EXPECT_GE(i, 1) << path.toStdString();
+        const microfer::ModelInfo info = microfer::readModelInfo(path.toStdString());
+        EXPECT_EQ(combo->itemText(i), QFileInfo(path).fileName() + QStringLiteral(": ") +
+                                          QString::fromStdString(info.name));
+        const std::string firstNote = info.notes.substr(0, info.notes.find('\n'));
+        EXPECT_TRUE(combo->itemData(i, Qt::ToolTipRole)
+                        .toString()
+                        .contains(QString::fromStdString(firstNote.substr(0, 40))))
+            << path.toStdString();
+      }
     AppSettings s;
     s.model = other;
     dialog.setSettings(s);

@@ -2,6 +2,7 @@
 // LabelSession streaming a real pipeline under a scripted load.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -294,6 +295,30 @@ TEST_F(AdaptiveSession, ClassifyEveryOtherFrameKeepsTheLastPredictionOfAFollowed
   const FrameResult still = pipeline->process(image, "still.png");
   EXPECT_GT(still.classifyMs, 0);
   EXPECT_EQ(still.quality, "full/1/40");
+}
+
+// The last rung: classified every 3rd frame, a followed face's label is 0, 1, then 2 frames
+// old, never older, and a whole-frame search classifies at once.
+TEST_F(AdaptiveSession, ClassifyEveryThirdFrameAgesALabelUpToTwoFrames) {
+  pipeline->setClassifyEvery(3);  // the adaptive ladder's last rung
+  int sinceClassified = 0, oldest = 0;
+  for (int i = 0; i < 15; ++i) {
+    cv::Mat shifted;
+    const cv::Mat shift = (cv::Mat_<double>(2, 3) << 1, 0, i % 3, 0, 1, i % 2);
+    cv::warpAffine(image, shifted, shift, image.size(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+    const long long searches = pipeline->wholeFrameSearches();
+    const FrameResult r = pipeline->processStream(shifted, "moving.avi", i);
+    const bool wholeFrame = pipeline->wholeFrameSearches() > searches;
+    ASSERT_FALSE(r.faces.empty()) << "Haar follows the astronaut, frame " << i;
+    EXPECT_EQ(r.quality, "full/5/40/3") << "frame " << i;
+    const bool classified = r.classifyMs > 0;
+    if (wholeFrame) EXPECT_TRUE(classified) << "a whole-frame search classifies, frame " << i;
+    sinceClassified = classified ? 0 : sinceClassified + 1;
+    for (const auto& f : r.faces)
+      EXPECT_EQ(f.predictionAge, sinceClassified) << "frame " << i;
+    oldest = std::max(oldest, sinceClassified);
+  }
+  EXPECT_EQ(oldest, 2) << "a label is kept for two frames, then the face is classified again";
 }
 
 TEST_F(AdaptiveSession, OffKeepsTheUsersSettingsOnEveryFrame) {

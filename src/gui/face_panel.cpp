@@ -70,6 +70,7 @@ FaceEntry::FaceEntry(QWidget* parent) : QFrame(parent) {
   QFont f = m_title->font();
   f.setBold(true);
   m_title->setFont(f);
+  m_title->setWordWrap(true);  // a track number and a label's age make long titles
   // The figures get a line of their own (wrapped, never cut off by a long title).
   m_verdict = new QLabel(this);
   m_verdict->setWordWrap(true);
@@ -93,8 +94,14 @@ void FaceEntry::setFace(int number, const FaceView& face) {
   m_crop->setPixmap(QPixmap::fromImage(face.crop));
   const QColor colour = face.uncertain ? QColor(128, 128, 128) : expressionColor(face.label);
   m_swatch->setStyleSheet(QStringLiteral("background:%1;border-radius:7px;").arg(colour.name()));
-  m_title->setText(face.trackId >= 0 ? tr("Face %1 (track %2)").arg(number).arg(face.trackId)
-                                     : tr("Face %1").arg(number));
+  QString title = face.trackId >= 0 ? tr("Face %1 (track %2)").arg(number).arg(face.trackId)
+                                     : tr("Face %1").arg(number);
+  // A followed face keeps its last label for a frame or two at the live view's cheapest
+  // levels; the panel says so rather than presenting it as this frame's reading.
+  if (face.predictionAge > 0)
+    title += face.predictionAge == 1 ? tr(", label 1 frame old")
+                                     : tr(", label %1 frames old").arg(face.predictionAge);
+  m_title->setText(title);
   const auto percent = [&](int c) {
     return QStringLiteral("%1 %2%").arg(expressionName(c)).arg(
         qRound(face.probs[static_cast<size_t>(c)] * 100));

@@ -39,6 +39,9 @@ struct FaceView {
   std::array<float, kNumEmotions> probs{};
   QRect box;         ///< in source-image pixels
   int trackId = -1;  ///< stable across frames when smoothing is on
+  /// Frames since this face was last classified: 0 on a classified frame, 1-2 when the live
+  /// view's cheapest levels keep a followed face's last prediction (FaceResult::predictionAge).
+  int predictionAge = 0;
 };
 
 /// One processed image or video frame.

@@ -179,6 +179,7 @@ FrameView PipelineWorker::makeView(const FrameResult& result, const cv::Mat& ann
     const cv::Rect2f& b = face.detection.box;
     f.box = QRect(qRound(b.x), qRound(b.y), qRound(b.width), qRound(b.height));
     f.trackId = face.trackId;
+    f.predictionAge = face.predictionAge;
     view.faces.push_back(f);
   }
   return view;

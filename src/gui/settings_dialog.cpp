@@ -5,10 +5,43 @@
 #include <QFileInfo>
 #include <QPushButton>
 
+#include "microfer/classify/model_file.hpp"
 #include "microfer/classify/model_path.hpp"
 #include "ui_settings_dialog.h"
 
 namespace microfer::gui {
+
+namespace {
+
+/// What a model file says of itself, for its entry in the model list: its name and the
+/// first line of its notes (what it was trained on), read from the file's header. Empty for
+/// a file that is no model (loading it is refused with the reason later).
+struct ModelSummary {
+  QString name;
+  QString notes;
+};
+
+ModelSummary summarise(const QString& path) {
+  if (path.isEmpty()) return {};
+  try {
+    const ModelInfo info = readModelInfo(path.toStdString());
+    QString notes = QString::fromStdString(info.notes).section(QLatin1Char('\n'), 0, 0);
+    if (notes.size() > 300) notes = notes.left(300) + QStringLiteral("\u2026");
+    return {QString::fromStdString(info.name), notes};
+  } catch (const std::exception&) {
+    return {};
+  }
+}
+
+/// "path\nname: first line of its notes", the tooltip of a model's entry.
+QString describe(const QString& path, const ModelSummary& summary) {
+  QString text = path;
+  if (!summary.name.isEmpty()) text += QStringLiteral("\n") + summary.name;
+  if (!summary.notes.isEmpty()) text += QStringLiteral(": ") + summary.notes;
+  return text;
+}
+
+}  // namespace
 
 SettingsDialog::SettingsDialog(QWidget* parent)
     : QDialog(parent), m_ui(std::make_unique<Ui::SettingsDialog>()) {
@@ -16,12 +49,17 @@ SettingsDialog::SettingsDialog(QWidget* parent)
   m_ui->minFaceSpin->setRange(kSmallestMinFace, kLargestMinFace);  // the core's (validate())
   // The default first (what microfer-cli uses without --model), then the other model files
   // installed beside it (e.g. the GPU-trained model); "…" picks any other file.
+  // Each entry names the model as its file does (e.g. "microfer-resnet10-v3"); the tooltip
+  // adds the path and what the model was trained on.
   const QString defaultFile = QString::fromStdString(defaultModelPath());
-  m_ui->modelCombo->addItem(defaultFile.isEmpty()
-                                ? tr("Default (none installed)")
-                                : tr("Default (%1)").arg(QFileInfo(defaultFile).fileName()),
-                            QString());
-  m_ui->modelCombo->setItemData(0, defaultFile, Qt::ToolTipRole);
+  const ModelSummary installed = summarise(defaultFile);
+  m_ui->modelCombo->addItem(
+      defaultFile.isEmpty()       ? tr("Default (none installed)")
+      : installed.name.isEmpty() ? tr("Default (%1)").arg(QFileInfo(defaultFile).fileName())
+                                 : tr("Default (%1: %2)")
+                                       .arg(QFileInfo(defaultFile).fileName(), installed.name),
+      QString());
+  m_ui->modelCombo->setItemData(0, describe(defaultFile, installed), Qt::ToolTipRole);
   for (const QString& path : AppSettings::installedModels())
     if (path != QFileInfo(defaultFile).absoluteFilePath()) selectModel(path);
   m_ui->modelCombo->setCurrentIndex(0);
@@ -89,15 +127,20 @@ void SettingsDialog::browseResultsFolder() {
 void SettingsDialog::selectModel(const QString& path) {
   int i = m_ui->modelCombo->findData(path);
   if (i < 0) {
-    m_ui->modelCombo->addItem(QFileInfo(path).fileName(), path);
+    const ModelSummary summary = summarise(path);
+    const QString file = QFileInfo(path).fileName();
+    m_ui->modelCombo->addItem(
+        summary.name.isEmpty() ? file : QStringLiteral("%1: %2").arg(file, summary.name), path);
     i = m_ui->modelCombo->count() - 1;
-    m_ui->modelCombo->setItemData(i, path, Qt::ToolTipRole);
+    m_ui->modelCombo->setItemData(i, describe(path, summary), Qt::ToolTipRole);
   }
   m_ui->modelCombo->setCurrentIndex(i);
 }
 
 void SettingsDialog::browseModel() {
-  QString start = m_ui->modelCombo->currentData(Qt::ToolTipRole).toString();
+  // Start where the chosen model lies (the default's folder for "Default").
+  QString start = m_ui->modelCombo->currentData().toString();
+  if (start.isEmpty()) start = QString::fromStdString(defaultModelPath());
   if (start.isEmpty()) start = QDir::homePath();
   const QString path = QFileDialog::getOpenFileName(
       this, tr("Model File"), QFileInfo(start).absolutePath(),
