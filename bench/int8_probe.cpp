@@ -105,6 +105,7 @@ class Probe {
                                    torch::zeros({w.size(0)}, torch::kLong), 0, torch::kQInt8);
       c10::optional<at::Tensor> bias;
       if (c.bias.defined()) bias = c.bias.detach();
+      // Every convolution of this network pads by kernel/2, with dilation 1 and one group.
       const int64_t stride = c.options.stride()->at(0), pad = c.options.kernel_size()->at(0) / 2;
       q.packed = prepack.call(qw, bias, torch::List<int64_t>({stride, stride}),
                               torch::List<int64_t>({pad, pad}), torch::List<int64_t>({1, 1}), 1);
@@ -175,13 +176,13 @@ double msPerCall(const std::function<void()>& f, int calls) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2) {
-    std::cerr << "usage: int8_probe MODEL.mfm [SHARED_DATA_DIR]\n";
-    return 2;
-  }
   std::vector<std::string> args(argv + 1, argv + argc);
   const bool profile = std::find(args.begin(), args.end(), "--profile") != args.end();
   args.erase(std::remove(args.begin(), args.end(), "--profile"), args.end());
+  if (args.empty()) {
+    std::cerr << "usage: int8_probe MODEL.mfm [SHARED_DATA_DIR] [--profile]\n";
+    return 2;
+  }
   const std::string data = args.size() > 1 ? args[1] : "../shared/data";
   c10::InferenceMode inference;
   at::set_num_threads(1);

@@ -279,7 +279,9 @@ const char* kModuleDoc = R"(MicroFER: facial-expression recognition.
 Each face is a dict: label, label_index, confidence, uncertain, probabilities (class name ->
 probability, the 7 classes of microfer.EMOTIONS), box (x, y, width, height in pixels),
 detector_score, landmarks (5 (x, y) points, or None) and measured_landmarks (how many of
-them were measured; Haar estimates the last three from the eyes).
+them were measured; Haar estimates the last three from the eyes). Every image is labelled on
+its own, at full quality: results.jsonl's video fields (track, quality, prediction_age) have
+no counterpart here.
 
 LibTorch runs on OpenMP: set OMP_WAIT_POLICY=PASSIVE in the environment before Python starts
 so that its idle threads sleep instead of spinning (the microfer programs do this themselves).

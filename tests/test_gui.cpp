@@ -905,9 +905,15 @@ TEST_F(Gui, ModelChosenInSettingsLabelsAndABrokenOneIsRefused) {
     // Each entry names its model as the file does, and the tooltip says what it was trained
     // on (the first line of the file's notes).
     const microfer::ModelInfo defaultInfo = microfer::readModelInfo(installed.toStdString());
-    EXPECT_TRUE(combo->itemText(0).contains(QString::fromStdString(defaultInfo.name)))
-        << combo->itemText(0).toStdString();
-    EXPECT_TRUE(combo->itemData(0, Qt::ToolTipRole).toString().startsWith(installed));
+    EXPECT_EQ(combo->itemText(0).toStdString(),
+              "Default (" + QFileInfo(installed).fileName().toStdString() + ": " +
+                  defaultInfo.name + ")");
+    const QString defaultTip = combo->itemData(0, Qt::ToolTipRole).toString();
+    EXPECT_TRUE(defaultTip.contains(installed)) << defaultTip.toStdString();
+    ASSERT_FALSE(defaultInfo.notes.empty()) << "the shipped model's notes say how it was made";
+    EXPECT_TRUE(defaultTip.contains(
+        QString::fromStdString(defaultInfo.notes.substr(0, 40)).toHtmlEscaped()))
+        << defaultTip.toStdString();
     for (const QString& path : AppSettings::installedModels())
       if (path != QFileInfo(installed).absoluteFilePath()) {
         const int i = combo->findData(path);
@@ -915,11 +921,12 @@ TEST_F(Gui, ModelChosenInSettingsLabelsAndABrokenOneIsRefused) {
         const microfer::ModelInfo info = microfer::readModelInfo(path.toStdString());
         EXPECT_EQ(combo->itemText(i), QFileInfo(path).fileName() + QStringLiteral(": ") +
                                           QString::fromStdString(info.name));
-        const std::string firstNote = info.notes.substr(0, info.notes.find('\n'));
-        EXPECT_TRUE(combo->itemData(i, Qt::ToolTipRole)
-                        .toString()
-                        .contains(QString::fromStdString(firstNote.substr(0, 40))))
-            << path.toStdString();
+        const QString tip = combo->itemData(i, Qt::ToolTipRole).toString();
+        EXPECT_TRUE(tip.contains(path)) << tip.toStdString();
+        if (!info.notes.empty())
+          EXPECT_TRUE(tip.contains(
+              QString::fromStdString(info.notes.substr(0, 40)).toHtmlEscaped()))
+              << tip.toStdString();
       }
     AppSettings s;
     s.model = other;

@@ -300,7 +300,7 @@ TEST_F(AdaptiveSession, ClassifyEveryOtherFrameKeepsTheLastPredictionOfAFollowed
 // The last rung: classified every 3rd frame, a followed face's label is 0, 1, then 2 frames
 // old, never older, and a whole-frame search classifies at once.
 TEST_F(AdaptiveSession, ClassifyEveryThirdFrameAgesALabelUpToTwoFrames) {
-  pipeline->setClassifyEvery(3);  // the adaptive ladder's last rung
+  pipeline->setClassifyEvery(3);  // as at the adaptive ladder's last rung
   int sinceClassified = 0, oldest = 0;
   for (int i = 0; i < 15; ++i) {
     cv::Mat shifted;

@@ -98,6 +98,8 @@ void FaceEntry::setFace(int number, const FaceView& face) {
                                      : tr("Face %1").arg(number);
   // A followed face keeps its last label for a frame or two at the live view's cheapest
   // levels; the panel says so rather than presenting it as this frame's reading.
+  // (Two whole strings rather than tr()'s %n: the app ships no translation file that would
+  // make "frame(s)" plural.)
   if (face.predictionAge > 0)
     title += face.predictionAge == 1 ? tr(", label 1 frame old")
                                      : tr(", label %1 frames old").arg(face.predictionAge);

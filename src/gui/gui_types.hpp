@@ -39,8 +39,9 @@ struct FaceView {
   std::array<float, kNumEmotions> probs{};
   QRect box;         ///< in source-image pixels
   int trackId = -1;  ///< stable across frames when smoothing is on
-  /// Frames since this face was last classified: 0 on a classified frame, 1-2 when the live
-  /// view's cheapest levels keep a followed face's last prediction (FaceResult::predictionAge).
+  /// Frames since this face was last classified (FaceResult::predictionAge): 0 on a classified
+  /// frame; up to classify-every - 1 (2 at the live view's cheapest level) while a followed
+  /// face keeps its last prediction.
   int predictionAge = 0;
 };
 

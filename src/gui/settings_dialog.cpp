@@ -5,7 +5,7 @@
 #include <QFileInfo>
 #include <QPushButton>
 
-#include "microfer/classify/model_file.hpp"
+#include "core_bridge.hpp"
 #include "microfer/classify/model_path.hpp"
 #include "ui_settings_dialog.h"
 
@@ -13,32 +13,27 @@ namespace microfer::gui {
 
 namespace {
 
-/// What a model file says of itself, for its entry in the model list: its name and the
-/// first line of its notes (what it was trained on), read from the file's header. Empty for
-/// a file that is no model (loading it is refused with the reason later).
-struct ModelSummary {
+/// An entry's name and tooltip parts, from the file's own header (core_bridge).
+struct ModelEntry {
   QString name;
   QString notes;
 };
 
-ModelSummary summarise(const QString& path) {
+ModelEntry summarise(const QString& path) {
   if (path.isEmpty()) return {};
-  try {
-    const ModelInfo info = readModelInfo(path.toStdString());
-    QString notes = QString::fromStdString(info.notes).section(QLatin1Char('\n'), 0, 0);
-    if (notes.size() > 300) notes = notes.left(300) + QStringLiteral("\u2026");
-    return {QString::fromStdString(info.name), notes};
-  } catch (const std::exception&) {
-    return {};
-  }
+  const auto summary = summariseModel(path.toStdString());
+  QString notes = QString::fromStdString(summary.notes);
+  if (notes.size() > 300) notes = notes.left(300) + QStringLiteral("\u2026");
+  return {QString::fromStdString(summary.name), notes};
 }
 
-/// "path\nname: first line of its notes", the tooltip of a model's entry.
-QString describe(const QString& path, const ModelSummary& summary) {
-  QString text = path;
-  if (!summary.name.isEmpty()) text += QStringLiteral("\n") + summary.name;
-  if (!summary.notes.isEmpty()) text += QStringLiteral(": ") + summary.notes;
-  return text;
+/// The tooltip of a model's entry: its path, then "name: first line of its notes", as rich
+/// text so that Qt wraps the long line.
+QString describe(const QString& path, const ModelEntry& summary) {
+  QString text = QStringLiteral("<p>") + path.toHtmlEscaped();
+  if (!summary.name.isEmpty()) text += QStringLiteral("<br>") + summary.name.toHtmlEscaped();
+  if (!summary.notes.isEmpty()) text += QStringLiteral(": ") + summary.notes.toHtmlEscaped();
+  return text + QStringLiteral("</p>");
 }
 
 }  // namespace
@@ -52,7 +47,7 @@ SettingsDialog::SettingsDialog(QWidget* parent)
   // Each entry names the model as its file does (e.g. "microfer-resnet10-v3"); the tooltip
   // adds the path and what the model was trained on.
   const QString defaultFile = QString::fromStdString(defaultModelPath());
-  const ModelSummary installed = summarise(defaultFile);
+  const ModelEntry installed = summarise(defaultFile);
   m_ui->modelCombo->addItem(
       defaultFile.isEmpty()       ? tr("Default (none installed)")
       : installed.name.isEmpty() ? tr("Default (%1)").arg(QFileInfo(defaultFile).fileName())
@@ -127,7 +122,7 @@ void SettingsDialog::browseResultsFolder() {
 void SettingsDialog::selectModel(const QString& path) {
   int i = m_ui->modelCombo->findData(path);
   if (i < 0) {
-    const ModelSummary summary = summarise(path);
+    const ModelEntry summary = summarise(path);
     const QString file = QFileInfo(path).fileName();
     m_ui->modelCombo->addItem(
         summary.name.isEmpty() ? file : QStringLiteral("%1: %2").arg(file, summary.name), path);
