@@ -13,26 +13,17 @@ namespace microfer::gui {
 
 namespace {
 
-/// An entry's name and tooltip parts, from the file's own header (core_bridge).
-struct ModelEntry {
-  QString name;
-  QString notes;
-};
-
-ModelEntry summarise(const QString& path) {
-  if (path.isEmpty()) return {};
-  const auto summary = summariseModel(path.toStdString());
-  QString notes = QString::fromStdString(summary.notes);
-  if (notes.size() > 300) notes = notes.left(300) + QStringLiteral("\u2026");
-  return {QString::fromStdString(summary.name), notes};
-}
-
-/// The tooltip of a model's entry: its path, then "name: first line of its notes", as rich
-/// text so that Qt wraps the long line.
-QString describe(const QString& path, const ModelEntry& summary) {
+/// The tooltip of a model's entry: its path, then "name: first line of its notes" (cut at
+/// 300 characters), as rich text so that Qt wraps the long line.
+QString describe(const QString& path, const ModelSummary& summary) {
   QString text = QStringLiteral("<p>") + path.toHtmlEscaped();
-  if (!summary.name.isEmpty()) text += QStringLiteral("<br>") + summary.name.toHtmlEscaped();
-  if (!summary.notes.isEmpty()) text += QStringLiteral(": ") + summary.notes.toHtmlEscaped();
+  if (!summary.name.empty())
+    text += QStringLiteral("<br>") + QString::fromStdString(summary.name).toHtmlEscaped();
+  if (!summary.notes.empty()) {
+    QString notes = QString::fromStdString(summary.notes);
+    if (notes.size() > 300) notes = notes.left(300) + QStringLiteral("\u2026");
+    text += QStringLiteral(": ") + notes.toHtmlEscaped();
+  }
   return text + QStringLiteral("</p>");
 }
 
@@ -47,12 +38,13 @@ SettingsDialog::SettingsDialog(QWidget* parent)
   // Each entry names the model as its file does (e.g. "microfer-resnet10-v3"); the tooltip
   // adds the path and what the model was trained on.
   const QString defaultFile = QString::fromStdString(defaultModelPath());
-  const ModelEntry installed = summarise(defaultFile);
+  const ModelSummary installed = summariseModel(defaultFile.toStdString());
   m_ui->modelCombo->addItem(
-      defaultFile.isEmpty()       ? tr("Default (none installed)")
-      : installed.name.isEmpty() ? tr("Default (%1)").arg(QFileInfo(defaultFile).fileName())
-                                 : tr("Default (%1: %2)")
-                                       .arg(QFileInfo(defaultFile).fileName(), installed.name),
+      defaultFile.isEmpty()      ? tr("Default (none installed)")
+      : installed.name.empty() ? tr("Default (%1)").arg(QFileInfo(defaultFile).fileName())
+                               : tr("Default (%1: %2)")
+                                     .arg(QFileInfo(defaultFile).fileName(),
+                                          QString::fromStdString(installed.name)),
       QString());
   m_ui->modelCombo->setItemData(0, describe(defaultFile, installed), Qt::ToolTipRole);
   for (const QString& path : AppSettings::installedModels())
@@ -122,10 +114,13 @@ void SettingsDialog::browseResultsFolder() {
 void SettingsDialog::selectModel(const QString& path) {
   int i = m_ui->modelCombo->findData(path);
   if (i < 0) {
-    const ModelEntry summary = summarise(path);
+    const ModelSummary summary = summariseModel(path.toStdString());
     const QString file = QFileInfo(path).fileName();
     m_ui->modelCombo->addItem(
-        summary.name.isEmpty() ? file : QStringLiteral("%1: %2").arg(file, summary.name), path);
+        summary.name.empty()
+            ? file
+            : QStringLiteral("%1: %2").arg(file, QString::fromStdString(summary.name)),
+        path);
     i = m_ui->modelCombo->count() - 1;
     m_ui->modelCombo->setItemData(i, describe(path, summary), Qt::ToolTipRole);
   }
