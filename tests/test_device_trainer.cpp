@@ -67,6 +67,8 @@ TEST(PortableWeights, RoundTripGivesTheSameOutputs) {
   torch::manual_seed(5);
   NetworkConfig n;
   n.width = 8;
+  n.attentionRawFirst = false;  // the prototxt's wiring, so that the header must carry it
+  n.attentionBias = false;
   MicroAttentionResNet net(n);
   // Give the batch-norm statistics non-default values so buffers are checked too.
   net->train();
@@ -89,6 +91,8 @@ TEST(PortableWeights, RoundTripGivesTheSameOutputs) {
   EXPECT_EQ(back.network.width, 8);
   EXPECT_EQ(back.network.blocksPerStage, n.blocksPerStage);
   EXPECT_TRUE(back.network.attention);
+  EXPECT_FALSE(back.network.attentionRawFirst);
+  EXPECT_FALSE(back.network.attentionBias);
   EXPECT_FLOAT_EQ(back.mean, 0.4f);
   EXPECT_FLOAT_EQ(back.stdDev, 0.3f);
   EXPECT_EQ(back.classNames, info.classNames);

@@ -95,24 +95,35 @@ TEST(Network, PackedForInferenceGivesTheSameLogitsAndMaps) {
 }
 
 TEST(MicroAttention, ComputesTTimesOnePlusM) {
-  torch::manual_seed(1);
-  ResidualBlock block(8, 8, 1, true);
-  block->eval();
-  torch::NoGradGuard ng;
-  const auto x = torch::randn({2, 8, 12, 12});
-  torch::Tensor m;
-  const auto out = block->forward(x, &m);
-  // Recompute by hand from the block's own layers.
-  const auto pre = torch::relu(block->bn1(x));
-  const auto first = block->conv1(pre);
-  const auto second = block->conv2(torch::relu(block->bn2(first)));
-  const auto t = x + second;
-  const auto mm = torch::sigmoid(
-      block->attention->reduce(block->attention->embed(torch::cat({x, first, second}, 1))));
-  EXPECT_TRUE(torch::allclose(m, mm, 1e-5, 1e-6));
-  EXPECT_TRUE(torch::allclose(out, t * (1 + mm), 1e-5, 1e-6));
-  EXPECT_GT(m.min().item<float>(), 0.f);
-  EXPECT_LT(m.max().item<float>(), 1.f);
+  // MicroFER's wiring (raw A, biases) and the prototxt's (A after BN-ReLU, no biases).
+  for (const bool prototxt : {false, true}) {
+    SCOPED_TRACE(prototxt ? "prototxt wiring" : "MicroFER wiring");
+    torch::manual_seed(1);
+    NetworkConfig config;
+    config.attentionRawFirst = !prototxt;
+    config.attentionBias = !prototxt;
+    ResidualBlock block(8, 8, 1, config);
+    block->eval();
+    EXPECT_EQ(block->attention->embed->bias.defined(), !prototxt);
+    EXPECT_EQ(block->attention->reduce->bias.defined(), !prototxt);
+    torch::NoGradGuard ng;
+    const auto x = torch::randn({2, 8, 12, 12});
+    torch::Tensor m;
+    const auto out = block->forward(x, &m);
+    // Recompute by hand from the block's own layers.
+    const auto pre = torch::relu(block->bn1(x));
+    const auto first = block->conv1(pre);
+    const auto activated = torch::relu(block->bn2(first));
+    const auto second = block->conv2(activated);
+    const auto t = x + second;
+    const auto a = prototxt ? activated : first;
+    const auto mm = torch::sigmoid(
+        block->attention->reduce(block->attention->embed(torch::cat({x, a, second}, 1))));
+    EXPECT_TRUE(torch::allclose(m, mm, 1e-5, 1e-6));
+    EXPECT_TRUE(torch::allclose(out, t * (1 + mm), 1e-5, 1e-6));
+    EXPECT_GT(m.min().item<float>(), 0.f);
+    EXPECT_LT(m.max().item<float>(), 1.f);
+  }
 }
 
 TEST(MicroAttention, ReducerStartsAsChannelMean) {
@@ -167,6 +178,28 @@ TEST_F(ModelFileTest, SaveLoadGivesIdenticalOutputs) {
   EXPECT_EQ(got.classNames, info.classNames);
   EXPECT_EQ(got.network.width, 8);
   EXPECT_FLOAT_EQ(got.crop.eyeY, info.crop.eyeY);
+}
+
+TEST_F(ModelFileTest, KeepsTheAttentionUnitsWiring) {
+  {
+    ModelInfo got;
+    loadModel(path, got);
+    EXPECT_TRUE(got.network.attentionRawFirst);
+    EXPECT_TRUE(got.network.attentionBias);
+  }
+  torch::manual_seed(3);
+  info.network.attentionRawFirst = false;
+  info.network.attentionBias = false;
+  MicroAttentionResNet prototxt(info.network);
+  saveModel(path, prototxt, info);
+  ModelInfo got;
+  MicroAttentionResNet loaded = loadModel(path, got);
+  EXPECT_FALSE(got.network.attentionRawFirst);
+  EXPECT_FALSE(got.network.attentionBias);
+  prototxt->eval();
+  torch::NoGradGuard ng;
+  const auto x = torch::randn({2, 1, 48, 48});
+  EXPECT_TRUE(torch::equal(prototxt->forward(x), loaded->forward(x)));
 }
 
 TEST_F(ModelFileTest, MissingFileIsAClearError) {

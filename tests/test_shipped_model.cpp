@@ -10,6 +10,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "microfer/classify/model_file.hpp"
 #include "microfer/detect/face_detector.hpp"
 #include "microfer/pipeline/pipeline.hpp"
 #include "test_util.hpp"
@@ -41,6 +42,11 @@ TEST(ShippedModel, EveryModelIsIntactWithFer2013ClassOrder) {
     for (int i = 0; i < kNumEmotions; ++i)
       EXPECT_EQ(names[i], emotionNames()[i]) << path << " " << i;
     EXPECT_EQ(clf.cropGeometry().size, 48) << path;
+    // Written before the wiring was stored: they read as MicroFER's (raw A, 1x1 biases).
+    ModelInfo info;
+    loadModel(path, info);
+    EXPECT_TRUE(info.network.attentionRawFirst) << path;
+    EXPECT_TRUE(info.network.attentionBias) << path;
   }
 }
 

@@ -39,6 +39,9 @@ Model:
   --width N           channels of the first stage (default 32)
   --blocks A,B,C,D    residual blocks per stage (default 1,1,1,1 = ResNet-10)
   --no-attention      the same network without micro-attention units (ablation)
+  --attention-input raw|activated  the unit's middle input A: the block's first convolution
+                      raw (default) or after BN-ReLU (as the authors' prototxt)
+  --no-attention-bias no biases on the unit's 1x1 convolutions (as the prototxt)
   --init FILE         start from this model's weights (transfer learning)
   --teacher FILE[,FILE...]  distil from this model (several: their averaged soft targets)
   --distill W         weight of the distillation loss (default 0.5; 1 = soft targets only)
@@ -74,11 +77,12 @@ std::vector<int> parseIntList(const std::string& s) {
 
 int runTrain(const std::vector<std::string>& argv) {
   const Args a(
-      argv, {"help", "verbose", "no-attention", "resume", "no-erase", "val-csv", "robust"},
+      argv, {"help", "verbose", "no-attention", "no-attention-bias", "resume", "no-erase", "val-csv",
+             "robust"},
       {"data",        "csv",   "val",  "val-prefix", "max-per-class", "width",  "blocks",  "init",
        "weights",     "split-list", "teacher", "distill", "distill-temp",
        "epochs",      "batch", "lr",   "wd",         "smoothing",     "warmup", "balance", "seed",
-       "max-batches", "out",   "name", "threads", "low-res"});
+       "max-batches", "out",   "name", "threads", "low-res", "attention-input"});
   if (a.flag("help")) {
     std::fputs(kTrainHelp, stdout);
     return 0;
@@ -91,6 +95,11 @@ int runTrain(const std::vector<std::string>& argv) {
   cfg.network.width = a.getInt("width", 32);
   if (a.has("blocks")) cfg.network.blocksPerStage = parseIntList(a.get("blocks"));
   cfg.network.attention = !a.flag("no-attention");
+  const std::string attentionInput = a.get("attention-input", "raw");
+  if (attentionInput != "raw" && attentionInput != "activated")
+    throw UsageError("--attention-input takes raw or activated");
+  cfg.network.attentionRawFirst = attentionInput == "raw";
+  cfg.network.attentionBias = !a.flag("no-attention-bias");
   cfg.epochs = a.getInt("epochs", cfg.epochs);
   cfg.batchSize = a.getInt("batch", cfg.batchSize);
   cfg.lr = a.getDouble("lr", cfg.lr);

@@ -21,6 +21,7 @@ const char* kUsage =
     "  --epochs N (120) --batch N (128) --lr X (0.05) --wd X (5e-4) --smoothing X (0.1)\n"
     "  --warmup EPOCHS (1) --balance none|sqrt|inverse (sqrt) --seed N (1)\n"
     "  --width N (32) --blocks A,B,C,D (1,1,1,1) --no-attention --dropout X (0.2)\n"
+    "  --attention-input raw|activated (raw) --no-attention-bias (the prototxt's wiring)\n"
     "  --no-erase --budget SECONDS (shorten the schedule to fit) --max-batches N --cpu\n"
     "  --threads N (CPU threads; default: every logical CPU) --notes TEXT\n";
 
@@ -37,7 +38,7 @@ struct Args {
 
 int main(int argc, char** argv) {
   using namespace microfer;
-  static const char* flags[] = {"no-attention", "no-erase", "cpu", "help"};
+  static const char* flags[] = {"no-attention", "no-attention-bias", "no-erase", "cpu", "help"};
   Args a;
   for (int i = 1; i < argc; ++i) {
     std::string k = argv[i];
@@ -74,6 +75,11 @@ int main(int argc, char** argv) {
     c.network.width = std::stoi(a.get("width", "32"));
     c.network.dropout = std::stod(a.get("dropout", "0.2"));
     c.network.attention = !a.has("no-attention");
+    const std::string attentionInput = a.get("attention-input", "raw");
+    if (attentionInput != "raw" && attentionInput != "activated")
+      throw std::invalid_argument("--attention-input must be raw or activated");
+    c.network.attentionRawFirst = attentionInput == "raw";
+    c.network.attentionBias = !a.has("no-attention-bias");
     if (a.has("blocks")) {
       c.network.blocksPerStage.clear();
       std::string s = a.get("blocks");

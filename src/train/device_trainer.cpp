@@ -165,6 +165,8 @@ void writeWeights(const std::string& path, MicroAttentionResNet& model,
   h << "blocks=" << joinInts(n.blocksPerStage) << "\nwidth=" << n.width
     << "\ninput=" << n.inputSize << "\nin_channels=" << n.inChannels
     << "\nclasses=" << n.numClasses << "\nattention=" << (n.attention ? 1 : 0)
+    << "\nattention_raw_first=" << (n.attentionRawFirst ? 1 : 0)
+    << "\nattention_bias=" << (n.attentionBias ? 1 : 0)
     << "\ndropout=" << n.dropout << "\nmean=" << info.mean << "\nstd=" << info.stdDev
     << "\nclass_names=";
   for (size_t i = 0; i < info.classNames.size(); ++i) h << (i ? "," : "") << info.classNames[i];
@@ -202,6 +204,9 @@ MicroAttentionResNet readWeights(const std::string& path, PortableWeights& info)
     info.network.inChannels = std::stoi(need("in_channels"));
     info.network.numClasses = std::stoi(need("classes"));
     info.network.attention = need("attention") == "1";
+    // Optional: files written before 2026-12-02 have MicroFER's wiring (raw A, biases).
+    info.network.attentionRawFirst = kv.count("attention_raw_first") == 0 || kv["attention_raw_first"] == "1";
+    info.network.attentionBias = kv.count("attention_bias") == 0 || kv["attention_bias"] == "1";
     info.network.dropout = std::stod(need("dropout"));
     info.mean = std::stof(need("mean"));
     info.stdDev = std::stof(need("std"));

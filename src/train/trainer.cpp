@@ -210,7 +210,9 @@ TrainResult train(const Dataset& trainSet, const Dataset* val, const TrainConfig
     if ((initInfo.network.numClasses != cfg.network.numClasses && !cfg.initNewClassifier) ||
         initInfo.network.width != cfg.network.width ||
         initInfo.network.blocksPerStage != cfg.network.blocksPerStage ||
-        initInfo.network.attention != cfg.network.attention)
+        initInfo.network.attention != cfg.network.attention ||
+        initInfo.network.attentionRawFirst != cfg.network.attentionRawFirst ||
+        initInfo.network.attentionBias != cfg.network.attentionBias)
       throw std::invalid_argument("--init model '" + cfg.initModel +
                                   "' has a different architecture");
     torch::NoGradGuard ng;

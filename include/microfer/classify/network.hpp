@@ -20,6 +20,12 @@ struct NetworkConfig {
   int inChannels = 1;
   int numClasses = 7;
   bool attention = true;  ///< false builds the same ResNet without micro-attention units
+  /// The unit's middle input A: the block's first 3x3 convolution as it leaves the convolution
+  /// (true: MicroFER's choice since its first model) or after the block's second BN-ReLU, the
+  /// tensor the second convolution reads (false: as the authors' Caffe prototxt wires it).
+  bool attentionRawFirst = true;
+  /// Biases on the unit's two 1x1 convolutions (true: MicroFER's choice; the prototxt has none).
+  bool attentionBias = true;
   double dropout = 0.2;   ///< before the classifier layer, training only
 };
 
@@ -30,14 +36,15 @@ struct PackedConv {
   torch::Tensor weight;
 };
 
-/// Micro-attention unit. Given the block's shortcut S, first-conv output A and second-conv
-/// output B (all C x H x W) and the residual sum T = S + B:
+/// Micro-attention unit. Given the block's shortcut S, first-conv output A (raw or after
+/// BN-ReLU, NetworkConfig::attentionRawFirst) and second-conv output B (all C x H x W) and
+/// the residual sum T = S + B:
 ///   M = sigmoid(reduce(embed(concat(S, A, B))))   (N x 1 x H x W, values in (0,1))
 ///   out = T * (1 + M)
 /// `embed` is a 1x1 conv 3C -> C, `reduce` a 1x1 conv C -> 1 initialised to the channel
-/// mean (weights 1/C, bias 0), as in the paper.
+/// mean (weights 1/C, bias 0), as in the paper; both carry a bias unless `bias` is false.
 struct MicroAttentionImpl : torch::nn::Module {
-  explicit MicroAttentionImpl(int channels);
+  explicit MicroAttentionImpl(int channels, bool bias = true);
   /// Returns the map M (N x 1 x H x W).
   torch::Tensor map(const torch::Tensor& shortcut, const torch::Tensor& first,
                     const torch::Tensor& second);
@@ -49,12 +56,14 @@ TORCH_MODULE(MicroAttention);
 /// Pre-activation residual block (BN-ReLU-conv3x3-BN-ReLU-conv3x3) with an optional
 /// micro-attention unit.
 struct ResidualBlockImpl : torch::nn::Module {
-  ResidualBlockImpl(int inChannels, int outChannels, int stride, bool attention);
+  /// `config` gives the attention options (attention, attentionRawFirst, attentionBias).
+  ResidualBlockImpl(int inChannels, int outChannels, int stride, const NetworkConfig& config);
   /// If `attentionOut` is non-null and the block has attention, *attentionOut receives M.
   torch::Tensor forward(const torch::Tensor& x, torch::Tensor* attentionOut = nullptr);
   torch::nn::BatchNorm2d bn1{nullptr}, bn2{nullptr};
   torch::nn::Conv2d conv1{nullptr}, conv2{nullptr}, projection{nullptr};
   MicroAttention attention{nullptr};
+  bool attentionRawFirst = true;
   PackedConv packed1, packed2, packedProjection;
 };
 TORCH_MODULE(ResidualBlock);

@@ -48,6 +48,8 @@ json toJson(const ModelInfo& info) {
                 {"in_channels", n.inChannels},
                 {"num_classes", n.numClasses},
                 {"attention", n.attention},
+                {"attention_input", n.attentionRawFirst ? "raw" : "activated"},
+                {"attention_bias", n.attentionBias},
                 {"dropout", n.dropout}}},
               {"normalisation", {{"mean", info.mean}, {"std", info.stdDev}}},
               {"class_names", info.classNames},
@@ -120,6 +122,14 @@ ModelInfo fromJson(const json& j) {
   info.network.inChannels = intIn(n, "in_channels", 1, 1);
   info.network.numClasses = intIn(n, "num_classes", 1, 1000);
   info.network.attention = n.at("attention").get<bool>();
+  // Files written before 2026-12-02 lack the two attention options: they are MicroFER's wiring.
+  if (n.contains("attention_input")) {
+    const json& in = n.at("attention_input");
+    if (in != "raw" && in != "activated")
+      throw std::runtime_error("attention_input is " + in.dump() + ", expected \"raw\" or \"activated\"");
+    info.network.attentionRawFirst = in == "raw";
+  }
+  if (n.contains("attention_bias")) info.network.attentionBias = n.at("attention_bias").get<bool>();
   info.network.dropout = numberIn(n, "dropout", 0, 0.99);
   if (parameterEstimate(info.network) > kMaxParameters)
     throw std::runtime_error("the network it describes is too large (over " +

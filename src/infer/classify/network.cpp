@@ -45,13 +45,13 @@ torch::Tensor convolve(nn::Conv2d& conv, const PackedConv& packed, const torch::
 
 }  // namespace
 
-MicroAttentionImpl::MicroAttentionImpl(int channels) {
-  embed = register_module("embed", conv(3 * channels, channels, 1, 1, true));
-  reduce = register_module("reduce", conv(channels, 1, 1, 1, true));
+MicroAttentionImpl::MicroAttentionImpl(int channels, bool bias) {
+  embed = register_module("embed", conv(3 * channels, channels, 1, 1, bias));
+  reduce = register_module("reduce", conv(channels, 1, 1, 1, bias));
   // Start as the mean over channels, as the paper prescribes.
   torch::NoGradGuard noGrad;
   reduce->weight.fill_(1.0 / channels);
-  reduce->bias.zero_();
+  if (bias) reduce->bias.zero_();
 }
 
 torch::Tensor MicroAttentionImpl::map(const torch::Tensor& shortcut, const torch::Tensor& first,
@@ -62,14 +62,16 @@ torch::Tensor MicroAttentionImpl::map(const torch::Tensor& shortcut, const torch
 }
 
 ResidualBlockImpl::ResidualBlockImpl(int inChannels, int outChannels, int stride,
-                                     bool withAttention) {
+                                     const NetworkConfig& config)
+    : attentionRawFirst(config.attentionRawFirst) {
   bn1 = register_module("bn1", nn::BatchNorm2d(inChannels));
   conv1 = register_module("conv1", conv(inChannels, outChannels, 3, stride, false));
   bn2 = register_module("bn2", nn::BatchNorm2d(outChannels));
   conv2 = register_module("conv2", conv(outChannels, outChannels, 3, 1, false));
   if (stride != 1 || inChannels != outChannels)
     projection = register_module("projection", conv(inChannels, outChannels, 1, stride, false));
-  if (withAttention) attention = register_module("attention", MicroAttention(outChannels));
+  if (config.attention)
+    attention = register_module("attention", MicroAttention(outChannels, config.attentionBias));
 }
 
 torch::Tensor ResidualBlockImpl::forward(const torch::Tensor& x, torch::Tensor* attentionOut) {
@@ -77,10 +79,11 @@ torch::Tensor ResidualBlockImpl::forward(const torch::Tensor& x, torch::Tensor* 
   // Pre-activation ResNet: a projection shortcut starts from the activated input.
   torch::Tensor shortcut = projection ? convolve(projection, packedProjection, pre) : x;
   torch::Tensor first = convolve(conv1, packed1, pre);
-  torch::Tensor second = convolve(conv2, packed2, torch::relu(bn2(first)));
+  torch::Tensor activated = torch::relu(bn2(first));
+  torch::Tensor second = convolve(conv2, packed2, activated);
   torch::Tensor t = shortcut + second;
   if (!attention) return t;
-  torch::Tensor m = attention->map(shortcut, first, second);
+  torch::Tensor m = attention->map(shortcut, attentionRawFirst ? first : activated, second);
   if (attentionOut) *attentionOut = m;
   return t * (1 + m);
 }
@@ -96,7 +99,7 @@ MicroAttentionResNetImpl::MicroAttentionResNetImpl(const NetworkConfig& config) 
     for (int b = 0; b < config.blocksPerStage[s]; ++b) {
       const int stride = (s > 0 && b == 0) ? 2 : 1;
       blocks_.push_back(register_module("block" + std::to_string(s) + "_" + std::to_string(b),
-                                        ResidualBlock(in, out, stride, config.attention)));
+                                        ResidualBlock(in, out, stride, config)));
       in = out;
     }
   }
@@ -113,7 +116,7 @@ MicroAttentionResNetImpl::MicroAttentionResNetImpl(const NetworkConfig& config) 
   // Restore the mean initialisation of the attention reducers (kaiming skipped them:
   // out_channels == 1 and kernel 1), and zero the embed biases.
   for (auto& b : blocks_)
-    if (b->attention) {
+    if (b->attention && b->attention->embed->bias.defined()) {
       torch::NoGradGuard noGrad;
       b->attention->embed->bias.zero_();
     }
