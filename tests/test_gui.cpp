@@ -212,6 +212,42 @@ TEST_F(Gui, UncertainFaceNamesBothLabelsAndFiguresStayVisibleWhenNarrow) {
   EXPECT_EQ(panel.entry(1)->title(), QStringLiteral("Face 2 (track 123456), label 2 frames old"));
 }
 
+TEST(GuiView, FrameViewCopiesEveryFaceFieldTheWindowShows) {
+  // The worker's one conversion from the pipeline's result to what the window draws: a field
+  // it forgot would show a default (a kept label as fresh, every face as track -1).
+  microfer::FrameResult result;
+  result.source = "clip.avi";
+  result.frameIndex = 41;
+  microfer::FaceResult face;
+  face.aligned.crop = cv::Mat(48, 48, CV_8UC1, cv::Scalar(90));
+  face.prediction.label = 4;
+  face.prediction.confidence = 0.41f;
+  face.prediction.uncertain = true;
+  face.prediction.probs = {0.1f, 0.f, 0.1f, 0.f, 0.41f, 0.f, 0.39f};
+  face.detection.box = cv::Rect2f(10.4f, 20.6f, 30.f, 40.f);
+  face.trackId = 7;
+  face.predictionAge = 2;
+  result.faces = {face, face};
+  result.faces[1].predictionAge = 0;
+  const cv::Mat annotated(60, 80, CV_8UC3, cv::Scalar(1, 2, 3));
+  const auto view = microfer::gui::PipelineWorker::makeView(result, annotated, 12.5);
+  EXPECT_EQ(view.source, QStringLiteral("clip.avi"));
+  EXPECT_EQ(view.frameIndex, 41);
+  EXPECT_DOUBLE_EQ(view.processMs, 12.5);
+  EXPECT_EQ(view.annotated.size(), QSize(80, 60));
+  ASSERT_EQ(view.faces.size(), 2);
+  const auto& f = view.faces[0];
+  EXPECT_EQ(f.label, 4);
+  EXPECT_FLOAT_EQ(f.confidence, 0.41f);
+  EXPECT_TRUE(f.uncertain);
+  EXPECT_FLOAT_EQ(f.probs[6], 0.39f);
+  EXPECT_EQ(f.box, QRect(10, 21, 30, 40));
+  EXPECT_EQ(f.trackId, 7);
+  EXPECT_EQ(f.predictionAge, 2);
+  EXPECT_EQ(view.faces[1].predictionAge, 0);
+  EXPECT_EQ(f.crop.size(), QSize(48, 48));
+}
+
 TEST_F(Gui, OpenImageListsFacesAndWritesResults) {
   REQUIRE_MODEL();
   const std::string image = sampleImage();

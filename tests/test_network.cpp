@@ -102,6 +102,7 @@ TEST(MicroAttention, ComputesTTimesOnePlusM) {
     NetworkConfig config;
     config.attentionRawFirst = !prototxt;
     config.attentionBias = !prototxt;
+    EXPECT_EQ(describeAttention(config), prototxt ? "on (A after BN-ReLU, no 1x1 biases)" : "on");
     ResidualBlock block(8, 8, 1, config);
     block->eval();
     EXPECT_EQ(block->attention->embed->bias.defined(), !prototxt);

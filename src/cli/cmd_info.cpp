@@ -2,7 +2,6 @@
 
 #include <cstdio>
 #include <filesystem>
-#include <string>
 #include <opencv2/core/version.hpp>
 
 #include "args.hpp"
@@ -32,12 +31,8 @@ int runInfo(const std::vector<std::string>& argv) {
                   info.name.c_str(), path.c_str(), static_cast<long long>(net->parameterCount()),
                   info.network.width);
       for (int b : info.network.blocksPerStage) std::printf(" %d", b);
-      // The attention unit's wiring, when it is not MicroFER's usual one (raw A, 1x1 biases).
-      std::string wiring;
-      if (info.network.attention && !info.network.attentionRawFirst) wiring += ", A after BN-ReLU";
-      if (info.network.attention && !info.network.attentionBias) wiring += ", no 1x1 biases";
-      std::printf(", attention %s%s, input %dx%d\n  crop: eyes at (%.2f, %.2f) and (%.2f, %.2f)\n",
-                  info.network.attention ? "on" : "off", wiring.c_str(), info.network.inputSize,
+      std::printf(", attention %s, input %dx%d\n  crop: eyes at (%.2f, %.2f) and (%.2f, %.2f)\n",
+                  describeAttention(info.network).c_str(), info.network.inputSize,
                   info.network.inputSize, info.crop.leftEyeX, info.crop.eyeY, info.crop.rightEyeX,
                   info.crop.eyeY);
       std::printf("  classes:");

@@ -182,7 +182,7 @@ int runTrain(const std::vector<std::string>& argv) {
   {
     MicroAttentionResNet probe(cfg.network);
     spdlog::info("network: width {}, {} blocks, attention {}, {} parameters", cfg.network.width,
-                 a.get("blocks", "1,1,1,1"), cfg.network.attention ? "on" : "off",
+                 a.get("blocks", "1,1,1,1"), describeAttention(cfg.network),
                  probe->parameterCount());
   }
   cfg.notes = "trained by: microfer-cli train " + [&] {

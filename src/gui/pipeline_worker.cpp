@@ -162,7 +162,7 @@ LabelOptions PipelineWorker::streamOptions() const {
 }
 
 FrameView PipelineWorker::makeView(const FrameResult& result, const cv::Mat& annotated,
-                                   double ms) const {
+                                   double ms) {
   FrameView view;
   view.annotated = toQImage(annotated);
   view.source = fromStd(result.source);

@@ -64,6 +64,9 @@ class PipelineWorker : public QObject {
   /// scripted camera). live: the newest frame wins; otherwise every frame is labelled.
   /// Call on the worker thread only.
   void startSource(std::unique_ptr<microfer::FrameProvider> provider, bool live);
+  /// What the window is sent for one labelled image or frame: every face's fields copied,
+  /// the images deep-copied. Thread-safe (no state).
+  static FrameView makeView(const FrameResult& result, const cv::Mat& annotated, double ms);
 
  Q_SIGNALS:
   /// The pipeline is ready: what it runs with (see PipelineInUse).
@@ -87,7 +90,6 @@ class PipelineWorker : public QObject {
   /// Emits pipelineReady for the pipeline and the settings in use (nothing without a pipeline).
   void emitReady();
   ResultsWriter& imageWriter();
-  FrameView makeView(const FrameResult& result, const cv::Mat& annotated, double ms) const;
   AnnotateOptions annotateOptions() const;
   /// The labelling settings in use (annotation, smoothing; streams: the video on or off).
   LabelOptions labelOptions() const;

@@ -29,6 +29,10 @@ struct NetworkConfig {
   double dropout = 0.2;   ///< before the classifier layer, training only
 };
 
+/// "off", "on", or "on" with the wiring where it is not MicroFER's usual one, e.g.
+/// "on (A after BN-ReLU, no 1x1 biases)": for logs and `microfer-cli info`.
+std::string describeAttention(const NetworkConfig& config);
+
 /// A convolution's weight reordered once into oneDNN's own layout, for inference (see
 /// MicroAttentionResNetImpl::packForInference). Undefined = not packed: the convolution runs
 /// as LibTorch's module does.

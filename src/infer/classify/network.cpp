@@ -45,6 +45,14 @@ torch::Tensor convolve(nn::Conv2d& conv, const PackedConv& packed, const torch::
 
 }  // namespace
 
+std::string describeAttention(const NetworkConfig& config) {
+  if (!config.attention) return "off";
+  std::string departures;
+  if (!config.attentionRawFirst) departures = "A after BN-ReLU";
+  if (!config.attentionBias) departures += std::string(departures.empty() ? "" : ", ") + "no 1x1 biases";
+  return departures.empty() ? "on" : "on (" + departures + ")";
+}
+
 MicroAttentionImpl::MicroAttentionImpl(int channels, bool bias) {
   embed = register_module("embed", conv(3 * channels, channels, 1, 1, bias));
   reduce = register_module("reduce", conv(channels, 1, 1, 1, bias));
