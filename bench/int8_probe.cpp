@@ -72,10 +72,12 @@ class Probe {
         const torch::Tensor pre = torch::relu(b->bn1(h));
         const torch::Tensor shortcut = b->projection ? conv(*b->projection, pre) : h;
         const torch::Tensor first = conv(*b->conv1, pre);
-        const torch::Tensor second = conv(*b->conv2, torch::relu(b->bn2(first)));
+        const torch::Tensor activated = torch::relu(b->bn2(first));
+        const torch::Tensor second = conv(*b->conv2, activated);
         h = shortcut + second;
         if (b->attention) {
-          const torch::Tensor joined = torch::cat({shortcut, first, second}, 1);
+          const torch::Tensor a = b->attentionRawFirst ? first : activated;
+          const torch::Tensor joined = torch::cat({shortcut, a, second}, 1);
           const torch::Tensor m = torch::sigmoid(
               conv(*b->attention->reduce, conv(*b->attention->embed, joined)));
           h = h * (1 + m);

@@ -1,6 +1,9 @@
 // The micro-attention ResNet, the model file, and TTA.
 #include <gtest/gtest.h>
 
+#include <functional>
+#include <nlohmann/json.hpp>
+
 #include <ATen/ATen.h>
 
 #include <cstdio>
@@ -59,10 +62,13 @@ TEST(Network, DeeperConfigBuilds) {
 }
 
 TEST(Network, PackedForInferenceGivesTheSameLogitsAndMaps) {
-  for (const auto& blocks : {std::vector<int>{1, 1, 1, 1}, std::vector<int>{2, 2, 2, 2}}) {
+  // ResNet-10, a deeper net, and the prototxt's wiring (no biases on the unit's 1x1 convs).
+  for (const int variant : {0, 1, 2}) {
+    SCOPED_TRACE(variant);
     torch::manual_seed(4);
     NetworkConfig c = smallNet();
-    c.blocksPerStage = blocks;
+    if (variant == 1) c.blocksPerStage = {2, 2, 2, 2};
+    c.attentionRawFirst = c.attentionBias = variant != 2;
     MicroAttentionResNet net(c);
     net->eval();
     const auto x = torch::randn({5, 1, 48, 48});
@@ -266,6 +272,33 @@ struct ModelFileParts {
     return out;
   }
 };
+
+// Files written before the wiring was stored read as MicroFER's wiring; a wiring the code
+// does not know, or one that does not fit the stored tensors, is refused.
+TEST_F(ModelFileTest, OldFilesReadAsMicroFersWiringAndABadWiringIsRefused) {
+  const ModelFileParts good(readAll());
+  const auto withNetwork = [&](const std::function<void(nlohmann::json&)>& edit) {
+    ModelFileParts parts = good;
+    auto header = nlohmann::json::parse(parts.header);
+    edit(header.at("network"));
+    parts.header = header.dump(2);
+    writeAll(parts.bytes());
+  };
+  withNetwork([](nlohmann::json& n) {
+    ASSERT_EQ(n.erase("attention_input"), 1u);
+    ASSERT_EQ(n.erase("attention_bias"), 1u);
+  });
+  ModelInfo got;
+  MicroAttentionResNet loaded = loadModel(path, got);
+  EXPECT_TRUE(got.network.attentionRawFirst);
+  EXPECT_TRUE(got.network.attentionBias);
+  EXPECT_EQ(loaded->parameterCount(), net->parameterCount());
+
+  withNetwork([](nlohmann::json& n) { n["attention_input"] = "sideways"; });
+  expectError("attention_input");
+  withNetwork([](nlohmann::json& n) { n["attention_bias"] = false; });
+  expectError("do not fit");
+}
 
 // The payload is the documented tensor encoding: every parameter and buffer of the network
 // once, by name, with its shape, nothing else; readable without LibTorch.

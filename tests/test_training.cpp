@@ -109,6 +109,17 @@ TEST(Training, ResumeReachesTheSameState) {
   auto pa = ma->named_parameters();
   for (const auto& p : mb->named_parameters())
     EXPECT_TRUE(torch::allclose(pa[p.key()], p.value(), 1e-5, 1e-6)) << p.key();
+
+  // Both wirings of the attention unit have the same tensors: resuming a run, or starting
+  // from a model, of the other wiring is refused instead of loading silently.
+  TrainConfig otherWiring = smokeConfig(b.string(), 3);
+  otherWiring.resume = true;
+  otherWiring.network.attentionRawFirst = false;
+  EXPECT_THROW(train(data, nullptr, otherWiring), std::invalid_argument);
+  TrainConfig fromOther = smokeConfig(test::tempDir("resumeC").string(), 1);
+  fromOther.initModel = (b / "last.mfm").string();
+  fromOther.network.attentionBias = false;
+  EXPECT_THROW(train(data, nullptr, fromOther), std::invalid_argument);
 }
 
 TEST(Training, SmallerAugmentedCropIsTheSameViewResampled) {

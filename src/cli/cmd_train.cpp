@@ -95,6 +95,9 @@ int runTrain(const std::vector<std::string>& argv) {
   cfg.network.width = a.getInt("width", 32);
   if (a.has("blocks")) cfg.network.blocksPerStage = parseIntList(a.get("blocks"));
   cfg.network.attention = !a.flag("no-attention");
+  if (!cfg.network.attention && (a.has("attention-input") || a.flag("no-attention-bias")))
+    throw UsageError("--attention-input and --no-attention-bias wire the attention unit: not "
+                     "with --no-attention");
   const std::string attentionInput = a.get("attention-input", "raw");
   if (attentionInput != "raw" && attentionInput != "activated")
     throw UsageError("--attention-input takes raw or activated");

@@ -205,8 +205,14 @@ MicroAttentionResNet readWeights(const std::string& path, PortableWeights& info)
     info.network.numClasses = std::stoi(need("classes"));
     info.network.attention = need("attention") == "1";
     // Optional: files written before 2026-12-02 have MicroFER's wiring (raw A, biases).
-    info.network.attentionRawFirst = kv.count("attention_raw_first") == 0 || kv["attention_raw_first"] == "1";
-    info.network.attentionBias = kv.count("attention_bias") == 0 || kv["attention_bias"] == "1";
+    const auto flag = [&](const char* k) {
+      const auto it = kv.find(k);
+      if (it == kv.end()) return true;
+      if (it->second != "0" && it->second != "1") r.fail(std::string("'") + k + "' is not 0 or 1");
+      return it->second == "1";
+    };
+    info.network.attentionRawFirst = flag("attention_raw_first");
+    info.network.attentionBias = flag("attention_bias");
     info.network.dropout = std::stod(need("dropout"));
     info.mean = std::stof(need("mean"));
     info.stdDev = std::stof(need("std"));

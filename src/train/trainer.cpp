@@ -210,11 +210,14 @@ TrainResult train(const Dataset& trainSet, const Dataset* val, const TrainConfig
     if ((initInfo.network.numClasses != cfg.network.numClasses && !cfg.initNewClassifier) ||
         initInfo.network.width != cfg.network.width ||
         initInfo.network.blocksPerStage != cfg.network.blocksPerStage ||
-        initInfo.network.attention != cfg.network.attention ||
-        initInfo.network.attentionRawFirst != cfg.network.attentionRawFirst ||
-        initInfo.network.attentionBias != cfg.network.attentionBias)
+        initInfo.network.attention != cfg.network.attention)
       throw std::invalid_argument("--init model '" + cfg.initModel +
                                   "' has a different architecture");
+    // The two wirings have the same tensors: copying one into the other would load silently.
+    if (describeAttention(initInfo.network) != describeAttention(cfg.network))
+      throw std::invalid_argument("--init model '" + cfg.initModel + "' has attention " +
+                                  describeAttention(initInfo.network) + ", this run " +
+                                  describeAttention(cfg.network));
     torch::NoGradGuard ng;
     auto dst = model->named_parameters();
     for (const auto& p : init->named_parameters())
@@ -262,6 +265,12 @@ TrainResult train(const Dataset& trainSet, const Dataset* val, const TrainConfig
   if (cfg.resume && fs::exists(ckState)) {
     std::ifstream f(ckState);
     const auto j = nlohmann::json::parse(f);
+    // Checkpoints since 2026-12-02 name the attention wiring (older ones: MicroFER's, the only
+    // one then); both wirings have the same tensors, so torch::load alone would not notice.
+    const std::string wiring = j.value("attention", describeAttention(NetworkConfig{}));
+    if (cfg.network.attention && wiring != describeAttention(cfg.network))
+      throw std::invalid_argument("the checkpoint in " + cfg.outDir + " was trained with attention " +
+                                  wiring + ", this run asks for " + describeAttention(cfg.network));
     startEpoch = j.at("epochs_done");
     bestVal = j.at("best_val");
     result.bestEpoch = j.at("best_epoch");
@@ -401,6 +410,7 @@ TrainResult train(const Dataset& trainSet, const Dataset* val, const TrainConfig
       writeFileAtomically(path.string(), bytes.str());
     }
     nlohmann::json state = {{"epochs_done", epoch + 1},
+                            {"attention", describeAttention(cfg.network)},
                             {"best_val", bestVal},
                             {"best_epoch", result.bestEpoch},
                             {"history", nlohmann::json::array()}};

@@ -126,7 +126,8 @@ ModelInfo fromJson(const json& j) {
   if (n.contains("attention_input")) {
     const json& in = n.at("attention_input");
     if (in != "raw" && in != "activated")
-      throw std::runtime_error("attention_input is " + in.dump() + ", expected \"raw\" or \"activated\"");
+      throw std::runtime_error("attention_input is " + in.dump() +
+                               ", expected \"raw\" or \"activated\"");
     info.network.attentionRawFirst = in == "raw";
   }
   if (n.contains("attention_bias")) info.network.attentionBias = n.at("attention_bias").get<bool>();

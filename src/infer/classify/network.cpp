@@ -49,7 +49,8 @@ std::string describeAttention(const NetworkConfig& config) {
   if (!config.attention) return "off";
   std::string departures;
   if (!config.attentionRawFirst) departures = "A after BN-ReLU";
-  if (!config.attentionBias) departures += std::string(departures.empty() ? "" : ", ") + "no 1x1 biases";
+  if (!config.attentionBias)
+    departures += std::string(departures.empty() ? "" : ", ") + "no 1x1 biases";
   return departures.empty() ? "on" : "on (" + departures + ")";
 }
 
