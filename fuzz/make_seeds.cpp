@@ -105,13 +105,15 @@ std::string csvPixels(const cv::Mat& gray48) {
 
 /// A small untrained model (a few kilobytes of weights).
 std::vector<unsigned char> tinyModel(const fs::path& tmp, std::vector<int> blocks, int width,
-                                     int inputSize, bool attention) {
+                                     int inputSize, bool attention,
+                                     const std::string& wiring = "microfer") {
   torch::manual_seed(11);
   NetworkConfig nc;
   nc.blocksPerStage = std::move(blocks);
   nc.width = width;
   nc.inputSize = inputSize;
   nc.attention = attention;
+  if (attention) setAttentionWiring(nc, wiring);
   MicroAttentionResNet net(nc);
   ModelInfo info;
   info.name = "fuzz-seed";
@@ -182,10 +184,12 @@ int main(int argc, char** argv) {
   writeText(csv / "bad_label.csv", "emotion,pixels,Usage\n9," + px + ",Training\n");
   writeText(csv / "header_only.csv", "emotion,pixels,Usage\n");
 
-  // Model files: tiny untrained networks, with and without attention.
+  // Model files: tiny untrained networks, with attention (both wirings) and without.
   const fs::path mfm = out / "model_file";
   fs::create_directories(mfm);
   writeFile(mfm / "tiny_attention.mfm", tinyModel(mfm / "tmp.mfm", {1, 1}, 2, 16, true));
+  writeFile(mfm / "tiny_attention_prototxt.mfm",
+            tinyModel(mfm / "tmp.mfm", {1, 1}, 2, 16, true, "prototxt"));
   writeFile(mfm / "tiny_plain.mfm", tinyModel(mfm / "tmp.mfm", {1}, 2, 16, false));
   return 0;
 }

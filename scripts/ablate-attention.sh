@@ -14,12 +14,10 @@ arm=${1:?usage: scripts/ablate-attention.sh microfer|prototxt SEED [train option
 seed=${2:?usage: scripts/ablate-attention.sh microfer|prototxt SEED [train options]}
 shift 2
 case "$arm" in
-  microfer) wiring= ;;
-  prototxt) wiring="--attention-input activated --no-attention-bias" ;;
+  microfer|prototxt) ;;
   *) echo "unknown arm '$arm'" >&2; exit 2 ;;
 esac
 fer=../shared/data/fer2013
-# shellcheck disable=SC2086  # $wiring is a list of options
 exec build/src/microfer-cli train --data "$fer/train" --val "$fer/test" --val-prefix PublicTest_ \
-  --epochs 8 --low-res 36,6 --batch 256 --lr 0.1 --balance sqrt --seed "$seed" $wiring \
+  --epochs 8 --low-res 36,6 --batch 256 --lr 0.1 --balance sqrt --seed "$seed" --attention-wiring "$arm" \
   --out "runs/attn-$arm-s$seed" --name "microfer-resnet10-attn-$arm" "$@"

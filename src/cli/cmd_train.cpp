@@ -10,6 +10,8 @@
 #include "args.hpp"
 #include "commands.hpp"
 #include "common.hpp"
+#include "microfer/classify/model_file.hpp"
+#include "microfer/classify/network.hpp"
 #include "microfer/train/trainer.hpp"
 
 namespace microfer::cli {
@@ -39,9 +41,11 @@ Model:
   --width N           channels of the first stage (default 32)
   --blocks A,B,C,D    residual blocks per stage (default 1,1,1,1 = ResNet-10)
   --no-attention      the same network without micro-attention units (ablation)
-  --attention-input raw|activated  the unit's middle input A: the block's first convolution
-                      raw (default) or after BN-ReLU (as the authors' prototxt)
-  --no-attention-bias no biases on the unit's 1x1 convolutions (as the prototxt)
+  --attention-wiring prototxt|microfer  the micro-attention unit's wiring: prototxt (the
+                      authors' Caffe prototxt: A after the block's BN-ReLU, no biases on the
+                      1x1 convolutions) or microfer (A the block's raw first convolution,
+                      biases: every shipped model). Default: that of the
+                      --init model, else prototxt
   --init FILE         start from this model's weights (transfer learning)
   --teacher FILE[,FILE...]  distil from this model (several: their averaged soft targets)
   --distill W         weight of the distillation loss (default 0.5; 1 = soft targets only)
@@ -77,12 +81,12 @@ std::vector<int> parseIntList(const std::string& s) {
 
 int runTrain(const std::vector<std::string>& argv) {
   const Args a(
-      argv, {"help", "verbose", "no-attention", "no-attention-bias", "resume", "no-erase", "val-csv",
+      argv, {"help", "verbose", "no-attention", "resume", "no-erase", "val-csv",
              "robust"},
       {"data",        "csv",   "val",  "val-prefix", "max-per-class", "width",  "blocks",  "init",
        "weights",     "split-list", "teacher", "distill", "distill-temp",
        "epochs",      "batch", "lr",   "wd",         "smoothing",     "warmup", "balance", "seed",
-       "max-batches", "out",   "name", "threads", "low-res", "attention-input"});
+       "max-batches", "out",   "name", "threads", "low-res", "attention-wiring"});
   if (a.flag("help")) {
     std::fputs(kTrainHelp, stdout);
     return 0;
@@ -95,14 +99,25 @@ int runTrain(const std::vector<std::string>& argv) {
   cfg.network.width = a.getInt("width", 32);
   if (a.has("blocks")) cfg.network.blocksPerStage = parseIntList(a.get("blocks"));
   cfg.network.attention = !a.flag("no-attention");
-  if (!cfg.network.attention && (a.has("attention-input") || a.flag("no-attention-bias")))
-    throw UsageError("--attention-input and --no-attention-bias wire the attention unit: not "
-                     "with --no-attention");
-  const std::string attentionInput = a.get("attention-input", "raw");
-  if (attentionInput != "raw" && attentionInput != "activated")
-    throw UsageError("--attention-input takes raw or activated");
-  cfg.network.attentionRawFirst = attentionInput == "raw";
-  cfg.network.attentionBias = !a.flag("no-attention-bias");
+  if (!cfg.network.attention && a.has("attention-wiring"))
+    throw UsageError("--attention-wiring wires the attention unit: not with --no-attention");
+  // New runs take the prototxt's wiring (rule i); a fine-tuning run keeps its start model's.
+  std::string wiring = "prototxt";
+  if (!cfg.network.attention) {
+    wiring = "microfer";  // no unit: the file keeps the fields' old values
+  } else if (a.has("attention-wiring")) {
+    wiring = a.get("attention-wiring");
+  } else if (a.has("init")) {
+    wiring = attentionWiringName(readModelInfo(a.get("init")).network);
+    if (wiring.empty())
+      throw UsageError("--init model '" + a.get("init") +
+                       "' has a wiring of its own; train cannot continue it");
+  }
+  try {
+    setAttentionWiring(cfg.network, wiring);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string("--attention-wiring: ") + e.what());
+  }
   cfg.epochs = a.getInt("epochs", cfg.epochs);
   cfg.batchSize = a.getInt("batch", cfg.batchSize);
   cfg.lr = a.getDouble("lr", cfg.lr);

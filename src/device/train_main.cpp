@@ -21,7 +21,8 @@ const char* kUsage =
     "  --epochs N (120) --batch N (128) --lr X (0.05) --wd X (5e-4) --smoothing X (0.1)\n"
     "  --warmup EPOCHS (1) --balance none|sqrt|inverse (sqrt) --seed N (1)\n"
     "  --width N (32) --blocks A,B,C,D (1,1,1,1) --no-attention --dropout X (0.2)\n"
-    "  --attention-input raw|activated (raw) --no-attention-bias (the prototxt's wiring)\n"
+    "  --attention-wiring prototxt|microfer (prototxt: A after BN-ReLU, no 1x1 biases;\n"
+    "    microfer: A raw, biases, the wiring of every shipped model)\n"
     "  --no-erase --budget SECONDS (shorten the schedule to fit) --max-batches N --cpu\n"
     "  --threads N (CPU threads; default: every logical CPU) --notes TEXT\n";
 
@@ -38,7 +39,11 @@ struct Args {
 
 int main(int argc, char** argv) {
   using namespace microfer;
-  static const char* flags[] = {"no-attention", "no-attention-bias", "no-erase", "cpu", "help"};
+  static const char* flags[] = {"no-attention", "no-erase", "cpu", "help"};
+  static const char* options[] = {"attention-wiring", "balance", "batch", "blocks", "budget",
+                                  "dropout", "epochs", "lr", "max-batches", "notes", "out",
+                                  "seed", "smoothing", "threads", "train", "val", "warmup",
+                                  "wd", "width"};
   Args a;
   for (int i = 1; i < argc; ++i) {
     std::string k = argv[i];
@@ -47,8 +52,13 @@ int main(int argc, char** argv) {
       return 2;
     }
     k = k.substr(2);
-    bool isFlag = false;
+    bool isFlag = false, isOption = false;
     for (const char* f : flags) isFlag |= k == f;
+    for (const char* o : options) isOption |= k == o;
+    if (!isFlag && !isOption) {  // a misspelt option would otherwise be ignored silently
+      std::fprintf(stderr, "unknown option '--%s'\n%s", k.c_str(), kUsage);
+      return 2;
+    }
     if (isFlag) {
       a.values[k] = "1";
     } else if (i + 1 < argc) {
@@ -75,11 +85,7 @@ int main(int argc, char** argv) {
     c.network.width = std::stoi(a.get("width", "32"));
     c.network.dropout = std::stod(a.get("dropout", "0.2"));
     c.network.attention = !a.has("no-attention");
-    const std::string attentionInput = a.get("attention-input", "raw");
-    if (attentionInput != "raw" && attentionInput != "activated")
-      throw std::invalid_argument("--attention-input must be raw or activated");
-    c.network.attentionRawFirst = attentionInput == "raw";
-    c.network.attentionBias = !a.has("no-attention-bias");
+    if (c.network.attention) setAttentionWiring(c.network, a.get("attention-wiring", "prototxt"));
     if (a.has("blocks")) {
       c.network.blocksPerStage.clear();
       std::string s = a.get("blocks");

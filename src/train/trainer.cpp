@@ -270,7 +270,8 @@ TrainResult train(const Dataset& trainSet, const Dataset* val, const TrainConfig
     const std::string wiring = j.value("attention", describeAttention(NetworkConfig{}));
     if (cfg.network.attention && wiring != describeAttention(cfg.network))
       throw std::invalid_argument("the checkpoint in " + cfg.outDir + " was trained with attention " +
-                                  wiring + ", this run asks for " + describeAttention(cfg.network));
+                                  wiring + ", this run asks for " + describeAttention(cfg.network) +
+                                  " (resume it with the --attention-wiring it started with)");
     startEpoch = j.at("epochs_done");
     bestVal = j.at("best_val");
     result.bestEpoch = j.at("best_epoch");

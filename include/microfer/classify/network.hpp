@@ -33,6 +33,15 @@ struct NetworkConfig {
 /// "on (A after BN-ReLU, no 1x1 biases)": for logs and `microfer-cli info`.
 std::string describeAttention(const NetworkConfig& config);
 
+/// The two wirings of the unit that training offers by name: "prototxt" (A after the block's
+/// BN-ReLU, no 1x1 biases, as the authors' Caffe prototxt; the default of new training runs
+/// since 2026-12-02, docs/model-decisions.txt rule i) and "microfer" (A raw, with biases: every
+/// model trained before). Sets attentionRawFirst and attentionBias; throws
+/// std::invalid_argument for another name.
+void setAttentionWiring(NetworkConfig& config, const std::string& name);
+/// The name of `config`'s wiring for setAttentionWiring, or "" for a mix of the two.
+std::string attentionWiringName(const NetworkConfig& config);
+
 /// A convolution's weight reordered once into oneDNN's own layout, for inference (see
 /// MicroAttentionResNetImpl::packForInference). Undefined = not packed: the convolution runs
 /// as LibTorch's module does.

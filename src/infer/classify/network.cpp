@@ -54,6 +54,20 @@ std::string describeAttention(const NetworkConfig& config) {
   return departures.empty() ? "on" : "on (" + departures + ")";
 }
 
+void setAttentionWiring(NetworkConfig& config, const std::string& name) {
+  if (name != "prototxt" && name != "microfer")
+    throw std::invalid_argument("the attention wiring is prototxt or microfer, not '" + name +
+                                "'");
+  config.attentionRawFirst = name == "microfer";
+  config.attentionBias = name == "microfer";
+}
+
+std::string attentionWiringName(const NetworkConfig& config) {
+  if (config.attentionRawFirst && config.attentionBias) return "microfer";
+  if (!config.attentionRawFirst && !config.attentionBias) return "prototxt";
+  return "";
+}
+
 MicroAttentionImpl::MicroAttentionImpl(int channels, bool bias) {
   embed = register_module("embed", conv(3 * channels, channels, 1, 1, bias));
   reduce = register_module("reduce", conv(channels, 1, 1, 1, bias));
