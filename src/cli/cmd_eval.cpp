@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <memory>
 #include <set>
 #include <cstdio>
 #include <opencv2/imgproc.hpp>
@@ -46,6 +47,9 @@ Usage: microfer-cli eval --data DIR [options]
                          classified; reports how many faces were found and the
                          accuracy on those
   --quiet                no progress line (on a terminal it shows i/N, rate, ETA)
+  --model A.mfm,B.mfm    (crops, not --pipeline) an ensemble: the label is the argmax of
+                         the mean of the models' calibrated probabilities; each model costs
+                         its own time per face
 
 Prints per-class precision/recall/F1, the confusion matrix and a last line
 "accuracy=0.7012 macro_f1=0.6811 n=3589".
@@ -86,6 +90,8 @@ int runEval(const std::vector<std::string>& argv) {
     throw UsageError("--split train|val|test goes with --split-list FILE (and only they do)");
   PipelineConfig cfg = pipelineConfigFromArgs(a);
   configureRuntime(cfg.classifier.threads);
+  if (a.flag("pipeline") && cfg.classifier.modelPath.find(',') != std::string::npos)
+    throw UsageError("--pipeline takes one --model, not an ensemble");
 
   Dataset ds;
   if (a.has("data")) {
@@ -126,14 +132,43 @@ int runEval(const std::vector<std::string>& argv) {
   };
   long found = 0;
   if (!a.flag("pipeline")) {
-    ExpressionClassifier classifier(cfg.classifier);
+    // One classifier per member of an ensemble (--model A,B,...); one model (or none: the
+    // default) is an ensemble of one.
+    std::vector<std::unique_ptr<ExpressionClassifier>> members;
+    for (const std::string& path : splitList(cfg.classifier.modelPath)) {
+      ClassifierConfig member = cfg.classifier;
+      member.modelPath = path;
+      members.push_back(std::make_unique<ExpressionClassifier>(member));
+    }
+    if (members.size() > 1) {
+      std::printf("ensemble of %zu models: the mean of their calibrated probabilities; "
+                  "uncertain below %.2f (the first model's threshold)\n",
+                  members.size(), members.front()->uncertainBelow());
+      for (const auto& m : members)
+        if (m->cropGeometry().size != members.front()->cropGeometry().size)
+          throw UsageError("--model: the ensemble's models must take the same crop size");
+    }
     const size_t batch = static_cast<size_t>(std::max(1, a.getInt("batch", 64)));
     Progress progress("eval", ds.samples.size(), !a.flag("quiet"));
     for (size_t start = 0; start < ds.samples.size(); start += batch) {
       std::vector<cv::Mat> crops;
       for (size_t i = start; i < std::min(ds.samples.size(), start + batch); ++i)
         crops.push_back(ds.samples[i].image);
-      const auto preds = classifier.classify(crops);
+      auto preds = members.front()->classify(crops);
+      if (members.size() > 1) {
+        for (size_t m = 1; m < members.size(); ++m) {
+          const auto more = members[m]->classify(crops);
+          for (size_t i = 0; i < preds.size(); ++i)
+            for (int c = 0; c < kNumEmotions; ++c) preds[i].probs[c] += more[i].probs[c];
+        }
+        for (auto& p : preds) {
+          for (float& v : p.probs) v /= static_cast<float>(members.size());
+          p.label = static_cast<int>(std::max_element(p.probs.begin(), p.probs.end()) -
+                                     p.probs.begin());
+          p.confidence = p.probs[p.label];
+          p.uncertain = p.confidence < p.uncertainBelow;
+        }
+      }
       for (size_t i = 0; i < preds.size(); ++i) count(ds.samples[start + i].label, preds[i]);
       progress.update(start + preds.size());
     }
