@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -16,6 +17,8 @@
 #include "microfer/runtime/checksum.hpp"
 #include "microfer/train/device_trainer.hpp"
 #include "microfer/classify/expression_classifier.hpp"
+#include "microfer/classify/model_file.hpp"
+#include "microfer/classify/network.hpp"
 #include "microfer/detect/face_detector.hpp"
 #include "microfer/output/results_writer.hpp"
 #include "microfer/pipeline/pipeline.hpp"
@@ -383,6 +386,40 @@ TEST_F(CliTest, CropsCacheFacesOfAPhotoSetAndTrainingRefusesTheTestPart) {
 }
 
 
+// train wires the micro-attention unit as told; a new run takes the prototxt's wiring (rule
+// i), a fine-tuning run its start model's, and the two wirings never mix in one run.
+TEST_F(CliTest, TrainWiresTheAttentionUnitAsToldOrAsItsStartModel) {
+  const fs::path data = dir / "crops";
+  for (const char* cls : {"happy", "sad"}) {
+    fs::create_directories(data / cls);
+    for (int i = 0; i < 8; ++i)
+      cv::imwrite((data / cls / ("Training_" + std::to_string(i) + ".png")).string(),
+                  cv::Mat(48, 48, CV_8UC1, cv::Scalar(cls[0] == 'h' ? 60 + i : 180 - i)));
+  }
+  const auto train = [&](const std::string& name, const std::string& extra) {
+    return run("train --data \"" + data.string() + "\" --epochs 1 --width 4 --batch 8 "
+               "--threads 1 --out \"" + (dir / name).string() + "\" " + extra,
+               dir);
+  };
+  const auto wiring = [&](const std::string& name) {
+    return attentionWiringName(readModelInfo((dir / name / "last.mfm").string()).network);
+  };
+  ASSERT_EQ(train("new", ""), 0) << slurp(dir / "stderr.txt");
+  EXPECT_EQ(wiring("new"), "prototxt");
+  ASSERT_EQ(train("old", "--attention-wiring microfer"), 0) << slurp(dir / "stderr.txt");
+  EXPECT_EQ(wiring("old"), "microfer");
+  const std::string fromOld = "--init \"" + (dir / "old" / "last.mfm").string() + "\"";
+  ASSERT_EQ(train("tuned", fromOld), 0) << slurp(dir / "stderr.txt");
+  EXPECT_EQ(wiring("tuned"), "microfer") << "--init keeps its model's wiring";
+  EXPECT_NE(train("mixed", fromOld + " --attention-wiring prototxt"), 0)
+      << "the same tensors wired otherwise would load silently";
+  EXPECT_NE(slurp(dir / "stderr.txt").find("has attention on,"), std::string::npos)
+      << slurp(dir / "stderr.txt");
+  EXPECT_EQ(train("bad", "--attention-wiring caffe"), 2);
+  EXPECT_EQ(train("bad", "--no-attention --attention-wiring microfer"), 2);
+}
+
+
 // --version names the program, the model (with its checksum) and the libraries; -h is help
 // on every command; logs never reach stdout.
 TEST_F(CliTest, VersionShortHelpAndLogsOnStderr) {
@@ -465,6 +502,31 @@ TEST_F(CliTest, EvalKeepsItsSplitAndCountsTheModelsAnswers) {
     }
   // Batched and one-by-one passes may differ in the last bits: at most a near-tie's flip.
   EXPECT_NEAR(lastFigure(out, "accuracy="), double(right) / total, 1.5 / total) << out;
+
+  // An ensemble (--model A,B): the argmax of the mean of the members' probabilities.
+  const std::string v2 = test::sourceDir() + "/models/microfer-resnet10-v2.mfm";
+  ASSERT_EQ(run("eval --data \"" + data.string() + "\" --tta off --model " +
+                    test::sourceDir() + "/models/microfer-resnet10.mfm," + v2,
+                dir),
+            0)
+      << slurp(dir / "stderr.txt");
+  const std::string ensembleOut = slurp(dir / "stdout.txt");
+  EXPECT_NE(ensembleOut.find("ensemble of 2 models"), std::string::npos) << ensembleOut;
+  ExpressionClassifier second(ClassifierConfig{v2, TtaConfig{TtaMode::Off}});
+  int ensembleRight = 0, changed = 0;
+  for (const auto& cls : fs::directory_iterator(data))
+    for (const auto& f : fs::directory_iterator(cls.path())) {
+      const cv::Mat crop = cv::imread(f.path().string(), cv::IMREAD_GRAYSCALE);
+      const Prediction p = clf.classify(crop), q = second.classify(crop);
+      std::array<float, kNumEmotions> mean{};
+      for (int c = 0; c < kNumEmotions; ++c) mean[c] = p.probs[c] + q.probs[c];
+      const int label = int(std::max_element(mean.begin(), mean.end()) - mean.begin());
+      ensembleRight += label == emotionIndex(cls.path().filename().string());
+      changed += label != p.label;
+    }
+  EXPECT_NEAR(lastFigure(ensembleOut, "accuracy="), double(ensembleRight) / total, 1.5 / total)
+      << ensembleOut;
+  EXPECT_GT(changed, 0) << "the second member changes some answers (else the test shows nothing)";
 }
 
 // cv end to end on real CK+ crops: folds by subject, and the summary is the mean and the

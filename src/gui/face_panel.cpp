@@ -70,7 +70,13 @@ FaceEntry::FaceEntry(QWidget* parent) : QFrame(parent) {
   QFont f = m_title->font();
   f.setBold(true);
   m_title->setFont(f);
-  m_title->setWordWrap(true);  // a track number and a label's age make long titles
+  m_title->setWordWrap(true);  // "Face 12 (track 123456)" in a narrow panel
+  // A followed face's label age, on a line of its own that a followed face always has: in
+  // the title it made the entry one line taller on the frames where it appeared.
+  m_age = new QLabel(this);
+  m_age->setFixedHeight(m_age->fontMetrics().lineSpacing());
+  m_age->setStyleSheet(QStringLiteral("color:#808080;"));
+  m_age->hide();
   // The figures get a line of their own (wrapped, never cut off by a long title).
   m_verdict = new QLabel(this);
   m_verdict->setWordWrap(true);
@@ -82,6 +88,7 @@ FaceEntry::FaceEntry(QWidget* parent) : QFrame(parent) {
   titleRow->addWidget(m_title, 1);
   auto* right = new QVBoxLayout;
   right->addLayout(titleRow);
+  right->addWidget(m_age);
   right->addWidget(m_verdict);
   right->addWidget(m_chart);
   auto* layout = new QHBoxLayout(this);
@@ -100,10 +107,11 @@ void FaceEntry::setFace(int number, const FaceView& face) {
   // levels; the panel says so rather than presenting it as this frame's reading.
   // (Two whole strings rather than tr()'s %n: the app ships no translation file that would
   // make "frame(s)" plural.)
-  if (face.predictionAge > 0)
-    title += face.predictionAge == 1 ? tr(", label 1 frame old")
-                                     : tr(", label %1 frames old").arg(face.predictionAge);
   m_title->setText(title);
+  m_age->setVisible(face.trackId >= 0);
+  m_age->setText(face.predictionAge <= 0  ? QString()
+                 : face.predictionAge == 1 ? tr("label 1 frame old")
+                                           : tr("label %1 frames old").arg(face.predictionAge));
   const auto percent = [&](int c) {
     return QStringLiteral("%1 %2%").arg(expressionName(c)).arg(
         qRound(face.probs[static_cast<size_t>(c)] * 100));

@@ -37,6 +37,9 @@ class FaceEntry : public QFrame {
   void setFace(int number, const FaceView& face);
   int label() const { return m_label; }
   QString title() const { return m_title->text(); }
+  /// "label 2 frames old" for a followed face whose label was kept from an earlier frame; ""
+  /// when it is this frame's own.
+  QString age() const { return m_age->text(); }
   /// "surprise 37%", or for an uncertain face "uncertain: happy 38% or neutral 31%".
   QString verdict() const { return m_verdict->text(); }
 
@@ -44,6 +47,7 @@ class FaceEntry : public QFrame {
   QLabel* m_crop;
   QLabel* m_swatch;
   QLabel* m_title;
+  QLabel* m_age;
   QLabel* m_verdict;
   ProbabilityChart* m_chart;
   int m_label = -1;
