@@ -3,6 +3,7 @@
 // smoke run on real images learns, repeats for its seed and ends in a model file the app
 // loads with the same outputs.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -246,6 +247,24 @@ TEST(DeviceTrainer, LearnsRepeatsAndExportsAModelFile) {
   const auto x = torch::randn({4, 1, 48, 48});
   torch::NoGradGuard g;
   EXPECT_TRUE(torch::equal(fromWeights->forward(x), fromModel->forward(x)));
+}
+
+// The program's options: a misspelt or retired one is refused (it was ignored silently), and
+// so are a wiring that does not exist and a wiring without attention units; all before any
+// data is read (exit 2), where a good command line goes on to the missing pack (exit 1).
+TEST(DeviceTrainer, CommandLineRefusesUnknownOptionsAndBadWirings) {
+  const auto exitCode = [](const std::string& args) {
+    const int status = std::system(
+        (std::string("\"") + MICROFER_TRAIN_DEVICE + "\" " + args + " >/dev/null 2>&1").c_str());
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  };
+  const std::string base = "--train /nonexistent/train.mfc --out /nonexistent/run ";
+  EXPECT_EQ(exitCode(base + "--attention-input raw"), 2) << "retired option";
+  EXPECT_EQ(exitCode(base + "--epoch 3"), 2) << "misspelt option";
+  EXPECT_EQ(exitCode(base + "--attention-wiring caffe"), 2);
+  EXPECT_EQ(exitCode(base + "--no-attention --attention-wiring microfer"), 2);
+  EXPECT_EQ(exitCode(base + "--attention-wiring microfer --epochs 3"), 1) << "no such pack";
+  EXPECT_EQ(exitCode("--help"), 0);
 }
 
 TEST(DeviceTrainer, BudgetShortensTheWholeSchedule) {

@@ -206,8 +206,11 @@ TEST_F(Gui, UncertainFaceNamesBothLabelsAndFiguresStayVisibleWhenNarrow) {
 
   // A kept prediction (the live view's classify-every-Nth-frame levels) says how old it is,
   // on a line that a followed face always has: the entry keeps its height from frame to frame.
+  const auto laidOutHeight = [&](int i) {
+    return panel.entry(i)->heightForWidth(panel.entry(i)->width());
+  };
   EXPECT_EQ(panel.entry(0)->age(), QString());
-  const int freshHeight = panel.entry(0)->sizeHint().height();
+  const int freshHeight = laidOutHeight(0);
   sure.predictionAge = 1;
   unsure.predictionAge = 2;
   panel.setFaces({sure, unsure});
@@ -215,7 +218,21 @@ TEST_F(Gui, UncertainFaceNamesBothLabelsAndFiguresStayVisibleWhenNarrow) {
   EXPECT_EQ(panel.entry(0)->title(), QStringLiteral("Face 1 (track 123456)"));
   EXPECT_EQ(panel.entry(0)->age(), QStringLiteral("label 1 frame old"));
   EXPECT_EQ(panel.entry(1)->age(), QStringLiteral("label 2 frames old"));
-  EXPECT_EQ(panel.entry(0)->sizeHint().height(), freshHeight);
+  EXPECT_EQ(laidOutHeight(0), freshHeight);
+  // An unfollowed face's label can be kept too (its box matched); the panel says so.
+  sure.trackId = -1;
+  panel.setFaces({sure});
+  QApplication::processEvents();
+  EXPECT_EQ(panel.entry(0)->age(), QStringLiteral("label 1 frame old"));
+  bool ageShown = false;
+  for (QLabel* l : panel.entry(0)->findChildren<QLabel*>())
+    ageShown |= l->text() == panel.entry(0)->age() && l->isVisible();
+  EXPECT_TRUE(ageShown);
+  const int withAge = laidOutHeight(0);
+  sure.predictionAge = 0;
+  panel.setFaces({sure});
+  QApplication::processEvents();
+  EXPECT_LT(laidOutHeight(0), withAge) << "no empty line for an unfollowed face's fresh label";
 }
 
 TEST(GuiView, FrameViewCopiesEveryFaceFieldTheWindowShows) {

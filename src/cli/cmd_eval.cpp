@@ -135,7 +135,10 @@ int runEval(const std::vector<std::string>& argv) {
     // One classifier per member of an ensemble (--model A,B,...); one model (or none: the
     // default) is an ensemble of one.
     std::vector<std::unique_ptr<ExpressionClassifier>> members;
-    for (const std::string& path : splitList(cfg.classifier.modelPath)) {
+    const std::vector<std::string> paths = splitList(cfg.classifier.modelPath);
+    for (const std::string& path : paths) {
+      if (path.empty() && paths.size() > 1)
+        throw UsageError("--model: an empty name in the list '" + cfg.classifier.modelPath + "'");
       ClassifierConfig member = cfg.classifier;
       member.modelPath = path;
       members.push_back(std::make_unique<ExpressionClassifier>(member));
@@ -145,8 +148,10 @@ int runEval(const std::vector<std::string>& argv) {
                   "uncertain below %.2f (the first model's threshold)\n",
                   members.size(), members.front()->uncertainBelow());
       for (const auto& m : members)
-        if (m->cropGeometry().size != members.front()->cropGeometry().size)
-          throw UsageError("--model: the ensemble's models must take the same crop size");
+        if (m->cropGeometry().size != members.front()->cropGeometry().size ||
+            m->classNames() != members.front()->classNames())
+          throw UsageError("--model: the ensemble's models must take the same crop size and "
+                           "have the same classes in the same order");
     }
     const size_t batch = static_cast<size_t>(std::max(1, a.getInt("batch", 64)));
     Progress progress("eval", ds.samples.size(), !a.flag("quiet"));

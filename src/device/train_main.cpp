@@ -85,7 +85,17 @@ int main(int argc, char** argv) {
     c.network.width = std::stoi(a.get("width", "32"));
     c.network.dropout = std::stod(a.get("dropout", "0.2"));
     c.network.attention = !a.has("no-attention");
-    if (c.network.attention) setAttentionWiring(c.network, a.get("attention-wiring", "prototxt"));
+    if (!c.network.attention && a.has("attention-wiring")) {
+      std::fprintf(stderr, "--attention-wiring wires the attention unit: not with --no-attention\n");
+      return 2;
+    }
+    const std::string wiring = a.get("attention-wiring", "prototxt");
+    if (wiring != "prototxt" && wiring != "microfer") {
+      std::fprintf(stderr, "--attention-wiring takes prototxt or microfer, not '%s'\n",
+                   wiring.c_str());
+      return 2;
+    }
+    if (c.network.attention) setAttentionWiring(c.network, wiring);
     if (a.has("blocks")) {
       c.network.blocksPerStage.clear();
       std::string s = a.get("blocks");

@@ -71,8 +71,8 @@ FaceEntry::FaceEntry(QWidget* parent) : QFrame(parent) {
   f.setBold(true);
   m_title->setFont(f);
   m_title->setWordWrap(true);  // "Face 12 (track 123456)" in a narrow panel
-  // A followed face's label age, on a line of its own that a followed face always has: in
-  // the title it made the entry one line taller on the frames where it appeared.
+  // A kept label's age, on a line of its own that a followed face always has: in the title
+  // it made the entry one line taller on the frames where it appeared.
   m_age = new QLabel(this);
   m_age->setFixedHeight(m_age->fontMetrics().lineSpacing());
   m_age->setStyleSheet(QStringLiteral("color:#808080;"));
@@ -108,7 +108,9 @@ void FaceEntry::setFace(int number, const FaceView& face) {
   // (Two whole strings rather than tr()'s %n: the app ships no translation file that would
   // make "frame(s)" plural.)
   m_title->setText(title);
-  m_age->setVisible(face.trackId >= 0);
+  // Followed faces keep the line (no jump as the age comes and goes); an unfollowed face's
+  // label can be kept too (its box matched the last frame's), and then says so.
+  m_age->setVisible(face.trackId >= 0 || face.predictionAge > 0);
   m_age->setText(face.predictionAge <= 0  ? QString()
                  : face.predictionAge == 1 ? tr("label 1 frame old")
                                            : tr("label %1 frames old").arg(face.predictionAge));
