@@ -1,4 +1,4 @@
-// Helpers of the microfer-bench commands (bench, soak): memory figures, JSON reports and a
+// Helpers of the microfer-bench commands (bench, soak, roofline): memory figures, JSON reports and a
 // temporary working folder.
 #pragma once
 
@@ -11,6 +11,7 @@ namespace microfer::cli {
 
 int runBench(const std::vector<std::string>& args);
 int runSoak(const std::vector<std::string>& args);
+int runRoofline(const std::vector<std::string>& args);
 
 /// Resident memory of this process (VmRSS) and its peak (VmHWM) in MiB, from
 /// /proc/self/status; where that is missing, both give getrusage's peak.

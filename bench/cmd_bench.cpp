@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -354,6 +355,43 @@ nlohmann::json describeRun(const PipelineConfig& cfg) {
 // -------------------------------------------------------------------------------------------
 // Modes
 
+/// The detector's own stages (FaceDetector::lastStages: MTCNN's P-, R- and O-Net), timed on
+/// the same frames again through a detector of the same settings alone; nothing for a
+/// detector without stages (Haar).
+void benchDetectorStages(const DetectorConfig& config,
+                         const std::vector<std::vector<unsigned char>>& jpegs, int warmup,
+                         int frames, nlohmann::json& json) {
+  const std::unique_ptr<FaceDetector> detector = createFaceDetector(config);
+  std::vector<std::string> names;
+  std::vector<std::vector<double>> ms, boxes;
+  for (int i = 0; i < warmup + frames; ++i) {
+    const size_t k = static_cast<size_t>(i) % jpegs.size();
+    detector->detect(decodeImage(jpegs[k], "frame " + std::to_string(k)));
+    const std::vector<DetectorStage> stages = detector->lastStages();
+    if (stages.empty()) return;
+    if (names.empty()) {
+      for (const auto& st : stages) names.push_back(st.name);
+      ms.resize(names.size());
+      boxes.resize(names.size());
+    }
+    if (i < warmup) continue;
+    for (size_t s = 0; s < stages.size() && s < names.size(); ++s) {
+      ms[s].push_back(stages[s].ms);
+      boxes[s].push_back(stages[s].boxes);
+    }
+  }
+  std::printf("detect stages (the same frames again, through the detector alone):\n");
+  nlohmann::json out = nlohmann::json::object();
+  for (size_t s = 0; s < names.size(); ++s) {
+    const double p50 = percentile(ms[s], 0.5), p95 = percentile(ms[s], 0.95);
+    const double passed = percentile(boxes[s], 0.5);
+    std::printf("  %-10s %9.2f %9.2f   boxes passed on, p50: %.0f\n", names[s].c_str(), p50, p95,
+                passed);
+    out[names[s]] = {{"ms_p50", round1(p50)}, {"ms_p95", round1(p95)}, {"boxes_p50", passed}};
+  }
+  json["detect_stages"] = out;
+}
+
 int benchFrames(const Args& a, const PipelineConfig& cfg, int faces) {
   const int frames = a.getInt("frames", 200), warmup = a.getInt("warmup", 5);
   if (frames < 1 || warmup < 0) throw UsageError("--frames must be >= 1 and --warmup >= 0");
@@ -444,6 +482,7 @@ int benchFrames(const Args& a, const PipelineConfig& cfg, int faces) {
     json["whole_frame_searches"] = pipeline.wholeFrameSearches();
     json["near_searches"] = pipeline.nearSearches();
   }
+  if (!stream) benchDetectorStages(cfg.detector, jpegs, warmup, frames, json);
   std::printf("peak memory (VmHWM): %.1f MiB\n", peak);
   const double p50 = percentile(frame.ms, 0.5), p95 = percentile(frame.ms, 0.95);
   json["faces_planted"] = planted_;

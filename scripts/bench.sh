@@ -32,6 +32,8 @@ run video-mtcnn-adaptive --video "$out/clip.avi" --detector mtcnn --tta flip --a
 [ -f "$out/clip5.avi" ] || "$bench" --make-video "$out/clip5.avi" --faces 5 --frames 900 >/dev/null
 run video5-mtcnn --video "$out/clip5.avi" --detector mtcnn --tta flip
 run video5-mtcnn-adaptive --video "$out/clip5.avi" --detector mtcnn --tta flip --adaptive
+# Classify times against the machine's arithmetic (the network's operations, a measured throughput).
+run roofline roofline
 # The same figures on an emulated slower laptop (scripts/bench-slow.sh: half of one core).
 launcher=(scripts/bench-slow.sh bench)
 run slow-mtcnn-flip --detector mtcnn --tta flip --frames 100

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -240,6 +241,12 @@ TEST_F(CliTest, InfoNamesTheModelAndEveryDetectorChoice) {
   EXPECT_EQ(run("info --model " + model, dir), 0) << slurp(dir / "stderr.txt");
   const std::string out = slurp(dir / "stdout.txt");
   EXPECT_NE(out.find("parameters: "), std::string::npos) << out;
+  // The network's own count, in millions (test model: width 8, 48x48).
+  microfer::ModelInfo info;
+  char compute[64];
+  std::snprintf(compute, sizeof compute, "compute: %.1f M multiply-adds a view (",
+                microfer::loadModel(model, info)->multiplyAdds() / 1e6);
+  EXPECT_NE(out.find(compute), std::string::npos) << out;
   EXPECT_NE(out.find("detector haar: available"), std::string::npos) << out;
   EXPECT_NE(out.find(microfer::findMtcnnDir().empty() ? "detector mtcnn: unavailable"
                                                       : "detector mtcnn: available"),
@@ -420,6 +427,72 @@ TEST_F(CliTest, TrainWiresTheAttentionUnitAsToldOrAsItsStartModel) {
 }
 
 
+// microfer-bench on frames: each stage of the pipeline, and MTCNN's own stages (P-, R-, O-Net)
+// with the boxes each passes on.
+TEST_F(CliTest, BenchFramesTimesThePipelineAndTheDetectorsStages) {
+  MICROFER_REQUIRE_SHARED("data/dlib-faces");
+  if (microfer::findMtcnnDir().empty()) GTEST_SKIP() << "no MTCNN weights";
+  const fs::path json = dir / "bench.json";
+  ASSERT_EQ(run("--detector mtcnn --tta off --frames 3 --warmup 1 --model " + model +
+                    " --json '" + json.string() + "'",
+                dir, MICROFER_BENCH),
+            0)
+      << slurp(dir / "stderr.txt");
+  const std::string out = slurp(dir / "stdout.txt");
+  EXPECT_NE(out.find("detect stages (the same frames again, through the detector alone):\n"
+                     "  p-net "),
+            std::string::npos)
+      << out;
+  const nlohmann::json r = nlohmann::json::parse(slurp(json));
+  const auto& stages = r.at("detect_stages");
+  for (const char* name : {"p-net", "r-net", "o-net"}) {
+    ASSERT_TRUE(stages.contains(name)) << stages.dump();
+    EXPECT_GT(stages.at(name).at("ms_p50").get<double>(), 0) << name;
+  }
+  // One planted face a frame: O-Net passes it on, P-Net many candidates.
+  EXPECT_GE(stages.at("o-net").at("boxes_p50").get<double>(), 1);
+  EXPECT_GE(stages.at("p-net").at("boxes_p50").get<double>(),
+            stages.at("r-net").at("boxes_p50").get<double>());
+  // Haar has no stages of its own.
+  ASSERT_EQ(run("--detector haar --tta off --frames 2 --warmup 0 --model " + model + " --json '" +
+                    json.string() + "'",
+                dir, MICROFER_BENCH),
+            0);
+  EXPECT_FALSE(nlohmann::json::parse(slurp(json)).contains("detect_stages"));
+}
+
+// microfer-bench roofline: the network's own operation count, a measured throughput, and each
+// TTA mode's classify time beside the least it could take (views x operations / throughput).
+TEST_F(CliTest, RooflineSetsClassifyTimesAgainstTheNetworksArithmetic) {
+  const fs::path json = dir / "roofline.json";
+  ASSERT_EQ(run("roofline --model " + model + " --threads 1 --repeats 3 --json '" +
+                    json.string() + "'",
+                dir, MICROFER_BENCH),
+            0)
+      << slurp(dir / "stderr.txt");
+  const std::vector<std::string> out = lines(dir / "stdout.txt");
+  ASSERT_FALSE(out.empty());
+  EXPECT_EQ(out.back().rfind("gflop_per_view=", 0), 0u) << out.back();
+  EXPECT_NE(out.back().find(" least_flip_ms="), std::string::npos) << out.back();
+  const nlohmann::json r = nlohmann::json::parse(slurp(json));
+  microfer::ModelInfo info;
+  const int64_t macs = microfer::loadModel(model, info)->multiplyAdds();
+  EXPECT_EQ(r.at("multiply_adds_per_view").get<int64_t>(), macs);
+  EXPECT_NEAR(r.at("gflop_per_view").get<double>(), 2.0 * macs / 1e9, 1e-9);
+  EXPECT_EQ(r.at("threads").get<int>(), 1);
+  const double gflops = r.at("matmul_gflops_all").get<double>();
+  EXPECT_GT(gflops, 0);
+  // The least time of a mode is its views' operations at the measured throughput.
+  const std::map<std::string, int> views = {{"off", 1}, {"flip", 2}, {"full", 8}};
+  for (const auto& [mode, n] : views) {
+    EXPECT_GT(r.at("classify_" + mode + "_ms").get<double>(), 0) << mode;
+    EXPECT_NEAR(r.at("least_" + mode + "_ms").get<double>(), n * 2.0 * macs / 1e9 / gflops * 1e3,
+                0.01 + 0.01 * n)
+        << mode;
+  }
+  EXPECT_EQ(run("roofline --repeats 0", dir, MICROFER_BENCH), 2);
+}
+
 // --version names the program, the model (with its checksum) and the libraries; -h is help
 // on every command; logs never reach stdout.
 TEST_F(CliTest, VersionShortHelpAndLogsOnStderr) {
@@ -434,7 +507,7 @@ TEST_F(CliTest, VersionShortHelpAndLogsOnStderr) {
   // microfer-bench: the same set-up, --version and help on its commands.
   ASSERT_EQ(run("--version", dir, MICROFER_BENCH), 0);
   EXPECT_EQ(slurp(dir / "stdout.txt").rfind("microfer-bench ", 0), 0u) << slurp(dir / "stdout.txt");
-  for (const char* cmd : {"bench", "soak"}) {
+  for (const char* cmd : {"bench", "soak", "roofline"}) {
     EXPECT_EQ(run(std::string(cmd) + " -h", dir, MICROFER_BENCH), 0) << cmd;
     EXPECT_NE(slurp(dir / "stdout.txt").find(std::string("microfer-bench ") + cmd),
               std::string::npos)

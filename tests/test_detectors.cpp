@@ -355,6 +355,7 @@ TEST(Haar, EmptyImageGivesNoFaces) {
   auto det = microfer::createFaceDetector(haarConfig());
   EXPECT_TRUE(det->detect(cv::Mat()).empty());
   EXPECT_TRUE(det->detect(cv::Mat(240, 320, CV_8UC3, cv::Scalar::all(128))).empty());
+  EXPECT_TRUE(det->lastStages().empty());  // Haar does not time stages
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -419,6 +420,18 @@ TEST(Mtcnn, LandmarksOnPortrait) {
   ASSERT_FALSE(portrait.empty());
   const auto faces = det->detect(portrait);
   ASSERT_FALSE(faces.empty());
+  // Its stages, as microfer-bench prints them: each narrows the boxes down to the faces.
+  const auto stages = det->lastStages();
+  ASSERT_EQ(stages.size(), 3u);
+  EXPECT_EQ(stages[0].name, "p-net");
+  EXPECT_EQ(stages[1].name, "r-net");
+  EXPECT_EQ(stages[2].name, "o-net");
+  EXPECT_GE(stages[0].boxes, stages[1].boxes);
+  EXPECT_GE(stages[1].boxes, stages[2].boxes);
+  EXPECT_GE(stages[2].boxes, static_cast<int>(faces.size()));  // less any cut off by clipping
+  for (const auto& st : stages) EXPECT_GT(st.ms, 0) << st.name;
+  EXPECT_TRUE(det->detect(cv::Mat()).empty());
+  EXPECT_TRUE(det->lastStages().empty());  // an empty image runs no stage
   for (const auto& f : faces) {
     ASSERT_TRUE(f.landmarks.has_value());
     EXPECT_GT(f.score, 0.7f);

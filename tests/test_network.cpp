@@ -61,6 +61,25 @@ TEST(Network, DeeperConfigBuilds) {
   EXPECT_EQ(maps.size(), 8u);
 }
 
+TEST(Network, MultiplyAddsCountEveryConvolutionAndTheClassifier) {
+  // Worked out by hand: width 4, two stages of one block, 8x8 input (8x8, then 4x4).
+  NetworkConfig c;
+  c.width = 4;
+  c.blocksPerStage = {1, 1};
+  c.inputSize = 8;
+  const int64_t stem = 64 * 4 * 1 * 9;
+  const int64_t block0 = 64 * 4 * 4 * 9 * 2;                     // conv1, conv2
+  const int64_t block1 = 16 * 8 * 4 * 9 + 16 * 8 * 8 * 9 + 16 * 8 * 4;  // + 1x1 projection
+  const int64_t units = 64 * 4 * 12 + 64 * 4 + 16 * 8 * 24 + 16 * 8;   // embed, reduce
+  const int64_t classifier = 8 * 7;
+  EXPECT_EQ(MicroAttentionResNet(c)->multiplyAdds(), stem + block0 + block1 + units + classifier);
+  c.attention = false;
+  EXPECT_EQ(MicroAttentionResNet(c)->multiplyAdds(), stem + block0 + block1 + classifier);
+  // The shipped architecture (ResNet-10, width 32, 48x48): 0.34 GFLOP a view, as
+  // docs/PERFORMANCE.md says.
+  EXPECT_EQ(MicroAttentionResNet(NetworkConfig{})->multiplyAdds(), 170672896);
+}
+
 TEST(Network, PackedForInferenceGivesTheSameLogitsAndMaps) {
   // ResNet-10, a deeper net, and the prototxt's wiring (no biases on the unit's 1x1 convs).
   for (const int variant : {0, 1, 2}) {

@@ -27,9 +27,12 @@ int runInfo(const std::vector<std::string>& argv) {
     try {
       ModelInfo info;
       MicroAttentionResNet net = loadModel(path, info);
-      std::printf("model: %s\n  file: %s\n  parameters: %lld\n  width %d, blocks",
-                  info.name.c_str(), path.c_str(), static_cast<long long>(net->parameterCount()),
-                  info.network.width);
+      const double macs = static_cast<double>(net->multiplyAdds());
+      std::printf(
+          "model: %s\n  file: %s\n  parameters: %lld\n  compute: %.1f M multiply-adds a view "
+          "(%.2f GFLOP; TTA flip runs 2 views a face, full 8)\n  width %d, blocks",
+          info.name.c_str(), path.c_str(), static_cast<long long>(net->parameterCount()),
+          macs / 1e6, 2 * macs / 1e9, info.network.width);
       for (int b : info.network.blocksPerStage) std::printf(" %d", b);
       std::printf(", attention %s, input %dx%d\n  crop: eyes at (%.2f, %.2f) and (%.2f, %.2f)\n",
                   describeAttention(info.network).c_str(), info.network.inputSize,

@@ -92,6 +92,11 @@ struct MicroAttentionResNetImpl : torch::nn::Module {
   torch::Tensor forwardWithAttention(const torch::Tensor& x, std::vector<torch::Tensor>& maps);
   const NetworkConfig& config() const { return config_; }
   int64_t parameterCount() const;
+  /// Multiply-adds of one forward pass of one inputSize x inputSize view: every convolution
+  /// (output pixels x output channels x input channels x kernel area) and the classifier
+  /// layer; batch norm, ReLU, sigmoid, sums and products (a few per pixel) are left out.
+  /// Twice this is the view's floating-point operations (microfer-bench roofline).
+  int64_t multiplyAdds() const;
   /// For inference on the CPU only: reorders every convolution's weight once into oneDNN's
   /// layout, so that forward passes without autograd (InferenceMode / NoGradGuard) call
   /// oneDNN directly instead of LibTorch's dispatch, which picks slower kernels for the small

@@ -65,6 +65,13 @@ struct DetectorConfig {
   float mtcnnPyramidFactor = 0.709f;
 };
 
+/// One stage of the last detect() call: its name, wall time and the boxes it passed on.
+struct DetectorStage {
+  std::string name;  ///< e.g. "p-net"
+  double ms = 0;
+  int boxes = 0;
+};
+
 /// A face detector. Implementations load their models once at construction; detect() may
 /// be called repeatedly. Not thread-safe: use one instance per thread.
 class FaceDetector {
@@ -77,6 +84,9 @@ class FaceDetector {
   /// Changes DetectorConfig::minFaceSize from the next detect() on, without reloading
   /// anything (the live view's adaptive quality). Requires px >= 12 (kSmallestMinFace).
   virtual void setMinFaceSize(int px) = 0;
+  /// The stages of the last detect() call, in order (microfer-bench's detect breakdown);
+  /// empty for a detector that does not time its stages.
+  virtual std::vector<DetectorStage> lastStages() const { return {}; }
 };
 
 /// Creates the configured detector. Throws DetectorSetupError when its model files are

@@ -183,6 +183,30 @@ void MicroAttentionResNetImpl::packForInference() {
   packed_ = true;
 }
 
+int64_t MicroAttentionResNetImpl::multiplyAdds() const {
+  int64_t total = 0;
+  // Adds the convolution's multiply-adds on an input of side `in`; returns its output's side.
+  const auto add = [&total](const nn::Conv2d& c, int64_t in) {
+    const auto& o = c->options;
+    const int64_t k = o.kernel_size()->at(0), stride = o.stride()->at(0);
+    const int64_t out = (in + 2 * paddingOf(*c).at(0) - k) / stride + 1;
+    total += out * out * o.out_channels() * (o.in_channels() / o.groups()) * k * k;
+    return out;
+  };
+  int64_t side = add(stem, config_.inputSize);
+  for (const auto& b : blocks_) {
+    const int64_t out = add(b->conv1, side);
+    add(b->conv2, out);
+    if (b->projection) add(b->projection, side);
+    if (b->attention) {
+      add(b->attention->embed, out);
+      add(b->attention->reduce, out);
+    }
+    side = out;
+  }
+  return total + fc->options.in_features() * fc->options.out_features();
+}
+
 int64_t MicroAttentionResNetImpl::parameterCount() const {
   int64_t n = 0;
   for (const auto& p : parameters()) n += p.numel();

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -365,10 +366,23 @@ std::vector<Candidate> MtcnnDetector::runONet(const cv::Mat& bgr,
 }
 
 std::vector<FaceDetection> MtcnnDetector::detect(const cv::Mat& image) {
+  stages_.clear();
   if (image.empty()) return {};
   const cv::Mat bgr = toBgr(image);
 
-  const auto finalBoxes = runONet(bgr, runRNet(bgr, runPNet(bgr)));
+  using Clock = std::chrono::steady_clock;
+  const auto ms = [](Clock::time_point from, Clock::time_point to) {
+    return std::chrono::duration<double, std::milli>(to - from).count();
+  };
+  const auto t0 = Clock::now();
+  const auto proposed = runPNet(bgr);
+  const auto t1 = Clock::now();
+  const auto refined = runRNet(bgr, proposed);
+  const auto t2 = Clock::now();
+  const auto finalBoxes = runONet(bgr, refined);
+  stages_ = {{"p-net", ms(t0, t1), static_cast<int>(proposed.size())},
+             {"r-net", ms(t1, t2), static_cast<int>(refined.size())},
+             {"o-net", ms(t2, Clock::now()), static_cast<int>(finalBoxes.size())}};
 
   std::vector<FaceDetection> faces;
   faces.reserve(finalBoxes.size());

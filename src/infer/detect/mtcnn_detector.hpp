@@ -52,6 +52,8 @@ class MtcnnDetector : public FaceDetector {
   std::vector<FaceDetection> detect(const cv::Mat& image) override;
   DetectorKind kind() const override { return DetectorKind::Mtcnn; }
   void setMinFaceSize(int px) override { config_.minFaceSize = px; }
+  /// "p-net" (pyramid and P-Net, boxes after its NMS), "r-net", "o-net" (the faces).
+  std::vector<DetectorStage> lastStages() const override { return stages_; }
 
   /// A candidate face between stages: a box in image pixels (corners, may extend past the
   /// image), its score and, after O-Net, the landmarks.
@@ -68,6 +70,7 @@ class MtcnnDetector : public FaceDetector {
 
   DetectorConfig config_;
   ShapedNets pnet_, rnet_, onet_;
+  std::vector<DetectorStage> stages_;
 };
 
 }  // namespace microfer
