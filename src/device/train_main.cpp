@@ -89,13 +89,14 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "--attention-wiring wires the attention unit: not with --no-attention\n");
       return 2;
     }
-    const std::string wiring = a.get("attention-wiring", "prototxt");
-    if (wiring != "prototxt" && wiring != "microfer") {
-      std::fprintf(stderr, "--attention-wiring takes prototxt or microfer, not '%s'\n",
-                   wiring.c_str());
-      return 2;
+    if (c.network.attention) {
+      try {  // setAttentionWiring names the wirings it knows
+        setAttentionWiring(c.network, a.get("attention-wiring", "prototxt"));
+      } catch (const std::invalid_argument& e) {
+        std::fprintf(stderr, "--attention-wiring: %s\n", e.what());
+        return 2;
+      }
     }
-    if (c.network.attention) setAttentionWiring(c.network, wiring);
     if (a.has("blocks")) {
       c.network.blocksPerStage.clear();
       std::string s = a.get("blocks");

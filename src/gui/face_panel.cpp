@@ -101,15 +101,14 @@ void FaceEntry::setFace(int number, const FaceView& face) {
   m_crop->setPixmap(QPixmap::fromImage(face.crop));
   const QColor colour = face.uncertain ? QColor(128, 128, 128) : expressionColor(face.label);
   m_swatch->setStyleSheet(QStringLiteral("background:%1;border-radius:7px;").arg(colour.name()));
-  QString title = face.trackId >= 0 ? tr("Face %1 (track %2)").arg(number).arg(face.trackId)
-                                     : tr("Face %1").arg(number);
+  m_title->setText(face.trackId >= 0 ? tr("Face %1 (track %2)").arg(number).arg(face.trackId)
+                                      : tr("Face %1").arg(number));
   // A followed face keeps its last label for a frame or two at the live view's cheapest
   // levels; the panel says so rather than presenting it as this frame's reading.
-  // (Two whole strings rather than tr()'s %n: the app ships no translation file that would
-  // make "frame(s)" plural.)
-  m_title->setText(title);
   // Followed faces keep the line (no jump as the age comes and goes); an unfollowed face's
   // label can be kept too (its box matched the last frame's), and then says so.
+  // (Two whole strings rather than tr()'s %n: the app ships no translation file that would
+  // make "frame(s)" plural.)
   m_age->setVisible(face.trackId >= 0 || face.predictionAge > 0);
   m_age->setText(face.predictionAge <= 0  ? QString()
                  : face.predictionAge == 1 ? tr("label 1 frame old")
