@@ -2,6 +2,8 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -24,6 +26,24 @@ double procStatusMiB(const char* field) {
   return ru.ru_maxrss / 1024.0;  // kilobytes on Linux
 }
 }  // namespace
+
+double msBetween(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double, std::milli>(b - a).count();
+}
+
+double percentile(std::vector<double> v, double q) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const size_t rank = static_cast<size_t>(std::ceil(q * v.size()));
+  return v[std::min(v.size() - 1, rank > 0 ? rank - 1 : 0)];
+}
+
+double round1(double v) {
+  return std::round(v * 10) / 10 + 0.0;  // + 0.0 turns a negative zero into zero
+}
+double round2(double v) {
+  return std::round(v * 100) / 100 + 0.0;
+}
 
 double peakRssMiB() {
   return procStatusMiB("VmHWM");

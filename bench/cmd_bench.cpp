@@ -47,7 +47,10 @@ Usage:
       blurred away). Each frame is JPEG-encoded in memory, then timed through
       decode, detect, align, classify, annotate and write (JPEG encode + file
       write to a temporary folder). Prints the median and p95 of each stage and
-      of the whole frame, frames per second and peak memory; the last line is
+      of the whole frame, frames per second and peak memory; without --stream,
+      for MTCNN also its own stages (P-, R-, O-Net with the boxes each passes on),
+      timed by running the same frames through the detector alone a second time
+      (JSON detect_stages). The last line is
         frame_ms_p50=.. frame_ms_p95=.. fps=..
   microfer-bench --folder DIR [options]
       Batch labelling throughput: every image in DIR is read, labelled, annotated
@@ -84,26 +87,6 @@ Options (the pipeline options follow):
 const char* kBenchHelpEnd =
     "All timings are wall-clock, so they include whatever else the machine is doing.\n";
 
-using Clock = std::chrono::steady_clock;
-
-double msBetween(Clock::time_point a, Clock::time_point b) {
-  return std::chrono::duration<double, std::milli>(b - a).count();
-}
-
-/// Nearest-rank percentile (q in [0,1]) of unsorted values; 0 for none.
-double percentile(std::vector<double> v, double q) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const size_t rank = static_cast<size_t>(std::ceil(q * v.size()));
-  return v[std::min(v.size() - 1, rank > 0 ? rank - 1 : 0)];
-}
-
-double round1(double v) {
-  return std::round(v * 10) / 10;
-}
-double round2(double v) {
-  return std::round(v * 100) / 100;
-}
 
 // -------------------------------------------------------------------------------------------
 // Synthetic frames from the dlib example photos
@@ -380,14 +363,14 @@ void benchDetectorStages(const DetectorConfig& config,
       boxes[s].push_back(stages[s].boxes);
     }
   }
-  std::printf("detect stages (the same frames again, through the detector alone):\n");
+  std::printf("detector stages (the same frames again, through the detector alone):\n");
   nlohmann::json out = nlohmann::json::object();
   for (size_t s = 0; s < names.size(); ++s) {
     const double p50 = percentile(ms[s], 0.5), p95 = percentile(ms[s], 0.95);
     const double passed = percentile(boxes[s], 0.5);
     std::printf("  %-10s %9.2f %9.2f   boxes passed on, p50: %.0f\n", names[s].c_str(), p50, p95,
                 passed);
-    out[names[s]] = {{"ms_p50", round1(p50)}, {"ms_p95", round1(p95)}, {"boxes_p50", passed}};
+    out[names[s]] = {{"p50_ms", round2(p50)}, {"p95_ms", round2(p95)}, {"boxes_p50", passed}};
   }
   json["detect_stages"] = out;
 }

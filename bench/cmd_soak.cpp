@@ -70,16 +70,12 @@ Exit codes: 0 pass, 1 memory grew by --max-growth or more, or results are missin
 2 usage error, 3 set-up error (no model, no ../shared data).
 )";
 
-using Clock = std::chrono::steady_clock;
 constexpr double kBytesPerMiB = 1024.0 * 1024.0;
 
 double toMB(double mib) {
   return mib * kBytesPerMiB / 1e6;
 }
-/// To one decimal; + 0.0 turns a negative zero into zero, so that no "-0.0" is printed.
-double round1(double v) {
-  return std::round(v * 10) / 10 + 0.0;
-}
+/// round1 (no "-0.0") as text.
 std::string fixed1(double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.1f", round1(v));
