@@ -154,7 +154,8 @@ int runRoofline(const std::vector<std::string>& argv) {
     const size_t views = makeTtaViews(tta, info.network.inputSize).size();
     const double measured = classifyMs(classifierConfig, mode, repeats);
     // As ExpressionClassifier splits a batch: one chunk a thread, each run on one thread.
-    const size_t chunks = views >= static_cast<size_t>(classifierConfig.parallelMinViews)
+    const int minViews = classifierConfig.parallelMinViews;
+    const size_t chunks = minViews > 0 && views >= static_cast<size_t>(minViews)
                               ? std::min(views, static_cast<size_t>(threads))
                               : 1;
     const size_t busiest = (views + chunks - 1) / chunks;
