@@ -581,6 +581,35 @@ TEST_F(CliTest, EvalKeepsItsSplitAndCountsTheModelsAnswers) {
   // Batched and one-by-one passes may differ in the last bits: at most a near-tie's flip.
   EXPECT_NEAR(lastFigure(out, "accuracy="), double(right) / total, 1.5 / total) << out;
 
+  // --probs: one row an image, with the file, its true class, the label (the most probable
+  // class), and probabilities that sum to 1 and agree with the library's.
+  const fs::path probs = dir / "answers.csv";
+  ASSERT_EQ(run("eval --data \"" + data.string() + "\" --split private --tta off --probs \"" +
+                    probs.string() + "\"",
+                dir),
+            0)
+      << slurp(dir / "stderr.txt");
+  const auto rows = lines(probs);
+  ASSERT_EQ(rows.size(), size_t(priv) + 1);
+  EXPECT_EQ(rows[0], "file,truth,label,confidence,uncertain,angry,disgust,fear,happy,sad,"
+                     "surprise,neutral");
+  for (size_t r = 1; r < rows.size(); ++r) {
+    std::vector<std::string> f;
+    std::istringstream in(rows[r]);
+    for (std::string field; std::getline(in, field, ',');) f.push_back(field);
+    ASSERT_EQ(f.size(), 12u) << rows[r];
+    EXPECT_EQ(fs::path(f[0]).parent_path().filename().string(), f[1]) << rows[r];
+    std::array<float, kNumEmotions> p{};
+    float sum = 0;
+    for (int c = 0; c < kNumEmotions; ++c) sum += p[c] = std::stof(f[5 + c]);
+    EXPECT_NEAR(sum, 1.f, 1e-4) << rows[r];
+    const int label = int(std::max_element(p.begin(), p.end()) - p.begin());
+    EXPECT_EQ(emotionNames()[label], f[2]) << rows[r];
+    EXPECT_FLOAT_EQ(std::stof(f[3]), p[label]) << rows[r];
+    const Prediction lib = clf.classify(cv::imread(f[0], cv::IMREAD_GRAYSCALE));
+    for (int c = 0; c < kNumEmotions; ++c) EXPECT_NEAR(p[c], lib.probs[c], 1e-4) << rows[r];
+  }
+
   // An ensemble (--model A,B): the argmax of the mean of the members' probabilities. Its
   // confusion matrix is compared with the one the library's own members give, cell by cell.
   const std::string v3 = test::sourceDir() + "/models/microfer-resnet10.mfm";

@@ -16,7 +16,9 @@
 #include "microfer/runtime/checksum.hpp"
 #include "microfer/train/dataset.hpp"
 #include "microfer/train/metrics.hpp"
+#include "microfer/output/results_writer.hpp"
 #include "microfer/pipeline/pipeline.hpp"
+#include "microfer/runtime/file_io.hpp"
 #include "microfer/train/plot.hpp"
 
 namespace microfer::cli {
@@ -39,6 +41,9 @@ Usage: microfer-cli eval --data DIR [options]
   --exclude-twins DIR    leave out every image whose file is byte-identical to one
                          under DIR (FER2013: test crops duplicated in train/)
   --confusion PNG        also draw the confusion matrix to this file
+  --probs CSV            also write each image's answer to this file: its path, true
+                         and predicted class, confidence, uncertain (0/1) and the
+                         calibrated probability of each class (for metrics of your own)
   --pipeline             run the full pipeline instead of classifying the crops:
                          each crop is padded by --pad PX (default 8) on every
                          side, with mid-grey or, with --pad-border replicate, its
@@ -72,7 +77,7 @@ int runEval(const std::vector<std::string>& argv) {
   const Args a = pipelineOptions.parse(
       argv, {"help", "verbose", "pipeline", "quiet"},
       {"data", "csv", "split", "confusion", "batch", "pad", "pad-border", "split-list",
-       "exclude-twins"});
+       "exclude-twins", "probs"});
   if (a.flag("help")) {
     std::string help = kEvalHelp;
     help.insert(help.find("\nPrints per-class"),
@@ -123,7 +128,22 @@ int runEval(const std::vector<std::string>& argv) {
   ConfusionMatrix cm(kNumEmotions);
   Confidences conf;  // top probability and right/wrong per face: calibration figures
   long uncertain = 0, uncertainRight = 0;
-  const auto count = [&](int truth, const Prediction& p) {
+  std::string probs = "file,truth,label,confidence,uncertain";
+  for (const std::string& name : emotionNames()) probs += "," + name;
+  probs += "\n";
+  const auto count = [&](const Sample& s, const Prediction& p) {
+    const int truth = s.label;
+    if (a.has("probs")) {
+      probs += csvField(s.path) + "," + emotionNames()[truth] + "," + emotionNames()[p.label];
+      char buf[32];
+      std::snprintf(buf, sizeof buf, ",%.6f,%d", p.confidence, p.uncertain ? 1 : 0);
+      probs += buf;
+      for (float v : p.probs) {
+        std::snprintf(buf, sizeof buf, ",%.6f", v);
+        probs += buf;
+      }
+      probs += "\n";
+    }
     cm.add(truth, p.label);
     conf.top.push_back(p.confidence);
     conf.right.push_back(p.label == truth);
@@ -174,7 +194,7 @@ int runEval(const std::vector<std::string>& argv) {
           p.uncertain = p.confidence < p.uncertainBelow;
         }
       }
-      for (size_t i = 0; i < preds.size(); ++i) count(ds.samples[start + i].label, preds[i]);
+      for (size_t i = 0; i < preds.size(); ++i) count(ds.samples[start + i], preds[i]);
       progress.update(start + preds.size());
     }
     found = static_cast<long>(ds.samples.size());
@@ -196,7 +216,7 @@ int runEval(const std::vector<std::string>& argv) {
       const FrameResult r = pipeline.process(bgr, s.path);
       if (r.faces.empty()) continue;
       ++found;
-      count(s.label, r.faces.front().prediction);  // the largest face
+      count(s, r.faces.front().prediction);  // the largest face
     }
     std::printf("pipeline: face found in %ld of %zu images (%.2f%%), detector %s\n", found,
                 ds.samples.size(), 100.0 * found / ds.samples.size(),
@@ -214,6 +234,10 @@ int runEval(const std::vector<std::string>& argv) {
                       "split " + split + ", TTA " + toString(cfg.classifier.tta.mode) +
                           ", accuracy " + std::to_string(cm.accuracy()).substr(0, 6)));
     std::printf("confusion matrix: %s\n", a.get("confusion").c_str());
+  }
+  if (a.has("probs")) {
+    writeFileAtomically(a.get("probs"), probs);
+    std::printf("answers: %s\n", a.get("probs").c_str());
   }
   const long n = static_cast<long>(conf.top.size());
   long right = 0;

@@ -13,6 +13,10 @@
 
 namespace microfer {
 
+/// `s` as one CSV field: as it is, or in double quotes (inner quotes doubled) when it holds a
+/// comma, a quote or a line break (results.csv, eval --probs).
+std::string csvField(const std::string& s);
+
 class Pipeline;
 
 /// What one run labelled: images, video or stream frames, faces in them, inputs that failed.

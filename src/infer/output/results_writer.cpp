@@ -21,13 +21,14 @@
 namespace microfer {
 namespace fs = std::filesystem;
 
-namespace {
 std::string csvField(const std::string& s) {
   if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
   std::string q = "\"";
   for (char c : s) q += (c == '"') ? std::string("\"\"") : std::string(1, c);
   return q + "\"";
 }
+
+namespace {
 std::string fmt(double v, int prec) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.*f", prec, v);
