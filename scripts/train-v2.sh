@@ -13,6 +13,10 @@
 #                  the default since 2026-12-02 (models/microfer-resnet10.mfm, after
 #                  `microfer-cli calibrate` and `export --keep-crop --name microfer-resnet10-v3`;
 #                  models/MODEL_CARD.md gives both commands)
+#     within       v3 fine-tuned on FER2013 (1) + lfw train (1) + CK+48 (2), domain-gap
+#                  augmentation, each source's classes balanced within it (--balance-per-source),
+#                  lr 0.003, 3 epochs, no teacher (rule m, docs/model-decisions.txt, 2026-12-03)
+#     pooled       the same with the classes of all sources pooled (rule m's control)
 #
 # Needs build/ (scripts/setup.sh) and ../shared/data. Writes runs/v2-VARIANT/ (best.mfm =
 # best mean validation accuracy). Start model: BASE (default models/microfer-resnet10-fer2013.mfm,
@@ -20,13 +24,13 @@
 # from scratch on FER2013, see models/MODEL_CARD.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-variant=${1:?usage: scripts/train-v2.sh all-robust|nock-robust|nock-plain|distill [train options]}
+variant=${1:?usage: scripts/train-v2.sh all-robust|nock-robust|nock-plain|distill|within|pooled [train options]}
 shift
 cli=build/src/microfer-cli
 shared=../shared/data
 cache=runs/cache/lfw-expressions
 base=${BASE:-models/microfer-resnet10-fer2013.mfm}
-lr=0.01; epochs=8; name=microfer-resnet10-v2
+lr=0.01; epochs=8; warmup=0.5; name=microfer-resnet10-v2
 case "$variant" in
   all-robust)  data="$shared/fer2013/train,$cache:train,$shared/ckplus48"; weights=0.5,1,2; aug=--robust ;;
   nock-robust) data="$shared/fer2013/train,$cache:train"; weights=0.5,1; aug=--robust ;;
@@ -34,11 +38,16 @@ case "$variant" in
   distill)     data="$shared/fer2013/train,$cache:train,$shared/ckplus48"; weights=1,1,2
                aug="--robust --teacher $base,models/microfer-resnet10-v2.mfm --distill 0.5 --distill-temp 2"
                lr=0.005; epochs=6; name=microfer-resnet10-v3 ;;
+  within|pooled)
+               base=${BASE:-models/microfer-resnet10.mfm}
+               data="$shared/fer2013/train,$cache:train,$shared/ckplus48"; weights=1,1,2
+               aug=--robust; lr=0.003; epochs=3; warmup=0.3; name=microfer-resnet10-v5
+               if [ "$variant" = within ]; then aug="--robust --balance-per-source"; fi ;;
   *) echo "unknown variant '$variant'" >&2; exit 2 ;;
 esac
 # The crop cache (made once, then reused): checked only for a known variant.
 "$cli" crops --photos "$shared/lfw-expressions" --out "$cache" --model "$base"
 exec "$cli" train --data "$data" --weights "$weights" --split-list data/lfw-expressions-split.csv \
   --val "$shared/fer2013/test,$cache:val" --val-prefix PublicTest_ --init "$base" \
-  --epochs $epochs --batch 128 --lr $lr --warmup 0.5 --balance sqrt --seed 1 $aug \
+  --epochs $epochs --batch 128 --lr $lr --warmup $warmup --balance sqrt --seed 1 $aug \
   --out "runs/v2-$variant" --name "$name" "$@"

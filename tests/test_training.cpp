@@ -122,6 +122,30 @@ TEST(Training, ResumeReachesTheSameState) {
   EXPECT_THROW(train(data, nullptr, fromOther), std::invalid_argument);
 }
 
+// With one source, balancing within each source is the pooled balance: the weight-per-image
+// loss is the class-weighted cross-entropy (no label smoothing), so one epoch ends in the same
+// network either way.
+TEST(Training, PerSourceBalanceOfOneSourceIsThePooledLoss) {
+  MICROFER_REQUIRE_SHARED("data/fer2013/train");
+  torch::set_num_threads(1);
+  Dataset data = smokeData();
+  int kept = 0;  // unbalance it: 10 disgust images of 40, so the class weights are not all 1
+  data.samples.erase(std::remove_if(data.samples.begin(), data.samples.end(),
+                                    [&](const Sample& s) { return s.label == 1 && ++kept > 10; }),
+                     data.samples.end());
+  const auto pooledDir = test::tempDir("pooled"), withinDir = test::tempDir("within");
+  train(data, nullptr, smokeConfig(pooledDir.string(), 1));
+  TrainConfig within = smokeConfig(withinDir.string(), 1);
+  within.balancePerSource = true;
+  train(data, nullptr, within);
+  ModelInfo ia, ib;
+  auto a = loadModel((pooledDir / "last.mfm").string(), ia);
+  auto b = loadModel((withinDir / "last.mfm").string(), ib);
+  auto pa = a->named_parameters();
+  for (const auto& p : b->named_parameters())
+    EXPECT_TRUE(torch::allclose(pa[p.key()], p.value(), 1e-4, 1e-5)) << p.key();
+}
+
 TEST(Training, SmallerAugmentedCropIsTheSameViewResampled) {
   // With no random change, a 24x24 output of a 48x48 crop samples between each 2x2 block of
   // pixels: exactly the block means (INTER_AREA at factor 2), normalised.
@@ -204,6 +228,37 @@ TEST(Training, SourceWeightsSetHowOftenEachSourceIsDrawn) {
   std::shuffle(old.begin(), old.end(), a);
   EXPECT_EQ(epochOrder(one, {}, b), old);
   EXPECT_THROW(epochDraws(samples, {-1.0, 1.0}), std::invalid_argument);
+}
+
+// Pooled balance weighs a class by its count over all sources; per source, each source's
+// classes are balanced within it and each source's weights still average 1 over its images.
+TEST(Training, ClassWeightsPooledOrWithinEachSource) {
+  std::vector<Sample> samples;
+  const auto add = [&](int source, int label, int n) {
+    for (int i = 0; i < n; ++i) samples.push_back({cv::Mat(), label, "", "", source});
+  };
+  add(0, 3, 100);  // source 0: 100 happy, 100 sad
+  add(0, 4, 100);
+  add(1, 3, 90);  // source 1: 90 happy, 10 sad
+  add(1, 4, 10);
+  const int classes = 7;
+  const auto pooled = classWeightTable(samples, {}, ClassBalance::Sqrt, false, classes);
+  ASSERT_EQ(pooled.size(), 2u);
+  EXPECT_EQ(pooled[0], pooled[1]) << "pooled: one weight per class";
+  EXPECT_EQ(pooled[0], balanceWeights({0, 0, 0, 190, 110, 0, 0}, ClassBalance::Sqrt));
+  const auto within = classWeightTable(samples, {}, ClassBalance::Sqrt, true, classes);
+  ASSERT_EQ(within.size(), 2u);
+  EXPECT_FLOAT_EQ(within[0][3], within[0][4]) << "source 0 is balanced already";
+  EXPECT_FLOAT_EQ(within[0][3], 1.f);
+  EXPECT_NEAR(within[1][4] / within[1][3], 3.0, 1e-5) << "sqrt(90 / 10)";
+  EXPECT_NEAR((90 * within[1][3] + 10 * within[1][4]) / 100, 1.0, 1e-5)
+      << "a source's weights average 1 over its images";
+  // Source weights scale a source's counts as drawn: pooled weights change, per source not.
+  const auto drawn = classWeightTable(samples, {1.0, 3.0}, ClassBalance::Sqrt, false, classes);
+  EXPECT_EQ(drawn[0], balanceWeights({0, 0, 0, 370, 130, 0, 0}, ClassBalance::Sqrt));
+  const auto scaled = classWeightTable(samples, {1.0, 3.0}, ClassBalance::Sqrt, true, classes);
+  for (int s = 0; s < 2; ++s)
+    for (int c = 0; c < classes; ++c) EXPECT_FLOAT_EQ(scaled[s][c], within[s][c]) << s << c;
 }
 
 TEST(Training, ValidationScoreIsTheMeanOfEachSourcesAccuracy) {

@@ -53,6 +53,8 @@ Model:
 Optimisation:
   --epochs N (24) --batch N (128) --lr X (0.1) --wd X (5e-4) --smoothing X (0.1)
   --warmup EPOCHS (1) --balance none|sqrt|inverse (sqrt) --seed N (1)
+  --balance-per-source  balance each --data source's classes within that source (a loss
+                      weight per image) instead of all sources' classes pooled
   --low-res SIZE,EPOCHS  progressive resizing: the first EPOCHS epochs on crops resampled
                       to SIZE x SIZE (fewer FLOPs), the rest and validation at 48 x 48
   --no-erase          no random erasing     --max-batches N  limit batches per epoch
@@ -82,7 +84,7 @@ std::vector<int> parseIntList(const std::string& s) {
 int runTrain(const std::vector<std::string>& argv) {
   const Args a(
       argv, {"help", "verbose", "no-attention", "resume", "no-erase", "val-csv",
-             "robust"},
+             "robust", "balance-per-source"},
       {"data",        "csv",   "val",  "val-prefix", "max-per-class", "width",  "blocks",  "init",
        "weights",     "split-list", "teacher", "distill", "distill-temp",
        "epochs",      "batch", "lr",   "wd",         "smoothing",     "warmup", "balance", "seed",
@@ -151,6 +153,7 @@ int runTrain(const std::vector<std::string>& argv) {
   const auto bal = balances.find(a.get("balance", "sqrt"));
   if (bal == balances.end()) throw UsageError("--balance must be none, sqrt or inverse");
   cfg.balance = bal->second;
+  cfg.balancePerSource = a.flag("balance-per-source");
   if (cfg.epochs < 1 || cfg.batchSize < 2 || cfg.network.width < 1)
     throw UsageError("--epochs, --batch and --width must be positive (batch >= 2)");
 

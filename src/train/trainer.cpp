@@ -32,16 +32,31 @@ double sourceWeight(const std::vector<double>& w, int source) {
   return source >= 0 && source < static_cast<int>(w.size()) ? w[source] : 1.0;
 }
 
-/// Class counts as an epoch draws them (source weights applied).
-torch::Tensor classWeights(const Dataset& ds, const std::vector<double>& sourceWeights,
-                           ClassBalance balance, int numClasses) {
-  std::vector<double> drawn(numClasses, 0.0);
-  for (const auto& s : ds.samples)
-    if (s.label >= 0 && s.label < numClasses) drawn[s.label] += sourceWeight(sourceWeights, s.source);
-  std::vector<int> counts(numClasses, 0);
-  for (int c = 0; c < numClasses; ++c) counts[c] = static_cast<int>(std::lround(drawn[c]));
-  return torch::tensor(balanceWeights(counts, balance));
+}  // namespace
+
+std::vector<std::vector<float>> classWeightTable(const std::vector<Sample>& samples,
+                                                 const std::vector<double>& sourceWeights,
+                                                 ClassBalance balance, bool perSource,
+                                                 int numClasses) {
+  int sources = 1;
+  for (const auto& s : samples) sources = std::max(sources, s.source + 1);
+  // Class counts as an epoch draws them (source weights applied), pooled or per source.
+  std::vector<std::vector<double>> drawn(perSource ? sources : 1,
+                                         std::vector<double>(numClasses, 0.0));
+  for (const auto& s : samples)
+    if (s.label >= 0 && s.label < numClasses)
+      drawn[perSource ? s.source : 0][s.label] += sourceWeight(sourceWeights, s.source);
+  std::vector<std::vector<float>> table;
+  for (const auto& d : drawn) {
+    std::vector<int> counts(numClasses, 0);
+    for (int c = 0; c < numClasses; ++c) counts[c] = static_cast<int>(std::lround(d[c]));
+    table.push_back(balanceWeights(counts, balance));
+  }
+  while (static_cast<int>(table.size()) < sources) table.push_back(table.front());
+  return table;
 }
+
+namespace {
 
 std::string fmtTime(double s) {
   char buf[32];
@@ -231,8 +246,13 @@ TrainResult train(const Dataset& trainSet, const Dataset* val, const TrainConfig
                                                  .momentum(cfg.momentum)
                                                  .nesterov(true)
                                                  .weight_decay(cfg.weightDecay));
-  const torch::Tensor weights =
-      classWeights(trainSet, cfg.sourceWeights, cfg.balance, cfg.network.numClasses).to(device);
+  const auto weightTable = classWeightTable(trainSet.samples, cfg.sourceWeights, cfg.balance,
+                                            cfg.balancePerSource, cfg.network.numClasses);
+  // Pooled balance: one class-weight vector (the loss every shipped model was trained with);
+  // per source: a weight per image, looked up by its source and class.
+  const torch::Tensor weights = torch::tensor(weightTable.front()).to(device);
+  std::vector<float> flatTable;
+  for (const auto& row : weightTable) flatTable.insert(flatTable.end(), row.begin(), row.end());
   std::vector<MicroAttentionResNet> teachers;
   for (const auto& path : cfg.teacherModels) {
     ModelInfo ti;
@@ -311,11 +331,14 @@ TrainResult train(const Dataset& trainSet, const Dataset* val, const TrainConfig
       const int bs = std::min(cfg.batchSize, n - first);
       torch::Tensor x = torch::empty({bs, 1, size, size});
       torch::Tensor y = torch::empty({bs}, torch::kLong);
+      torch::Tensor w = torch::empty({bs});
       for (int i = 0; i < bs; ++i) {
         const Sample& smp = trainSet.samples[order[first + i]];
         cv::Mat dst(size, size, CV_32F, x[i].data_ptr<float>());
         augmentCrop(smp.image, dst, rng, cfg.augment, cfg.mean, cfg.stdDev);
         y[i] = smp.label;
+        if (cfg.balancePerSource)
+          w[i] = flatTable[size_t(smp.source) * cfg.network.numClasses + smp.label];
       }
       x = x.to(device);
       y = y.to(device);
@@ -324,10 +347,22 @@ TrainResult train(const Dataset& trainSet, const Dataset* val, const TrainConfig
       setLr(opt, lr);
       opt.zero_grad();
       torch::Tensor logits = model->forward(x);
-      torch::Tensor loss = torch::nn::functional::cross_entropy(
-          logits, y,
-          torch::nn::functional::CrossEntropyFuncOptions().weight(weights).label_smoothing(
-              cfg.labelSmoothing));
+      namespace F = torch::nn::functional;
+      torch::Tensor loss;
+      if (cfg.balancePerSource) {
+        // The weighted mean cross_entropy takes with class weights, with a weight per image.
+        const torch::Tensor wd = w.to(device);
+        loss = (F::cross_entropy(logits, y,
+                                 F::CrossEntropyFuncOptions()
+                                     .reduction(torch::kNone)
+                                     .label_smoothing(cfg.labelSmoothing)) *
+                wd)
+                   .sum() /
+               wd.sum();
+      } else {
+        loss = F::cross_entropy(
+            logits, y, F::CrossEntropyFuncOptions().weight(weights).label_smoothing(cfg.labelSmoothing));
+      }
       if (!teachers.empty()) loss = distilled(loss, logits, x, teachers, cfg);
       loss.backward();
       opt.step();

@@ -23,6 +23,11 @@ struct TrainConfig {
   double labelSmoothing = 0.1;
   double warmupEpochs = 1.0;  ///< linear warm-up, then cosine decay to 0
   ClassBalance balance = ClassBalance::Sqrt;
+  /// Balance each source's classes within that source (a loss weight per image, by its
+  /// source and class) instead of the classes of all sources pooled: a source with its own
+  /// class mix (lfw-expressions: 92 % happy or neutral) then does not teach the network its
+  /// mix as a prior for faces that look like it. Each source keeps its share of the loss.
+  bool balancePerSource = false;
   /// Multi-source training (Sample::source): per-source sampling weights. Each epoch draws
   /// every image of source s weight[s] times on average (the integer part exactly, the
   /// fraction as a random subset without repeats), so an epoch has round(sum w_s n_s)
@@ -71,6 +76,15 @@ struct TrainResult {
 std::vector<int> epochOrder(const std::vector<Sample>& samples,
                             const std::vector<double>& sourceWeights, std::mt19937& rng);
 size_t epochDraws(const std::vector<Sample>& samples, const std::vector<double>& sourceWeights);
+
+/// Loss weight of each (source, class) under `balance`: rows = sources (as many as the
+/// highest Sample::source + 1), columns = classes. Counts are taken as an epoch draws them
+/// (source weights applied); pooled over all sources (every row the same) or, with
+/// `perSource`, within each source, so each source's weights average 1 over its images.
+std::vector<std::vector<float>> classWeightTable(const std::vector<Sample>& samples,
+                                                 const std::vector<double>& sourceWeights,
+                                                 ClassBalance balance, bool perSource,
+                                                 int numClasses);
 
 /// Accuracy on a validation set of one or more sources (Sample::source): the mean over its
 /// sources of each source's accuracy, so a large source does not drown a small one; with one
