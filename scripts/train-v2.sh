@@ -10,13 +10,19 @@
 #     distill      FER2013 (1) + lfw train (1) + CK+48 (2), domain-gap augmentation, soft targets
 #                  of the ensemble {BASE, models/microfer-resnet10-v2.mfm} (weight 0.5,
 #                  temperature 2), lr 0.005, 6 epochs (docs/model-decisions.txt, 2026-12-02):
-#                  the default since 2026-12-02 (models/microfer-resnet10.mfm, after
+#                  v3, the default 2026-12-02 to 12-03 (models/microfer-resnet10-v3.mfm, after
 #                  `microfer-cli calibrate` and `export --keep-crop --name microfer-resnet10-v3`;
 #                  models/MODEL_CARD.md gives both commands)
-#     within       v3 fine-tuned on FER2013 (1) + lfw train (1) + CK+48 (2), domain-gap
-#                  augmentation, each source's classes balanced within it (--balance-per-source),
-#                  lr 0.003, 3 epochs, no teacher (rule m, docs/model-decisions.txt, 2026-12-03)
+#     within       v3 (models/microfer-resnet10-v3.mfm) fine-tuned on FER2013 (1) + lfw train
+#                  (1) + CK+48 (2), domain-gap augmentation, each source's classes balanced
+#                  within it (--balance-per-source), lr 0.003, 3 epochs, no teacher (rule m,
+#                  docs/model-decisions.txt, 2026-12-03): the default since 2026-12-03
+#                  (models/microfer-resnet10.mfm, v5: its last.mfm after `microfer-cli calibrate`
+#                  and `export --keep-crop --name microfer-resnet10-v5`; models/MODEL_CARD.md)
 #     pooled       the same with the classes of all sources pooled (rule m's control)
+#     nock-within  nock-robust with each source's classes balanced within it
+#                  (--balance-per-source): the cross-dataset CK+ check of v5's balance
+#                  (rule n, docs/model-decisions.txt, 2026-12-03)
 #
 # Needs build/ (scripts/setup.sh) and ../shared/data. Writes runs/v2-VARIANT/ (best.mfm =
 # best mean validation accuracy). Start model: BASE (default models/microfer-resnet10-fer2013.mfm,
@@ -24,7 +30,7 @@
 # from scratch on FER2013, see models/MODEL_CARD.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-variant=${1:?usage: scripts/train-v2.sh all-robust|nock-robust|nock-plain|distill|within|pooled [train options]}
+variant=${1:?usage: scripts/train-v2.sh all-robust|nock-robust|nock-plain|nock-within|distill|within|pooled [train options]}
 shift
 cli=build/src/microfer-cli
 shared=../shared/data
@@ -35,11 +41,13 @@ case "$variant" in
   all-robust)  data="$shared/fer2013/train,$cache:train,$shared/ckplus48"; weights=0.5,1,2; aug=--robust ;;
   nock-robust) data="$shared/fer2013/train,$cache:train"; weights=0.5,1; aug=--robust ;;
   nock-plain)  data="$shared/fer2013/train,$cache:train"; weights=0.5,1; aug= ;;
+  nock-within) data="$shared/fer2013/train,$cache:train"; weights=0.5,1; name=microfer-resnet10-nock-within
+               aug="--robust --balance-per-source" ;;
   distill)     data="$shared/fer2013/train,$cache:train,$shared/ckplus48"; weights=1,1,2
                aug="--robust --teacher $base,models/microfer-resnet10-v2.mfm --distill 0.5 --distill-temp 2"
                lr=0.005; epochs=6; name=microfer-resnet10-v3 ;;
   within|pooled)
-               base=${BASE:-models/microfer-resnet10.mfm}
+               base=${BASE:-models/microfer-resnet10-v3.mfm}
                data="$shared/fer2013/train,$cache:train,$shared/ckplus48"; weights=1,1,2
                aug=--robust; lr=0.003; epochs=3; warmup=0.3; name=microfer-resnet10-v5
                if [ "$variant" = within ]; then aug="--robust --balance-per-source"; fi ;;

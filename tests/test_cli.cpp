@@ -612,7 +612,7 @@ TEST_F(CliTest, EvalKeepsItsSplitAndCountsTheModelsAnswers) {
 
   // An ensemble (--model A,B): the argmax of the mean of the members' probabilities. Its
   // confusion matrix is compared with the one the library's own members give, cell by cell.
-  const std::string v3 = test::sourceDir() + "/models/microfer-resnet10.mfm";
+  const std::string v3 = test::sourceDir() + "/models/microfer-resnet10-v3.mfm";
   const std::string v2 = test::sourceDir() + "/models/microfer-resnet10-v2.mfm";
   ASSERT_EQ(run("eval --data \"" + data.string() + "\" --tta off --model " + v3 + "," + v2, dir), 0)
       << slurp(dir / "stderr.txt");
@@ -661,7 +661,7 @@ TEST_F(CliTest, EvalKeepsItsSplitAndCountsTheModelsAnswers) {
 }
 
 // cv end to end on real CK+ crops: folds by subject, and the summary is the mean and the
-// population standard deviation of the per-fold accuracies it printed.
+// population standard deviation of the per-fold accuracies it printed; its folds' wiring.
 TEST_F(CliTest, CrossValidationSummaryIsMeanAndStdOfItsFolds) {
   MICROFER_REQUIRE_SHARED("data/ckplus48");
   const fs::path data = dir / "ck";
@@ -687,6 +687,18 @@ TEST_F(CliTest, CrossValidationSummaryIsMeanAndStdOfItsFolds) {
   const std::string all = slurp(dir / "stdout.txt");
   EXPECT_NEAR(lastFigure(all, "cv_accuracy_mean="), mean, 1e-4);
   EXPECT_NEAR(lastFigure(all, "cv_accuracy_std="), std::sqrt(var), 1e-4);
+
+  // Its folds are wired as train's runs are: the prototxt's from scratch, or as told.
+  const auto foldWiring = [&](const std::string& run) {
+    return attentionWiringName(readModelInfo((dir / run / "fold0" / "last.mfm").string()).network);
+  };
+  EXPECT_EQ(foldWiring("cv"), "prototxt");
+  ASSERT_EQ(run("cv --data \"" + data.string() + "\" --folds 2 --epochs 1 --width 4 --batch 16 "
+                "--threads 1 --attention-wiring microfer --out \"" + (dir / "cvm").string() + "\"",
+                dir),
+            0)
+      << slurp(dir / "stderr.txt");
+  EXPECT_EQ(foldWiring("cvm"), "microfer");
 }
 
 // The LBP + SVM baseline end to end on real crops: it trains, tests on the other part and

@@ -22,6 +22,8 @@ Usage: microfer-cli cv --data DIR [options]
   --init FILE       fine-tune from this model (transfer learning, e.g. the FER2013 model)
   --epochs N (30) --lr X (0.01, or 0.003 with --init) --batch N (32)
   --width N         (32, or the --init model's)
+  --attention-wiring prototxt|microfer  the micro-attention unit's wiring (see `train
+                    --help`; default: the --init model's, else prototxt)
   --seed N (1)      fold assignment and training seed
   --out DIR         per-fold training folders (default runs/cv)
   --threads N       LibTorch threads
@@ -43,6 +45,7 @@ TrainConfig foldTrainConfig(const Args& a, const std::vector<std::string>& class
   }
   cfg.network.numClasses = static_cast<int>(classNames.size());
   cfg.network.width = a.getInt("width", cfg.network.width);
+  chooseAttentionWiring(a, cfg.network);
   cfg.epochs = a.getInt("epochs", 30);
   cfg.batchSize = a.getInt("batch", 32);
   cfg.lr = a.getDouble("lr", transfer ? 0.003 : 0.01);
@@ -57,7 +60,8 @@ TrainConfig foldTrainConfig(const Args& a, const std::vector<std::string>& class
 int runCrossValidation(const std::vector<std::string>& argv) {
   const Args a(
       argv, {"help", "verbose"},
-      {"data", "folds", "init", "epochs", "lr", "batch", "width", "seed", "out", "threads"});
+      {"data", "folds", "init", "epochs", "lr", "batch", "width", "seed", "out", "threads",
+       "attention-wiring"});
   if (a.flag("help")) {
     std::fputs(kCvHelp, stdout);
     return 0;

@@ -39,6 +39,8 @@ Training (once per held-out subject):
   --init FILE         fine-tune from this model (its architecture and crop framing are
                       used; a new classifier layer is trained for the class set)
   --epochs N (30) --lr X (0.01, or 0.003 with --init) --batch N (32) --width N (32)
+  --attention-wiring prototxt|microfer  the micro-attention unit's wiring (see `train
+                      --help`; default: the --init model's, else prototxt)
   --seed N (1)        training seed of the first fold (fold f uses seed + f)
   --out DIR           per-subject training folders (default runs/loso)
   --csv FILE          per-sample predictions (default OUT/loso.csv)
@@ -94,7 +96,7 @@ void writePredictions(const std::string& path, const MicroDataset& data,
 int runLoso(const std::vector<std::string>& argv) {
   const Args a(argv, {"help", "verbose", "strict"},
                {"casme", "labels", "classes", "input", "align", "init", "epochs", "lr", "batch",
-                "width", "seed", "out", "csv", "threads"});
+                "width", "seed", "out", "csv", "threads", "attention-wiring"});
   if (a.flag("help")) {
     std::fputs(kLosoHelp, stdout);
     return 0;

@@ -81,6 +81,28 @@ std::vector<int> parseIntList(const std::string& s) {
   return v;
 }
 
+void chooseAttentionWiring(const Args& a, NetworkConfig& network) {
+  if (!network.attention && a.has("attention-wiring"))
+    throw UsageError("--attention-wiring wires the attention unit: not with --no-attention");
+  // New runs take the prototxt's wiring (rule i); a fine-tuning run keeps its start model's.
+  std::string wiring = "prototxt";
+  if (!network.attention) {
+    wiring = "microfer";  // no unit: the file keeps the fields' old values
+  } else if (a.has("attention-wiring")) {
+    wiring = a.get("attention-wiring");
+  } else if (a.has("init")) {
+    wiring = attentionWiringName(readModelInfo(a.get("init")).network);
+    if (wiring.empty())
+      throw UsageError("--init model '" + a.get("init") +
+                       "' has a wiring of its own; training cannot continue it");
+  }
+  try {
+    setAttentionWiring(network, wiring);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string("--attention-wiring: ") + e.what());
+  }
+}
+
 int runTrain(const std::vector<std::string>& argv) {
   const Args a(
       argv, {"help", "verbose", "no-attention", "resume", "no-erase", "val-csv",
@@ -101,25 +123,7 @@ int runTrain(const std::vector<std::string>& argv) {
   cfg.network.width = a.getInt("width", 32);
   if (a.has("blocks")) cfg.network.blocksPerStage = parseIntList(a.get("blocks"));
   cfg.network.attention = !a.flag("no-attention");
-  if (!cfg.network.attention && a.has("attention-wiring"))
-    throw UsageError("--attention-wiring wires the attention unit: not with --no-attention");
-  // New runs take the prototxt's wiring (rule i); a fine-tuning run keeps its start model's.
-  std::string wiring = "prototxt";
-  if (!cfg.network.attention) {
-    wiring = "microfer";  // no unit: the file keeps the fields' old values
-  } else if (a.has("attention-wiring")) {
-    wiring = a.get("attention-wiring");
-  } else if (a.has("init")) {
-    wiring = attentionWiringName(readModelInfo(a.get("init")).network);
-    if (wiring.empty())
-      throw UsageError("--init model '" + a.get("init") +
-                       "' has a wiring of its own; train cannot continue it");
-  }
-  try {
-    setAttentionWiring(cfg.network, wiring);
-  } catch (const std::invalid_argument& e) {
-    throw UsageError(std::string("--attention-wiring: ") + e.what());
-  }
+  chooseAttentionWiring(a, cfg.network);
   cfg.epochs = a.getInt("epochs", cfg.epochs);
   cfg.batchSize = a.getInt("batch", cfg.batchSize);
   cfg.lr = a.getDouble("lr", cfg.lr);

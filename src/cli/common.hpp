@@ -13,6 +13,7 @@
 
 namespace microfer {
 struct TrainConfig;
+struct NetworkConfig;
 }
 
 namespace microfer::cli {
@@ -41,9 +42,17 @@ Shard parseShard(const std::string& text);
 /// per-fold accuracies of a cross-validation.
 void printCrossValidationSummary(const std::vector<double>& foldAccuracies, const std::string& tag);
 
+/// The micro-attention unit's wiring of a training run (train, cv, loso): --attention-wiring
+/// prototxt|microfer if given, else the --init model's, else the prototxt's (rule i of
+/// docs/model-decisions.txt); a network without the unit keeps MicroFER's field values.
+/// UsageError for an unknown name or --attention-wiring without the unit. Defined in
+/// cmd_train.cpp.
+void chooseAttentionWiring(const Args& a, NetworkConfig& network);
+
 /// The training of one cross-validation fold (cv, loso) from --width --epochs (30) --batch (32)
-/// --lr (0.01, or 0.003 with --init) --seed (1) --init. With --init, the architecture is the init
-/// model's, and its classifier layer is replaced when its classes differ from `classNames`.
+/// --lr (0.01, or 0.003 with --init) --seed (1) --init --attention-wiring. With --init, the
+/// architecture is the init model's, and its classifier layer is replaced when its classes
+/// differ from `classNames`.
 /// Defined in cmd_cv.cpp (which includes LibTorch; this header does not).
 TrainConfig foldTrainConfig(const Args& a, const std::vector<std::string>& classNames);
 
