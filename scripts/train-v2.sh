@@ -50,7 +50,8 @@ case "$variant" in
                base=${BASE:-models/microfer-resnet10-v3.mfm}
                data="$shared/fer2013/train,$cache:train,$shared/ckplus48"; weights=1,1,2
                aug=--robust; lr=0.003; epochs=3; warmup=0.3; name=microfer-resnet10-v5
-               if [ "$variant" = within ]; then aug="--robust --balance-per-source"; fi ;;
+               if [ "$variant" = within ]; then aug="--robust --balance-per-source"
+               else name=microfer-resnet10-v5-pooled; fi ;;
   *) echo "unknown variant '$variant'" >&2; exit 2 ;;
 esac
 # The crop cache (made once, then reused): checked only for a known variant.

@@ -42,7 +42,8 @@ TEST(ShippedModel, EveryModelIsIntactWithFer2013ClassOrder) {
     for (int i = 0; i < kNumEmotions; ++i)
       EXPECT_EQ(names[i], emotionNames()[i]) << path << " " << i;
     EXPECT_EQ(clf.cropGeometry().size, 48) << path;
-    // Written before the wiring was stored: they read as MicroFER's (raw A, 1x1 biases).
+    // Every shipped model has MicroFER's wiring (raw A, 1x1 biases): files written before the
+    // wiring was stored read as it, later ones (v5) store it.
     ModelInfo info;
     loadModel(path, info);
     EXPECT_TRUE(info.network.attentionRawFirst) << path;

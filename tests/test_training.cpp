@@ -120,6 +120,24 @@ TEST(Training, ResumeReachesTheSameState) {
   fromOther.initModel = (b / "last.mfm").string();
   fromOther.network.attentionBias = false;
   EXPECT_THROW(train(data, nullptr, fromOther), std::invalid_argument);
+
+  // The balance is part of the loss: a pooled run is not resumed balanced within each source,
+  // nor the reverse (the checkpoint names it).
+  TrainConfig otherBalance = smokeConfig(b.string(), 3);
+  otherBalance.resume = true;
+  otherBalance.balancePerSource = true;
+  EXPECT_THROW(train(data, nullptr, otherBalance), std::invalid_argument);
+  const auto c = test::tempDir("resumeD");
+  TrainConfig within = smokeConfig(c.string(), 2);
+  within.balancePerSource = true;
+  within.stopAfterEpochs = 1;
+  train(data, nullptr, within);
+  TrainConfig pooledAgain = smokeConfig(c.string(), 2);
+  pooledAgain.resume = true;
+  EXPECT_THROW(train(data, nullptr, pooledAgain), std::invalid_argument);
+  within.stopAfterEpochs = 0;
+  within.resume = true;
+  EXPECT_EQ(train(data, nullptr, within).history.size(), 2u);
 }
 
 // With one source, balancing within each source is the pooled balance: the weight-per-image

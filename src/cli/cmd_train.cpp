@@ -83,7 +83,8 @@ std::vector<int> parseIntList(const std::string& s) {
 
 void chooseAttentionWiring(const Args& a, NetworkConfig& network) {
   if (!network.attention && a.has("attention-wiring"))
-    throw UsageError("--attention-wiring wires the attention unit: not with --no-attention");
+    throw UsageError("--attention-wiring wires the attention unit, and this network has none "
+                     "(--no-attention, or an --init model without it)");
   // New runs take the prototxt's wiring (rule i); a fine-tuning run keeps its start model's.
   std::string wiring = "prototxt";
   if (!network.attention) {

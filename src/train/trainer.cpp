@@ -292,6 +292,15 @@ TrainResult train(const Dataset& trainSet, const Dataset* val, const TrainConfig
       throw std::invalid_argument("the checkpoint in " + cfg.outDir + " was trained with attention " +
                                   wiring + ", this run asks for " + describeAttention(cfg.network) +
                                   " (resume it with the --attention-wiring it started with)");
+    // Checkpoints since 2026-12-03 say whether each source's classes were balanced within it
+    // (older ones: pooled, the only balance then); a resumed run keeps the loss it began with.
+    const bool perSource = j.value("balance_per_source", false);
+    if (perSource != cfg.balancePerSource)
+      throw std::invalid_argument(
+          "the checkpoint in " + cfg.outDir + " was trained " +
+          (perSource ? "with" : "without") + " --balance-per-source, this run asks " +
+          (cfg.balancePerSource ? "for it" : "without it") +
+          " (resume it with the balance it started with)");
     startEpoch = j.at("epochs_done");
     bestVal = j.at("best_val");
     result.bestEpoch = j.at("best_epoch");
@@ -350,7 +359,10 @@ TrainResult train(const Dataset& trainSet, const Dataset* val, const TrainConfig
       namespace F = torch::nn::functional;
       torch::Tensor loss;
       if (cfg.balancePerSource) {
-        // The weighted mean cross_entropy takes with class weights, with a weight per image.
+        // A weight per image (its class's weight within its source), the weighted mean over the
+        // batch. Without label smoothing this is cross_entropy's class-weighted mean; with it,
+        // the smoothing term is weighted by the image's weight, where cross_entropy's class
+        // weights weight each class's share of it by that class's weight.
         const torch::Tensor wd = w.to(device);
         loss = (F::cross_entropy(logits, y,
                                  F::CrossEntropyFuncOptions()
@@ -447,6 +459,7 @@ TrainResult train(const Dataset& trainSet, const Dataset* val, const TrainConfig
     }
     nlohmann::json state = {{"epochs_done", epoch + 1},
                             {"attention", describeAttention(cfg.network)},
+                            {"balance_per_source", cfg.balancePerSource},
                             {"best_val", bestVal},
                             {"best_epoch", result.bestEpoch},
                             {"history", nlohmann::json::array()}};
