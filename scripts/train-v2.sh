@@ -23,6 +23,11 @@
 #     nock-within  nock-robust with each source's classes balanced within it
 #                  (--balance-per-source): the cross-dataset CK+ check of v5's balance
 #                  (rule n, docs/model-decisions.txt, 2026-12-03)
+#     wide         a teacher: v5 (models/microfer-resnet10.mfm) widened to --width 64 (four
+#                  times the operations per face; the same logits at the start) and trained on
+#                  v5's data and loss (FER2013 (1) + lfw train (1) + CK+48 (2), --robust,
+#                  --balance-per-source), lr 0.01, warm-up 0.3 epoch, 3 epochs (rule o,
+#                  docs/model-decisions.txt, 2026-12-03)
 #
 # Needs build/ (scripts/setup.sh) and ../shared/data. Writes runs/v2-VARIANT/ (best.mfm =
 # best mean validation accuracy). Start model: BASE (default models/microfer-resnet10-fer2013.mfm,
@@ -30,7 +35,7 @@
 # from scratch on FER2013, see models/MODEL_CARD.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-variant=${1:?usage: scripts/train-v2.sh all-robust|nock-robust|nock-plain|nock-within|distill|within|pooled [train options]}
+variant=${1:?usage: scripts/train-v2.sh all-robust|nock-robust|nock-plain|nock-within|distill|within|pooled|wide [train options]}
 shift
 cli=build/src/microfer-cli
 shared=../shared/data
@@ -52,6 +57,10 @@ case "$variant" in
                aug=--robust; lr=0.003; epochs=3; warmup=0.3; name=microfer-resnet10-v5
                if [ "$variant" = within ]; then aug="--robust --balance-per-source"
                else name=microfer-resnet10-v5-pooled; fi ;;
+  wide)        base=${BASE:-models/microfer-resnet10.mfm}
+               data="$shared/fer2013/train,$cache:train,$shared/ckplus48"; weights=1,1,2
+               aug="--robust --balance-per-source --width 64"; epochs=3; warmup=0.3
+               name=microfer-resnet10-w64 ;;
   *) echo "unknown variant '$variant'" >&2; exit 2 ;;
 esac
 # The crop cache (made once, then reused): checked only for a known variant.

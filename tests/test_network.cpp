@@ -61,6 +61,66 @@ TEST(Network, DeeperConfigBuilds) {
   EXPECT_EQ(maps.size(), 8u);
 }
 
+// A trained network copied into a wider one (train --init with a larger --width): the same
+// logits before any step, and the weights from the new channels into the old ones are trained
+// from the first step on (their gradients are not zero).
+TEST(Network, WideningKeepsTheLogitsAndTrainsTheNewChannels) {
+  for (const char* wiring : {"microfer", "prototxt"}) {
+    torch::manual_seed(5);
+    NetworkConfig nc = smallNet();
+    nc.width = 4;
+    nc.blocksPerStage = {1, 2, 1, 1};
+    setAttentionWiring(nc, wiring);
+    MicroAttentionResNet narrow(nc);
+    {  // batch-norm statistics and biases that are not their defaults
+      torch::NoGradGuard ng;
+      for (auto& b : narrow->named_buffers())
+        if (b.value().is_floating_point()) b.value().uniform_(0.5, 1.5);
+      for (auto& p : narrow->named_parameters())
+        if (p.value().dim() == 1) p.value().uniform_(-0.3, 0.3);
+    }
+    NetworkConfig wc = nc;
+    wc.width = 12;
+    MicroAttentionResNet wide(wc);
+    widenInto(*narrow, *wide);
+    narrow->eval();
+    wide->eval();
+    const torch::Tensor x = torch::randn({3, 1, 48, 48});
+    torch::Tensor expected;
+    {
+      torch::NoGradGuard ng;
+      expected = narrow->forward(x);
+    }
+    const torch::Tensor got = wide->forward(x);
+    EXPECT_TRUE(torch::allclose(got, expected, 1e-4, 1e-5))
+        << wiring << ": " << (got - expected).abs().max().item<float>();
+    // The wide network is really wider, and what is new reaches the logits after a step.
+    EXPECT_GT(wide->parameterCount(), 4 * narrow->parameterCount());
+    got.sum().backward();
+    auto params = wide->named_parameters();
+    const torch::Tensor fcGrad = params["fc.weight"].grad();
+    ASSERT_TRUE(fcGrad.defined());
+    EXPECT_GT(fcGrad.narrow(1, 32, 96 - 32).abs().sum().item<float>(), 0.0f) << wiring;
+    EXPECT_EQ(params["fc.weight"].narrow(1, 32, 96 - 32).abs().sum().item<float>(), 0.0f);
+    const torch::Tensor conv = params["block0_0.conv1.weight"];
+    EXPECT_GT(conv.grad().narrow(0, 0, 4).narrow(1, 4, 8).abs().sum().item<float>(), 0.0f);
+  }
+  // Not a widening: narrower, another depth, another wiring.
+  NetworkConfig a = smallNet(), b = smallNet();
+  b.width = 4;
+  MicroAttentionResNet na(a), nb(b);
+  EXPECT_THROW(widenInto(*na, *nb), std::invalid_argument);
+  b.width = 16;
+  b.blocksPerStage = {2, 1, 1, 1};
+  MicroAttentionResNet nd(b);
+  EXPECT_THROW(widenInto(*na, *nd), std::invalid_argument);
+  b.blocksPerStage = a.blocksPerStage;
+  setAttentionWiring(a, "microfer");
+  setAttentionWiring(b, "prototxt");
+  MicroAttentionResNet ne(a), nf(b);
+  EXPECT_THROW(widenInto(*ne, *nf), std::invalid_argument);
+}
+
 TEST(Network, MultiplyAddsCountEveryConvolutionAndTheClassifier) {
   // Worked out by hand: width 4, two stages of one block, 8x8 input (8x8, then 4x4).
   NetworkConfig c;

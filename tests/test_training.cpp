@@ -120,6 +120,15 @@ TEST(Training, ResumeReachesTheSameState) {
   fromOther.initModel = (b / "last.mfm").string();
   fromOther.network.attentionBias = false;
   EXPECT_THROW(train(data, nullptr, fromOther), std::invalid_argument);
+  // A model may start a wider run (it is widened, Network.Widening...), not a narrower one.
+  TrainConfig wider = smokeConfig(test::tempDir("resumeW").string(), 1);
+  wider.initModel = (b / "last.mfm").string();
+  wider.network.width = 16;
+  wider.maxBatchesPerEpoch = 1;
+  EXPECT_EQ(train(data, nullptr, wider).history.size(), 1u);
+  TrainConfig narrower = wider;
+  narrower.network.width = 4;
+  EXPECT_THROW(train(data, nullptr, narrower), std::invalid_argument);
 
   // The balance is part of the loss: a pooled run is not resumed balanced within each source,
   // nor the reverse (the checkpoint names it).

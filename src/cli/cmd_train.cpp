@@ -46,7 +46,8 @@ Model:
                       1x1 convolutions) or microfer (A the block's raw first convolution,
                       biases: every shipped model). Default: that of the
                       --init model, else prototxt
-  --init FILE         start from this model's weights (transfer learning)
+  --init FILE         start from this model's weights (transfer learning); with a larger
+                      --width, the model is widened first (the same logits at the start)
   --teacher FILE[,FILE...]  distil from this model (several: their averaged soft targets)
   --distill W         weight of the distillation loss (default 0.5; 1 = soft targets only)
   --distill-temp T    softening temperature (default 2)

@@ -222,8 +222,10 @@ TrainResult train(const Dataset& trainSet, const Dataset* val, const TrainConfig
   if (!cfg.initModel.empty()) {
     ModelInfo initInfo;
     MicroAttentionResNet init = loadModel(cfg.initModel, initInfo);
+    // A narrower --init model is widened (widenInto); a wider one cannot be narrowed.
+    const bool widen = initInfo.network.width < cfg.network.width;
     if ((initInfo.network.numClasses != cfg.network.numClasses && !cfg.initNewClassifier) ||
-        initInfo.network.width != cfg.network.width ||
+        initInfo.network.width > cfg.network.width || (widen && cfg.initNewClassifier) ||
         initInfo.network.blocksPerStage != cfg.network.blocksPerStage ||
         initInfo.network.attention != cfg.network.attention)
       throw std::invalid_argument("--init model '" + cfg.initModel +
@@ -233,12 +235,16 @@ TrainResult train(const Dataset& trainSet, const Dataset* val, const TrainConfig
       throw std::invalid_argument("--init model '" + cfg.initModel + "' has attention " +
                                   describeAttention(initInfo.network) + ", this run " +
                                   describeAttention(cfg.network));
-    torch::NoGradGuard ng;
-    auto dst = model->named_parameters();
-    for (const auto& p : init->named_parameters())
-      if (!cfg.initNewClassifier || p.key().rfind("fc.", 0) != 0) dst[p.key()].copy_(p.value());
-    auto dstB = model->named_buffers();
-    for (const auto& b : init->named_buffers()) dstB[b.key()].copy_(b.value());
+    if (widen) {
+      widenInto(*init, *model);
+    } else {
+      torch::NoGradGuard ng;
+      auto dst = model->named_parameters();
+      for (const auto& p : init->named_parameters())
+        if (!cfg.initNewClassifier || p.key().rfind("fc.", 0) != 0) dst[p.key()].copy_(p.value());
+      auto dstB = model->named_buffers();
+      for (const auto& b : init->named_buffers()) dstB[b.key()].copy_(b.value());
+    }
     info.crop = initInfo.crop;
   }
   model->to(device);

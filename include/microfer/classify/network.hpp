@@ -119,4 +119,13 @@ struct MicroAttentionResNetImpl : torch::nn::Module {
 };
 TORCH_MODULE(MicroAttentionResNet);
 
+/// Copies a trained network into a wider one of the same depth, wiring and classes (`train
+/// --init` with a larger --width): the wide network then computes the same logits, so a
+/// larger teacher starts from what the narrow one learned. Every tensor of `narrow` goes to
+/// the leading channels of the same tensor of `wide`; the weights that lead from the new
+/// channels into the old ones (and into the classifier) are zero, the new channels' own
+/// incoming weights keep their random initialisation, so the first step already trains them.
+/// Throws std::invalid_argument when `wide` is not a widening of `narrow`.
+void widenInto(MicroAttentionResNetImpl& narrow, MicroAttentionResNetImpl& wide);
+
 }  // namespace microfer

@@ -3,6 +3,7 @@
 #include <ATen/ATen.h>
 
 #include <stdexcept>
+#include <string>
 
 namespace microfer {
 namespace nn = torch::nn;
@@ -109,6 +110,58 @@ torch::Tensor ResidualBlockImpl::forward(const torch::Tensor& x, torch::Tensor* 
   torch::Tensor m = attention->map(shortcut, attentionRawFirst ? first : activated, second);
   if (attentionOut) *attentionOut = m;
   return t * (1 + m);
+}
+
+void widenInto(MicroAttentionResNetImpl& narrow, MicroAttentionResNetImpl& wide) {
+  const NetworkConfig& n = narrow.config();
+  const NetworkConfig& w = wide.config();
+  if (w.width < n.width || w.blocksPerStage != n.blocksPerStage || w.attention != n.attention ||
+      describeAttention(w) != describeAttention(n) || w.numClasses != n.numClasses ||
+      w.inChannels != n.inChannels)
+    throw std::invalid_argument("the wide network is not a widening of the narrow one");
+  torch::NoGradGuard noGrad;
+  auto dstParams = wide.named_parameters();
+  auto dstBuffers = wide.named_buffers();
+  const auto copyOne = [](const std::string& key, const torch::Tensor& src, torch::Tensor dst) {
+    if (src.dim() != dst.dim())
+      throw std::invalid_argument("tensor '" + key + "' differs in rank");
+    if (src.dim() == 0) {
+      dst.copy_(src);
+      return;
+    }
+    for (int64_t d = 0; d < src.dim(); ++d)
+      if (src.size(d) > dst.size(d))
+        throw std::invalid_argument("tensor '" + key + "' is larger in the narrow network");
+    if (src.dim() == 1) {  // per-channel: biases, batch norm; new channels keep their init
+      dst.narrow(0, 0, src.size(0)).copy_(src);
+      return;
+    }
+    // dim 0: outputs, dim 1: inputs. The old outputs take nothing from the new inputs.
+    torch::Tensor rows = dst.narrow(0, 0, src.size(0));
+    rows.zero_();
+    const std::string embedWeight = "attention.embed.weight";
+    const bool embed = key.size() >= embedWeight.size() &&
+                       key.compare(key.size() - embedWeight.size(), embedWeight.size(),
+                                   embedWeight) == 0;
+    if (!embed) {
+      rows.narrow(1, 0, src.size(1)).copy_(src);
+      return;
+    }
+    // The embedding reads cat(shortcut, first, second): three groups of the block's channels.
+    const int64_t oldGroup = src.size(1) / 3, newGroup = dst.size(1) / 3;
+    for (int64_t g = 0; g < 3; ++g)
+      rows.narrow(1, g * newGroup, oldGroup).copy_(src.narrow(1, g * oldGroup, oldGroup));
+  };
+  for (const auto& p : narrow.named_parameters()) {
+    if (!dstParams.contains(p.key()))
+      throw std::invalid_argument("the wide network has no tensor '" + p.key() + "'");
+    copyOne(p.key(), p.value(), dstParams[p.key()]);
+  }
+  for (const auto& b : narrow.named_buffers()) {
+    if (!dstBuffers.contains(b.key()))
+      throw std::invalid_argument("the wide network has no buffer '" + b.key() + "'");
+    copyOne(b.key(), b.value(), dstBuffers[b.key()]);
+  }
 }
 
 MicroAttentionResNetImpl::MicroAttentionResNetImpl(const NetworkConfig& config) : config_(config) {
