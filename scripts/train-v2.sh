@@ -28,6 +28,9 @@
 #                  v5's data and loss (FER2013 (1) + lfw train (1) + CK+48 (2), --robust,
 #                  --balance-per-source), lr 0.01, warm-up 0.3 epoch, 3 epochs (rule o,
 #                  docs/model-decisions.txt, 2026-12-03)
+#     within-distill  within's recipe started from v5 (models/microfer-resnet10.mfm) with soft
+#                  targets of TEACHER (default runs/v2-wide/last.mfm, the wide variant's model;
+#                  weight 0.5, temperature 2): rule p, docs/model-decisions.txt, 2026-12-03
 #
 # Needs build/ (scripts/setup.sh) and ../shared/data. Writes runs/v2-VARIANT/ (best.mfm =
 # best mean validation accuracy). Start model: BASE (default models/microfer-resnet10-fer2013.mfm,
@@ -35,7 +38,7 @@
 # from scratch on FER2013, see models/MODEL_CARD.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-variant=${1:?usage: scripts/train-v2.sh all-robust|nock-robust|nock-plain|nock-within|distill|within|pooled|wide [train options]}
+variant=${1:?usage: scripts/train-v2.sh all-robust|nock-robust|nock-plain|nock-within|distill|within|pooled|wide|within-distill [train options]}
 shift
 cli=build/src/microfer-cli
 shared=../shared/data
@@ -57,6 +60,12 @@ case "$variant" in
                aug=--robust; lr=0.003; epochs=3; warmup=0.3; name=microfer-resnet10-v5
                if [ "$variant" = within ]; then aug="--robust --balance-per-source"
                else name=microfer-resnet10-v5-pooled; fi ;;
+  within-distill)
+               base=${BASE:-models/microfer-resnet10.mfm}
+               data="$shared/fer2013/train,$cache:train,$shared/ckplus48"; weights=1,1,2
+               aug="--robust --balance-per-source --teacher ${TEACHER:-runs/v2-wide/last.mfm}"
+               aug="$aug --distill 0.5 --distill-temp 2"
+               lr=0.003; epochs=3; warmup=0.3; name=microfer-resnet10-v6 ;;
   wide)        base=${BASE:-models/microfer-resnet10.mfm}
                data="$shared/fer2013/train,$cache:train,$shared/ckplus48"; weights=1,1,2
                aug="--robust --balance-per-source --width 64"; epochs=3; warmup=0.3
