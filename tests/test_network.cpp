@@ -65,6 +65,8 @@ TEST(Network, DeeperConfigBuilds) {
 // logits before any step, and the weights from the new channels into the old ones are trained
 // from the first step on (their gradients are not zero).
 TEST(Network, WideningKeepsTheLogitsAndTrainsTheNewChannels) {
+  // Width 4 -> 8 (twice, as 32 -> 64) and 4 -> 10 (not a whole multiple), both wirings.
+  for (const int width : {8, 10})
   for (const char* wiring : {"microfer", "prototxt"}) {
     torch::manual_seed(5);
     NetworkConfig nc = smallNet();
@@ -80,7 +82,7 @@ TEST(Network, WideningKeepsTheLogitsAndTrainsTheNewChannels) {
         if (p.value().dim() == 1) p.value().uniform_(-0.3, 0.3);
     }
     NetworkConfig wc = nc;
-    wc.width = 12;
+    wc.width = width;
     MicroAttentionResNet wide(wc);
     widenInto(*narrow, *wide);
     narrow->eval();
@@ -95,15 +97,19 @@ TEST(Network, WideningKeepsTheLogitsAndTrainsTheNewChannels) {
     EXPECT_TRUE(torch::allclose(got, expected, 1e-4, 1e-5))
         << wiring << ": " << (got - expected).abs().max().item<float>();
     // The wide network is really wider, and what is new reaches the logits after a step.
-    EXPECT_GT(wide->parameterCount(), 4 * narrow->parameterCount());
+    EXPECT_GT(wide->parameterCount(), 3 * narrow->parameterCount());
     got.sum().backward();
     auto params = wide->named_parameters();
     const torch::Tensor fcGrad = params["fc.weight"].grad();
     ASSERT_TRUE(fcGrad.defined());
-    EXPECT_GT(fcGrad.narrow(1, 32, 96 - 32).abs().sum().item<float>(), 0.0f) << wiring;
-    EXPECT_EQ(params["fc.weight"].narrow(1, 32, 96 - 32).abs().sum().item<float>(), 0.0f);
+    const int64_t oldFeatures = 4 * 8, newFeatures = width * 8 - oldFeatures;
+    EXPECT_GT(fcGrad.narrow(1, oldFeatures, newFeatures).abs().sum().item<float>(), 0.0f)
+        << wiring;
+    EXPECT_EQ(params["fc.weight"].narrow(1, oldFeatures, newFeatures).abs().sum().item<float>(),
+              0.0f);
     const torch::Tensor conv = params["block0_0.conv1.weight"];
-    EXPECT_GT(conv.grad().narrow(0, 0, 4).narrow(1, 4, 8).abs().sum().item<float>(), 0.0f);
+    EXPECT_GT(conv.grad().narrow(0, 0, 4).narrow(1, 4, width - 4).abs().sum().item<float>(),
+              0.0f);
   }
   // Not a widening: narrower, another depth, another wiring.
   NetworkConfig a = smallNet(), b = smallNet();

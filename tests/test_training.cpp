@@ -125,7 +125,21 @@ TEST(Training, ResumeReachesTheSameState) {
   wider.initModel = (b / "last.mfm").string();
   wider.network.width = 16;
   wider.maxBatchesPerEpoch = 1;
-  EXPECT_EQ(train(data, nullptr, wider).history.size(), 1u);
+  wider.lr = 0;  // the parameters stay where the widening put them
+  const TrainResult rw = train(data, nullptr, wider);
+  EXPECT_EQ(rw.history.size(), 1u);
+  ModelInfo iw;
+  auto mw = loadModel(rw.lastModel, iw);
+  EXPECT_EQ(iw.network.width, 16);
+  auto pw = mw->named_parameters();
+  for (const auto& p : mb->named_parameters()) {
+    torch::Tensor lead = pw[p.key()];
+    for (int64_t d = 0; d < std::min<int64_t>(p.value().dim(), 2); ++d)
+      lead = lead.narrow(d, 0, p.value().size(d));
+    if (p.key().find("attention.embed.weight") == std::string::npos)  // grouped inputs
+      EXPECT_TRUE(torch::equal(lead, p.value())) << p.key();
+  }
+  EXPECT_EQ(pw["fc.weight"].narrow(1, 64, 128 - 64).abs().sum().item<float>(), 0.0f);
   TrainConfig narrower = wider;
   narrower.network.width = 4;
   EXPECT_THROW(train(data, nullptr, narrower), std::invalid_argument);

@@ -224,8 +224,16 @@ TrainResult train(const Dataset& trainSet, const Dataset* val, const TrainConfig
     MicroAttentionResNet init = loadModel(cfg.initModel, initInfo);
     // A narrower --init model is widened (widenInto); a wider one cannot be narrowed.
     const bool widen = initInfo.network.width < cfg.network.width;
+    if (initInfo.network.width > cfg.network.width)
+      throw std::invalid_argument("--init model '" + cfg.initModel + "' has width " +
+                                  std::to_string(initInfo.network.width) +
+                                  ", wider than this run's " +
+                                  std::to_string(cfg.network.width));
+    if (widen && cfg.initNewClassifier)
+      throw std::invalid_argument("--init model '" + cfg.initModel +
+                                  "': a run cannot widen a model and replace its classifier "
+                                  "at once");
     if ((initInfo.network.numClasses != cfg.network.numClasses && !cfg.initNewClassifier) ||
-        initInfo.network.width > cfg.network.width || (widen && cfg.initNewClassifier) ||
         initInfo.network.blocksPerStage != cfg.network.blocksPerStage ||
         initInfo.network.attention != cfg.network.attention)
       throw std::invalid_argument("--init model '" + cfg.initModel +

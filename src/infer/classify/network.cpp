@@ -119,6 +119,9 @@ void widenInto(MicroAttentionResNetImpl& narrow, MicroAttentionResNetImpl& wide)
       describeAttention(w) != describeAttention(n) || w.numClasses != n.numClasses ||
       w.inChannels != n.inChannels)
     throw std::invalid_argument("the wide network is not a widening of the narrow one");
+  // Packed copies would not follow the new weights.
+  if (wide.packedForInference())
+    throw std::logic_error("widenInto: the wide network is packed for inference");
   torch::NoGradGuard noGrad;
   auto dstParams = wide.named_parameters();
   auto dstBuffers = wide.named_buffers();
@@ -129,9 +132,10 @@ void widenInto(MicroAttentionResNetImpl& narrow, MicroAttentionResNetImpl& wide)
       dst.copy_(src);
       return;
     }
+    // Channels (dims 0 and 1) may grow; kernels (dims 2, 3) must match.
     for (int64_t d = 0; d < src.dim(); ++d)
-      if (src.size(d) > dst.size(d))
-        throw std::invalid_argument("tensor '" + key + "' is larger in the narrow network");
+      if (d < 2 ? src.size(d) > dst.size(d) : src.size(d) != dst.size(d))
+        throw std::invalid_argument("tensor '" + key + "' does not fit the wide network");
     if (src.dim() == 1) {  // per-channel: biases, batch norm; new channels keep their init
       dst.narrow(0, 0, src.size(0)).copy_(src);
       return;
@@ -148,6 +152,8 @@ void widenInto(MicroAttentionResNetImpl& narrow, MicroAttentionResNetImpl& wide)
       return;
     }
     // The embedding reads cat(shortcut, first, second): three groups of the block's channels.
+    if (src.size(1) % 3 != 0 || dst.size(1) % 3 != 0)
+      throw std::invalid_argument("tensor '" + key + "' is not three groups of channels");
     const int64_t oldGroup = src.size(1) / 3, newGroup = dst.size(1) / 3;
     for (int64_t g = 0; g < 3; ++g)
       rows.narrow(1, g * newGroup, oldGroup).copy_(src.narrow(1, g * oldGroup, oldGroup));
