@@ -30,7 +30,9 @@
 #                  docs/model-decisions.txt, 2026-12-03)
 #     within-distill  within's recipe started from v5 (models/microfer-resnet10.mfm) with soft
 #                  targets of TEACHER (default runs/v2-wide/last.mfm, the wide variant's model;
-#                  weight 0.5, temperature 2): rule p, docs/model-decisions.txt, 2026-12-03
+#                  several, comma-separated: their averaged soft targets; weight 0.5,
+#                  temperature 2): rules p and q, docs/model-decisions.txt, 2026-12-03
+#     within-more  the same 3 epochs from v5 without a teacher (rule q's control)
 #
 # Needs build/ (scripts/setup.sh) and ../shared/data. Writes runs/v2-VARIANT/ (best.mfm =
 # best mean validation accuracy). Start model: BASE (default models/microfer-resnet10-fer2013.mfm,
@@ -38,7 +40,7 @@
 # from scratch on FER2013, see models/MODEL_CARD.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-variant=${1:?usage: scripts/train-v2.sh all-robust|nock-robust|nock-plain|nock-within|distill|within|pooled|wide|within-distill [train options]}
+variant=${1:?usage: scripts/train-v2.sh all-robust|nock-robust|nock-plain|nock-within|distill|within|pooled|wide|within-distill|within-more [train options]}
 shift
 cli=build/src/microfer-cli
 shared=../shared/data
@@ -66,6 +68,10 @@ case "$variant" in
                aug="--robust --balance-per-source --teacher ${TEACHER:-runs/v2-wide/last.mfm}"
                aug="$aug --distill 0.5 --distill-temp 2"
                lr=0.003; epochs=3; warmup=0.3; name=microfer-resnet10-v6 ;;
+  within-more) base=${BASE:-models/microfer-resnet10.mfm}
+               data="$shared/fer2013/train,$cache:train,$shared/ckplus48"; weights=1,1,2
+               aug="--robust --balance-per-source"
+               lr=0.003; epochs=3; warmup=0.3; name=microfer-resnet10-v6-control ;;
   wide)        base=${BASE:-models/microfer-resnet10.mfm}
                data="$shared/fer2013/train,$cache:train,$shared/ckplus48"; weights=1,1,2
                aug="--robust --balance-per-source --width 64"; epochs=3; warmup=0.3

@@ -283,6 +283,8 @@ TrainResult train(const Dataset& trainSet, const Dataset* val, const TrainConfig
                                   "' expects another input (normalisation or size)");
     teachers.back()->to(device);
     teachers.back()->eval();
+    // A teacher is never trained: on the CPU its convolutions run prepacked, as at inference.
+    if (device.is_cpu()) teachers.back()->packForInference();
   }
   if (!teachers.empty() && !(cfg.distillWeight >= 0 && cfg.distillWeight <= 1 &&
                              cfg.distillTemperature > 0))
