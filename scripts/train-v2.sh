@@ -33,6 +33,11 @@
 #                  several, comma-separated: their averaged soft targets; weight 0.5,
 #                  temperature 2): rules p and q, docs/model-decisions.txt, 2026-12-03
 #     within-more  the same 3 epochs from v5 without a teacher (rule q's control)
+#     source-distill  within-distill with a teacher per source (--source-teachers): FER2013
+#                  images learn the FER2013-only models {F, G} (models/microfer-resnet10-fer2013.mfm,
+#                  models/microfer-resnet10-gpu.mfm), lfw-expressions and CK+48 images
+#                  {T, v5} (WIDE, default runs/v2-wide/last.mfm; V5, default
+#                  runs/v2-within/last.mfm): rule r, docs/model-decisions.txt, 2026-12-03
 #
 # Needs build/ (scripts/setup.sh) and ../shared/data. Writes runs/v2-VARIANT/ (best.mfm =
 # best mean validation accuracy). Start model: BASE (default models/microfer-resnet10-fer2013.mfm,
@@ -40,7 +45,7 @@
 # from scratch on FER2013, see models/MODEL_CARD.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-variant=${1:?usage: scripts/train-v2.sh all-robust|nock-robust|nock-plain|nock-within|distill|within|pooled|wide|within-distill|within-more [train options]}
+variant=${1:?usage: scripts/train-v2.sh all-robust|nock-robust|nock-plain|nock-within|distill|within|pooled|wide|within-distill|within-more|source-distill [train options]}
 shift
 cli=build/src/microfer-cli
 shared=../shared/data
@@ -66,6 +71,14 @@ case "$variant" in
                base=${BASE:-models/microfer-resnet10.mfm}
                data="$shared/fer2013/train,$cache:train,$shared/ckplus48"; weights=1,1,2
                aug="--robust --balance-per-source --teacher ${TEACHER:-runs/v2-wide/last.mfm}"
+               aug="$aug --distill 0.5 --distill-temp 2"
+               lr=0.003; epochs=3; warmup=0.3; name=microfer-resnet10-v6 ;;
+  source-distill)
+               base=${BASE:-models/microfer-resnet10.mfm}
+               fg=models/microfer-resnet10-fer2013.mfm+models/microfer-resnet10-gpu.mfm
+               tv=${WIDE:-runs/v2-wide/last.mfm}+${V5:-runs/v2-within/last.mfm}
+               data="$shared/fer2013/train,$cache:train,$shared/ckplus48"; weights=1,1,2
+               aug="--robust --balance-per-source --source-teachers $fg,$tv,$tv"
                aug="$aug --distill 0.5 --distill-temp 2"
                lr=0.003; epochs=3; warmup=0.3; name=microfer-resnet10-v6 ;;
   within-more) base=${BASE:-models/microfer-resnet10.mfm}

@@ -401,5 +401,50 @@ TEST(Training, DistillationPullsTheStudentTowardsItsTeacher) {
   EXPECT_THROW(train(data, nullptr, c), ModelFileError);
 }
 
+// A teacher per source: each image learns its own source's teachers' soft targets. With soft
+// targets only, a run's training loss is fixed by which teacher answers which image, so runs
+// that route the same answers to the same images agree and runs that route others differ.
+TEST(Training, EachSourceLearnsItsOwnTeachers) {
+  MICROFER_REQUIRE_SHARED("data/fer2013/train");
+  torch::set_num_threads(2);
+  const Dataset data = smokeData();
+  const auto dir = test::tempDir("source-teachers");
+  std::filesystem::create_directories(dir / "a");
+  std::filesystem::create_directories(dir / "b");
+  const std::string a = test::writeRandomModel(dir / "a", 12);
+  const std::string b = test::writeRandomModel(dir / "b", 10);
+  const auto loss = [&](const Dataset& d, const std::vector<std::string>& all,
+                        const std::vector<std::vector<std::string>>& perSource) {
+    TrainConfig c = smokeConfig((dir / "run").string(), 1);
+    c.augment = test::noAugmentation();
+    c.distillWeight = 1.0;
+    c.teacherModels = all;
+    c.sourceTeacherModels = perSource;
+    return train(d, nullptr, c).history.back().trainLoss;
+  };
+  Dataset mixed = data;
+  for (size_t i = 0; i < mixed.samples.size(); ++i) mixed.samples[i].source = int(i % 2);
+  Dataset second = data;
+  for (auto& smp : second.samples) smp.source = 1;
+  const double withA = loss(data, {a}, {}), withB = loss(data, {b}, {});
+  ASSERT_GT(std::abs(withA - withB), 1e-3 * withA) << "the two teachers answer alike";
+  // All images in source 0, then all in source 1: each gets that source's teacher.
+  EXPECT_NEAR(loss(data, {}, {{a}, {b}}), withA, 1e-4 * withA);
+  EXPECT_NEAR(loss(second, {}, {{a}, {b}}), withB, 1e-4 * withB);
+  // Mixed sources (other batches than one source's), both answering as A ({a, a} averages A
+  // with itself): every image gets A's targets, gathered per source and put back in place.
+  const double mixedA = loss(mixed, {a}, {}), mixedB = loss(mixed, {b}, {});
+  EXPECT_NEAR(loss(mixed, {}, {{a}, {a, a}}), mixedA, 1e-4 * mixedA);
+  // Mixed sources with A and B: neither teacher's run, and swapping the sources changes it.
+  const double ab = loss(mixed, {}, {{a}, {b}}), ba = loss(mixed, {}, {{b}, {a}});
+  EXPECT_GT(std::abs(ab - mixedA), 1e-3 * mixedA);
+  EXPECT_GT(std::abs(ab - mixedB), 1e-3 * mixedB);
+  EXPECT_GT(std::abs(ab - ba), 1e-3 * ab);
+  // A list for every source the data has, none empty, not both kinds.
+  EXPECT_THROW(loss(second, {}, {{a}}), std::invalid_argument);
+  EXPECT_THROW(loss(data, {}, {{a}, {}}), std::invalid_argument);
+  EXPECT_THROW(loss(data, {a}, {{a}}), std::invalid_argument);
+}
+
 }  // namespace
 }  // namespace microfer

@@ -49,6 +49,9 @@ Model:
   --init FILE         start from this model's weights (transfer learning); with a larger
                       --width, the model is widened first (the same logits at the start)
   --teacher FILE[,FILE...]  distil from this model (several: their averaged soft targets)
+  --source-teachers LIST  a teacher per --data source instead: one entry per source,
+                      comma-separated, each entry's models joined by '+' (A+B,C,C: the
+                      first source's images learn A and B's averaged soft targets)
   --distill W         weight of the distillation loss (default 0.5; 1 = soft targets only)
   --distill-temp T    softening temperature (default 2)
 Optimisation:
@@ -110,7 +113,7 @@ int runTrain(const std::vector<std::string>& argv) {
       argv, {"help", "verbose", "no-attention", "resume", "no-erase", "val-csv",
              "robust", "balance-per-source"},
       {"data",        "csv",   "val",  "val-prefix", "max-per-class", "width",  "blocks",  "init",
-       "weights",     "split-list", "teacher", "distill", "distill-temp",
+       "weights",     "split-list", "teacher", "source-teachers", "distill", "distill-temp",
        "epochs",      "batch", "lr",   "wd",         "smoothing",     "warmup", "balance", "seed",
        "max-batches", "out",   "name", "threads", "low-res", "attention-wiring"});
   if (a.flag("help")) {
@@ -140,6 +143,18 @@ int runTrain(const std::vector<std::string>& argv) {
   cfg.modelName = a.get("name", "microfer-resnet10");
   if (a.flag("robust")) cfg.augment = domainGapAugment(cfg.augment);
   if (a.has("teacher")) cfg.teacherModels = splitList(a.get("teacher"));
+  if (a.has("source-teachers")) {
+    if (a.has("teacher")) throw UsageError("give --teacher or --source-teachers, not both");
+    if (!a.has("data")) throw UsageError("--source-teachers needs --data (a list per source)");
+    for (const auto& entry : splitList(a.get("source-teachers"))) {
+      cfg.sourceTeacherModels.push_back(splitList(entry, '+'));
+      for (const auto& model : cfg.sourceTeacherModels.back())
+        if (model.empty())
+          throw UsageError("--source-teachers: an empty model name in '" + entry + "'");
+    }
+    if (cfg.sourceTeacherModels.size() != splitList(a.get("data")).size())
+      throw UsageError("--source-teachers needs one entry per --data folder");
+  }
   cfg.distillWeight = a.getDouble("distill", cfg.distillWeight);
   cfg.distillTemperature = a.getDouble("distill-temp", cfg.distillTemperature);
   if (!(cfg.distillWeight >= 0 && cfg.distillWeight <= 1) || !(cfg.distillTemperature > 0))

@@ -38,11 +38,11 @@ void printCrossValidationSummary(const std::vector<double>& acc, const std::stri
               acc.size(), tag.c_str());
 }
 
-std::vector<std::string> splitList(const std::string& s) {
+std::vector<std::string> splitList(const std::string& s, char separator) {
   std::vector<std::string> out;
   size_t pos = 0;
   while (pos <= s.size()) {
-    const size_t c = s.find(',', pos);
+    const size_t c = s.find(separator, pos);
     out.push_back(s.substr(pos, c == std::string::npos ? std::string::npos : c - pos));
     if (c == std::string::npos) break;
     pos = c + 1;

@@ -19,7 +19,7 @@ struct NetworkConfig;
 namespace microfer::cli {
 
 /// "a,b,c" -> {"a", "b", "c"} (empty fields kept).
-std::vector<std::string> splitList(const std::string& s);
+std::vector<std::string> splitList(const std::string& s, char separator = ',');
 
 /// Refuses (UsageError) a validation prefix that would reach FER2013's PrivateTest_ files in
 /// `dir` (the test part): one that starts with "PrivateTest" or is the start of

@@ -89,20 +89,51 @@ EpochMetrics fromJson(const nlohmann::json& j) {
   return m;
 }
 
-/// (1 - w) * hard loss + w * T^2 * KL(teacher_T || student_T), the teachers' softened
-/// probabilities averaged.
+/// The teachers of a run: each distinct model file loaded once; `groups[g]` lists the teachers
+/// whose softened probabilities are averaged for group g; `groupOfSource[s]` is source s's group
+/// (a single group serves every source when the run has one teacher list).
+struct Teachers {
+  std::vector<MicroAttentionResNet> models;
+  std::vector<std::vector<size_t>> groups;
+  std::vector<size_t> groupOfSource;
+  bool empty() const { return models.empty(); }
+  size_t groupOf(int source) const {
+    return groupOfSource.empty() ? 0 : groupOfSource.at(size_t(source));
+  }
+};
+
+/// The averaged softened probabilities of one group's teachers on x.
+torch::Tensor softTargets(Teachers& teachers, size_t group, const torch::Tensor& x, double t) {
+  torch::Tensor soft;
+  for (const size_t m : teachers.groups[group]) {
+    const torch::Tensor p = torch::softmax(teachers.models[m]->forward(x) / t, 1);
+    soft = soft.defined() ? soft + p : p;
+  }
+  return soft / double(teachers.groups[group].size());
+}
+
+/// (1 - w) * hard loss + w * T^2 * KL(teacher_T || student_T), each image's soft targets those
+/// of its source's teachers (the teachers' softened probabilities averaged).
 torch::Tensor distilled(const torch::Tensor& hard, const torch::Tensor& logits,
-                        const torch::Tensor& x, std::vector<MicroAttentionResNet>& teachers,
-                        const TrainConfig& cfg) {
+                        const torch::Tensor& x, const std::vector<size_t>& groupOfImage,
+                        Teachers& teachers, const TrainConfig& cfg) {
   const double t = cfg.distillTemperature;
   torch::Tensor soft;
   {
     torch::NoGradGuard ng;
-    for (auto& teacher : teachers) {
-      const torch::Tensor p = torch::softmax(teacher->forward(x) / t, 1);
-      soft = soft.defined() ? soft + p : p;
+    std::vector<std::vector<int64_t>> rows(teachers.groups.size());
+    for (size_t i = 0; i < groupOfImage.size(); ++i)
+      rows[groupOfImage[i]].push_back(int64_t(i));
+    for (size_t g = 0; g < rows.size(); ++g) {
+      if (rows[g].size() == groupOfImage.size()) {  // the whole batch: no copy
+        soft = softTargets(teachers, g, x, t);
+        break;
+      }
+      if (rows[g].empty()) continue;
+      if (!soft.defined()) soft = torch::empty_like(logits);
+      const torch::Tensor index = torch::tensor(rows[g]).to(x.device());
+      soft.index_copy_(0, index, softTargets(teachers, g, x.index_select(0, index), t));
     }
-    soft = soft / double(teachers.size());
   }
   const torch::Tensor logStudent = torch::log_softmax(logits / t, 1);
   const torch::Tensor kl =
@@ -267,24 +298,50 @@ TrainResult train(const Dataset& trainSet, const Dataset* val, const TrainConfig
   const torch::Tensor weights = torch::tensor(weightTable.front()).to(device);
   std::vector<float> flatTable;
   for (const auto& row : weightTable) flatTable.insert(flatTable.end(), row.begin(), row.end());
-  std::vector<MicroAttentionResNet> teachers;
-  for (const auto& path : cfg.teacherModels) {
-    ModelInfo ti;
-    teachers.push_back(loadModel(path, ti));
-    if (ti.network.numClasses != cfg.network.numClasses)
-      throw std::invalid_argument("teacher '" + path + "' has " +
-                                  std::to_string(ti.network.numClasses) + " classes, not " +
-                                  std::to_string(cfg.network.numClasses));
-    // The teacher sees the student's batch: same normalisation and input size.
-    if (ti.mean != cfg.mean || ti.stdDev != cfg.stdDev ||
-        ti.network.inputSize != cfg.network.inputSize ||
-        ti.network.inChannels != cfg.network.inChannels)
-      throw std::invalid_argument("teacher '" + path +
-                                  "' expects another input (normalisation or size)");
-    teachers.back()->to(device);
-    teachers.back()->eval();
-    // A teacher is never trained: on the CPU its convolutions run prepacked, as at inference.
-    if (device.is_cpu()) teachers.back()->packForInference();
+  Teachers teachers;
+  {
+    if (!cfg.teacherModels.empty() && !cfg.sourceTeacherModels.empty())
+      throw std::invalid_argument("give teachers for all sources or per source, not both");
+    std::vector<std::vector<std::string>> lists = cfg.sourceTeacherModels;
+    if (!cfg.teacherModels.empty()) lists = {cfg.teacherModels};
+    if (!cfg.sourceTeacherModels.empty()) {
+      for (const auto& smp : trainSet.samples)
+        if (size_t(smp.source) >= lists.size())
+          throw std::invalid_argument("teachers are given for " + std::to_string(lists.size()) +
+                                      " sources, the training data has source " +
+                                      std::to_string(smp.source + 1));
+      for (size_t i = 0; i < lists.size(); ++i) teachers.groupOfSource.push_back(i);
+    }
+    std::map<std::string, size_t> loaded;
+    for (const auto& list : lists) {
+      if (list.empty()) throw std::invalid_argument("a source's teacher list is empty");
+      teachers.groups.emplace_back();
+      for (const auto& path : list) {
+        auto known = loaded.find(path);
+        if (known == loaded.end()) {
+          ModelInfo ti;
+          MicroAttentionResNet teacher = loadModel(path, ti);
+          if (ti.network.numClasses != cfg.network.numClasses)
+            throw std::invalid_argument("teacher '" + path + "' has " +
+                                        std::to_string(ti.network.numClasses) + " classes, not " +
+                                        std::to_string(cfg.network.numClasses));
+          // The teacher sees the student's batch: same normalisation and input size.
+          if (ti.mean != cfg.mean || ti.stdDev != cfg.stdDev ||
+              ti.network.inputSize != cfg.network.inputSize ||
+              ti.network.inChannels != cfg.network.inChannels)
+            throw std::invalid_argument("teacher '" + path +
+                                        "' expects another input (normalisation or size)");
+          teacher->to(device);
+          teacher->eval();
+          // A teacher is never trained: on the CPU its convolutions run prepacked, as at
+          // inference.
+          if (device.is_cpu()) teacher->packForInference();
+          known = loaded.emplace(path, teachers.models.size()).first;
+          teachers.models.push_back(teacher);
+        }
+        teachers.groups.back().push_back(known->second);
+      }
+    }
   }
   if (!teachers.empty() && !(cfg.distillWeight >= 0 && cfg.distillWeight <= 1 &&
                              cfg.distillTemperature > 0))
@@ -357,11 +414,13 @@ TrainResult train(const Dataset& trainSet, const Dataset* val, const TrainConfig
       torch::Tensor x = torch::empty({bs, 1, size, size});
       torch::Tensor y = torch::empty({bs}, torch::kLong);
       torch::Tensor w = torch::empty({bs});
+      std::vector<size_t> groupOfImage(teachers.empty() ? 0 : size_t(bs));
       for (int i = 0; i < bs; ++i) {
         const Sample& smp = trainSet.samples[order[first + i]];
         cv::Mat dst(size, size, CV_32F, x[i].data_ptr<float>());
         augmentCrop(smp.image, dst, rng, cfg.augment, cfg.mean, cfg.stdDev);
         y[i] = smp.label;
+        if (!teachers.empty()) groupOfImage[size_t(i)] = teachers.groupOf(smp.source);
         if (cfg.balancePerSource)
           w[i] = flatTable[size_t(smp.source) * cfg.network.numClasses + smp.label];
       }
@@ -391,7 +450,7 @@ TrainResult train(const Dataset& trainSet, const Dataset* val, const TrainConfig
         loss = F::cross_entropy(
             logits, y, F::CrossEntropyFuncOptions().weight(weights).label_smoothing(cfg.labelSmoothing));
       }
-      if (!teachers.empty()) loss = distilled(loss, logits, x, teachers, cfg);
+      if (!teachers.empty()) loss = distilled(loss, logits, x, groupOfImage, teachers, cfg);
       loss.backward();
       opt.step();
       lossSum += loss.item<double>() * bs;

@@ -54,6 +54,10 @@ struct TrainConfig {
   /// student_T), with T = distillTemperature. A teacher may be larger than the student; it
   /// must have the same classes. Empty = no distillation.
   std::vector<std::string> teacherModels;
+  /// A teacher per source instead: entry i lists the model files whose averaged softened
+  /// probabilities the images of source i (Sample::source) learn; one entry per source, none
+  /// empty (a model named in several entries is loaded once). Exclusive with teacherModels.
+  std::vector<std::vector<std::string>> sourceTeacherModels;
   double distillWeight = 0.5;
   double distillTemperature = 2.0;
   int maxBatchesPerEpoch = 0;  ///< >0 limits each epoch (smoke tests)
