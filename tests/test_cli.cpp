@@ -278,6 +278,12 @@ TEST_F(CliTest, UsageAndSetupErrorsHaveTheirExitCodes) {
         << bad;
     EXPECT_NE(slurp(dir / "stderr.txt").find("--mtcnn-thresholds"), std::string::npos) << bad;
   }
+  // A teacher list per --data source: one entry each, no empty model name, not with --teacher.
+  for (const char* bad : {"--data a,b --source-teachers x", "--data a --source-teachers x+",
+                          "--data a --source-teachers x --teacher y", "--csv c --source-teachers x"}) {
+    EXPECT_EQ(run(std::string("train ") + bad, dir), 2) << bad;
+    EXPECT_NE(slurp(dir / "stderr.txt").find("--source-teachers"), std::string::npos) << bad;
+  }
   EXPECT_EQ(run("--help", dir), 0);
   EXPECT_NE(slurp(dir / "stdout.txt").find("label PATH"), std::string::npos);
   EXPECT_EQ(run("label --help", dir), 0);

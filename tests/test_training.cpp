@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <set>
 #include <numeric>
 #include <filesystem>
 #include <opencv2/imgproc.hpp>
@@ -161,6 +162,12 @@ TEST(Training, ResumeReachesTheSameState) {
   within.stopAfterEpochs = 0;
   within.resume = true;
   EXPECT_EQ(train(data, nullptr, within).history.size(), 2u);
+  // So are the soft targets: a run without a teacher is not resumed with one (the checkpoint
+  // names its teachers and the distillation's weight and temperature).
+  TrainConfig withTeacher = smokeConfig(b.string(), 3);
+  withTeacher.resume = true;
+  withTeacher.teacherModels = {(b / "last.mfm").string()};
+  EXPECT_THROW(train(data, nullptr, withTeacher), std::invalid_argument);
 }
 
 // With one source, balancing within each source is the pooled balance: the weight-per-image
@@ -409,10 +416,20 @@ TEST(Training, EachSourceLearnsItsOwnTeachers) {
   torch::set_num_threads(2);
   const Dataset data = smokeData();
   const auto dir = test::tempDir("source-teachers");
-  std::filesystem::create_directories(dir / "a");
-  std::filesystem::create_directories(dir / "b");
-  const std::string a = test::writeRandomModel(dir / "a", 12);
-  const std::string b = test::writeRandomModel(dir / "b", 10);
+  // A: a trained model (its answers differ from image to image, so targets put back in the
+  // wrong rows would change the loss); B: an untrained one.
+  const std::string a = test::sourceDir() + "/models/microfer-resnet10-fer2013.mfm";
+  const std::string b = test::writeRandomModel(dir, 10);
+  {
+    ModelInfo ai;
+    auto am = loadModel(a, ai);
+    std::vector<cv::Mat> crops;
+    for (size_t i = 0; i < data.samples.size(); i += 40) crops.push_back(data.samples[i].image);
+    const auto p = predictCrops(am, crops, ai.mean, ai.stdDev);
+    std::set<size_t> answers;
+    for (const auto& pi : p) answers.insert(std::max_element(pi.begin(), pi.end()) - pi.begin());
+    ASSERT_GE(answers.size(), 4u) << "A should tell the classes apart";
+  }
   const auto loss = [&](const Dataset& d, const std::vector<std::string>& all,
                         const std::vector<std::vector<std::string>>& perSource) {
     TrainConfig c = smokeConfig((dir / "run").string(), 1);

@@ -146,13 +146,14 @@ int runTrain(const std::vector<std::string>& argv) {
   if (a.has("source-teachers")) {
     if (a.has("teacher")) throw UsageError("give --teacher or --source-teachers, not both");
     if (!a.has("data")) throw UsageError("--source-teachers needs --data (a list per source)");
+    const size_t sources = splitList(a.get("data")).size();
     for (const auto& entry : splitList(a.get("source-teachers"))) {
       cfg.sourceTeacherModels.push_back(splitList(entry, '+'));
       for (const auto& model : cfg.sourceTeacherModels.back())
         if (model.empty())
           throw UsageError("--source-teachers: an empty model name in '" + entry + "'");
     }
-    if (cfg.sourceTeacherModels.size() != splitList(a.get("data")).size())
+    if (cfg.sourceTeacherModels.size() != sources)
       throw UsageError("--source-teachers needs one entry per --data folder");
   }
   cfg.distillWeight = a.getDouble("distill", cfg.distillWeight);

@@ -298,18 +298,22 @@ TrainResult train(const Dataset& trainSet, const Dataset* val, const TrainConfig
   const torch::Tensor weights = torch::tensor(weightTable.front()).to(device);
   std::vector<float> flatTable;
   for (const auto& row : weightTable) flatTable.insert(flatTable.end(), row.begin(), row.end());
+  if (!cfg.teacherModels.empty() && !cfg.sourceTeacherModels.empty())
+    throw std::invalid_argument("give teachers for all sources or per source, not both");
+  // One list for every source, or one per source: what the checkpoint records.
+  const std::vector<std::vector<std::string>> teacherLists =
+      cfg.teacherModels.empty() ? cfg.sourceTeacherModels
+                                : std::vector<std::vector<std::string>>{cfg.teacherModels};
   Teachers teachers;
   {
-    if (!cfg.teacherModels.empty() && !cfg.sourceTeacherModels.empty())
-      throw std::invalid_argument("give teachers for all sources or per source, not both");
-    std::vector<std::vector<std::string>> lists = cfg.sourceTeacherModels;
-    if (!cfg.teacherModels.empty()) lists = {cfg.teacherModels};
+    const auto& lists = teacherLists;
     if (!cfg.sourceTeacherModels.empty()) {
       for (const auto& smp : trainSet.samples)
         if (size_t(smp.source) >= lists.size())
-          throw std::invalid_argument("teachers are given for " + std::to_string(lists.size()) +
-                                      " sources, the training data has source " +
-                                      std::to_string(smp.source + 1));
+          throw std::invalid_argument("teacher lists are given for sources 0.." +
+                                      std::to_string(lists.size() - 1) +
+                                      ", the training data has source " +
+                                      std::to_string(smp.source) + " (one list per source)");
       for (size_t i = 0; i < lists.size(); ++i) teachers.groupOfSource.push_back(i);
     }
     std::map<std::string, size_t> loaded;
@@ -374,6 +378,18 @@ TrainResult train(const Dataset& trainSet, const Dataset* val, const TrainConfig
           (perSource ? "with" : "without") + " --balance-per-source, this run asks " +
           (cfg.balancePerSource ? "for it" : "without it") +
           " (resume it with the balance it started with)");
+    // Checkpoints since 2026-12-03 (afternoon) name the teachers and the distillation loss
+    // (older ones: unchecked); a resumed run keeps the soft targets it began with.
+    if (j.contains("teachers")) {
+      const auto was = j.at("teachers").get<std::vector<std::vector<std::string>>>();
+      if (was != teacherLists ||
+          (!was.empty() && (j.value("distill_weight", -1.0) != cfg.distillWeight ||
+                            j.value("distill_temperature", -1.0) != cfg.distillTemperature)))
+        throw std::invalid_argument("the checkpoint in " + cfg.outDir +
+                                    " was trained with other teachers or distillation settings "
+                                    "(resume it with the --teacher or --source-teachers, "
+                                    "--distill and --distill-temp it started with)");
+    }
     startEpoch = j.at("epochs_done");
     bestVal = j.at("best_val");
     result.bestEpoch = j.at("best_epoch");
@@ -535,6 +551,9 @@ TrainResult train(const Dataset& trainSet, const Dataset* val, const TrainConfig
     nlohmann::json state = {{"epochs_done", epoch + 1},
                             {"attention", describeAttention(cfg.network)},
                             {"balance_per_source", cfg.balancePerSource},
+                            {"teachers", teacherLists},
+                            {"distill_weight", cfg.distillWeight},
+                            {"distill_temperature", cfg.distillTemperature},
                             {"best_val", bestVal},
                             {"best_epoch", result.bestEpoch},
                             {"history", nlohmann::json::array()}};
