@@ -16,19 +16,19 @@
 #     within       v3 (models/microfer-resnet10-v3.mfm) fine-tuned on FER2013 (1) + lfw train
 #                  (1) + CK+48 (2), domain-gap augmentation, each source's classes balanced
 #                  within it (--balance-per-source), lr 0.003, 3 epochs, no teacher (rule m,
-#                  docs/model-decisions.txt, 2026-12-03): the default since 2026-12-03
-#                  (models/microfer-resnet10.mfm, v5: its last.mfm after `microfer-cli calibrate`
+#                  docs/model-decisions.txt, 2026-12-03): v5, the default on 2026-12-03 until
+#                  v6 (models/microfer-resnet10-v5.mfm: its last.mfm after `microfer-cli calibrate`
 #                  and `export --keep-crop --name microfer-resnet10-v5`; models/MODEL_CARD.md)
 #     pooled       the same with the classes of all sources pooled (rule m's control)
 #     nock-within  nock-robust with each source's classes balanced within it
 #                  (--balance-per-source): the cross-dataset CK+ check of v5's balance
 #                  (rule n, docs/model-decisions.txt, 2026-12-03)
-#     wide         a teacher: v5 (models/microfer-resnet10.mfm) widened to --width 64 (four
+#     wide         a teacher: v5 (models/microfer-resnet10-v5.mfm) widened to --width 64 (four
 #                  times the operations per face; the same logits at the start) and trained on
 #                  v5's data and loss (FER2013 (1) + lfw train (1) + CK+48 (2), --robust,
 #                  --balance-per-source), lr 0.01, warm-up 0.3 epoch, 3 epochs (rule o,
 #                  docs/model-decisions.txt, 2026-12-03)
-#     within-distill  within's recipe started from v5 (models/microfer-resnet10.mfm) with soft
+#     within-distill  within's recipe started from v5 (models/microfer-resnet10-v5.mfm) with soft
 #                  targets of TEACHER (default runs/v2-wide/last.mfm, the wide variant's model;
 #                  several, comma-separated: their averaged soft targets; weight 0.5,
 #                  temperature 2): rules p and q, docs/model-decisions.txt, 2026-12-03
@@ -37,7 +37,10 @@
 #                  images learn the FER2013-only models {F, G} (models/microfer-resnet10-fer2013.mfm,
 #                  models/microfer-resnet10-gpu.mfm), lfw-expressions and CK+48 images
 #                  {T, v5} (WIDE, default runs/v2-wide/last.mfm; V5, default
-#                  runs/v2-within/last.mfm): rule r, docs/model-decisions.txt, 2026-12-03
+#                  runs/v2-within/last.mfm): rule r, docs/model-decisions.txt, 2026-12-03:
+#                  v6, the default since 2026-12-03 (models/microfer-resnet10.mfm: its last.mfm
+#                  after `microfer-cli calibrate` and `export --keep-crop --name
+#                  microfer-resnet10-v6`; models/MODEL_CARD.md)
 #
 # Needs build/ (scripts/setup.sh) and ../shared/data. Writes runs/v2-VARIANT/ (best.mfm =
 # best mean validation accuracy). Start model: BASE (default models/microfer-resnet10-fer2013.mfm,
@@ -68,24 +71,24 @@ case "$variant" in
                if [ "$variant" = within ]; then aug="--robust --balance-per-source"
                else name=microfer-resnet10-v5-pooled; fi ;;
   within-distill)
-               base=${BASE:-models/microfer-resnet10.mfm}
+               base=${BASE:-models/microfer-resnet10-v5.mfm}
                data="$shared/fer2013/train,$cache:train,$shared/ckplus48"; weights=1,1,2
                aug="--robust --balance-per-source --teacher ${TEACHER:-runs/v2-wide/last.mfm}"
                aug="$aug --distill 0.5 --distill-temp 2"
                lr=0.003; epochs=3; warmup=0.3; name=microfer-resnet10-v6 ;;
   source-distill)
-               base=${BASE:-models/microfer-resnet10.mfm}
+               base=${BASE:-models/microfer-resnet10-v5.mfm}
                fg=models/microfer-resnet10-fer2013.mfm+models/microfer-resnet10-gpu.mfm
                tv=${WIDE:-runs/v2-wide/last.mfm}+${V5:-runs/v2-within/last.mfm}
                data="$shared/fer2013/train,$cache:train,$shared/ckplus48"; weights=1,1,2
                aug="--robust --balance-per-source --source-teachers $fg,$tv,$tv"
                aug="$aug --distill 0.5 --distill-temp 2"
                lr=0.003; epochs=3; warmup=0.3; name=microfer-resnet10-v6 ;;
-  within-more) base=${BASE:-models/microfer-resnet10.mfm}
+  within-more) base=${BASE:-models/microfer-resnet10-v5.mfm}
                data="$shared/fer2013/train,$cache:train,$shared/ckplus48"; weights=1,1,2
                aug="--robust --balance-per-source"
                lr=0.003; epochs=3; warmup=0.3; name=microfer-resnet10-v6-control ;;
-  wide)        base=${BASE:-models/microfer-resnet10.mfm}
+  wide)        base=${BASE:-models/microfer-resnet10-v5.mfm}
                data="$shared/fer2013/train,$cache:train,$shared/ckplus48"; weights=1,1,2
                aug="--robust --balance-per-source --width 64"; epochs=3; warmup=0.3
                name=microfer-resnet10-w64 ;;
