@@ -75,7 +75,7 @@ case "$variant" in
                data="$shared/fer2013/train,$cache:train,$shared/ckplus48"; weights=1,1,2
                aug="--robust --balance-per-source --teacher ${TEACHER:-runs/v2-wide/last.mfm}"
                aug="$aug --distill 0.5 --distill-temp 2"
-               lr=0.003; epochs=3; warmup=0.3; name=microfer-resnet10-v6 ;;
+               lr=0.003; epochs=3; warmup=0.3; name=microfer-resnet10-d2 ;;
   source-distill)
                base=${BASE:-models/microfer-resnet10-v5.mfm}
                fg=models/microfer-resnet10-fer2013.mfm+models/microfer-resnet10-gpu.mfm
