@@ -90,16 +90,13 @@ EpochMetrics fromJson(const nlohmann::json& j) {
 }
 
 /// The teachers of a run: each distinct model file loaded once; `groups[g]` lists the teachers
-/// whose softened probabilities are averaged for group g; `groupOfSource[s]` is source s's group
-/// (a single group serves every source when the run has one teacher list).
+/// whose softened probabilities are averaged for group g: one group per source, or a single
+/// group that serves every source.
 struct Teachers {
   std::vector<MicroAttentionResNet> models;
   std::vector<std::vector<size_t>> groups;
-  std::vector<size_t> groupOfSource;
   bool empty() const { return models.empty(); }
-  size_t groupOf(int source) const {
-    return groupOfSource.empty() ? 0 : groupOfSource.at(size_t(source));
-  }
+  size_t groupOf(int source) const { return groups.size() == 1 ? 0 : size_t(source); }
 };
 
 /// The averaged softened probabilities of one group's teachers on x.
@@ -306,18 +303,15 @@ TrainResult train(const Dataset& trainSet, const Dataset* val, const TrainConfig
                                 : std::vector<std::vector<std::string>>{cfg.teacherModels};
   Teachers teachers;
   {
-    const auto& lists = teacherLists;
-    if (!cfg.sourceTeacherModels.empty()) {
+    if (!cfg.sourceTeacherModels.empty())
       for (const auto& smp : trainSet.samples)
-        if (size_t(smp.source) >= lists.size())
+        if (size_t(smp.source) >= teacherLists.size())
           throw std::invalid_argument("teacher lists are given for sources 0.." +
-                                      std::to_string(lists.size() - 1) +
+                                      std::to_string(teacherLists.size() - 1) +
                                       ", the training data has source " +
                                       std::to_string(smp.source) + " (one list per source)");
-      for (size_t i = 0; i < lists.size(); ++i) teachers.groupOfSource.push_back(i);
-    }
     std::map<std::string, size_t> loaded;
-    for (const auto& list : lists) {
+    for (const auto& list : teacherLists) {
       if (list.empty()) throw std::invalid_argument("a source's teacher list is empty");
       teachers.groups.emplace_back();
       for (const auto& path : list) {
