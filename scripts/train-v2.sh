@@ -41,6 +41,9 @@
 #                  v6, the default since 2026-12-03 (models/microfer-resnet10.mfm: its last.mfm
 #                  after `microfer-cli calibrate` and `export --keep-crop --name
 #                  microfer-resnet10-v6`; models/MODEL_CARD.md)
+#     source-distill-more  source-distill's recipe and teachers started from v6
+#                  (models/microfer-resnet10.mfm), 4 epochs, seed 2: rule s,
+#                  docs/model-decisions.txt, 2026-12-03
 #
 # Needs build/ (scripts/setup.sh) and ../shared/data. Writes runs/v2-VARIANT/ (best.mfm =
 # best mean validation accuracy). Start model: BASE (default models/microfer-resnet10-fer2013.mfm,
@@ -48,13 +51,13 @@
 # from scratch on FER2013, see models/MODEL_CARD.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-variant=${1:?usage: scripts/train-v2.sh all-robust|nock-robust|nock-plain|nock-within|distill|within|pooled|wide|within-distill|within-more|source-distill [train options]}
+variant=${1:?usage: scripts/train-v2.sh all-robust|nock-robust|nock-plain|nock-within|distill|within|pooled|wide|within-distill|within-more|source-distill|source-distill-more [train options]}
 shift
 cli=build/src/microfer-cli
 shared=../shared/data
 cache=runs/cache/lfw-expressions
 base=${BASE:-models/microfer-resnet10-fer2013.mfm}
-lr=0.01; epochs=8; warmup=0.5; name=microfer-resnet10-v2
+lr=0.01; epochs=8; warmup=0.5; seed=1; name=microfer-resnet10-v2
 case "$variant" in
   all-robust)  data="$shared/fer2013/train,$cache:train,$shared/ckplus48"; weights=0.5,1,2; aug=--robust ;;
   nock-robust) data="$shared/fer2013/train,$cache:train"; weights=0.5,1; aug=--robust ;;
@@ -76,14 +79,17 @@ case "$variant" in
                aug="--robust --balance-per-source --teacher ${TEACHER:-runs/v2-wide/last.mfm}"
                aug="$aug --distill 0.5 --distill-temp 2"
                lr=0.003; epochs=3; warmup=0.3; name=microfer-resnet10-d2 ;;
-  source-distill)
+  source-distill|source-distill-more)
                base=${BASE:-models/microfer-resnet10-v5.mfm}
                fg=models/microfer-resnet10-fer2013.mfm+models/microfer-resnet10-gpu.mfm
                tv=${WIDE:-runs/v2-wide/last.mfm}+${V5:-runs/v2-within/last.mfm}
                data="$shared/fer2013/train,$cache:train,$shared/ckplus48"; weights=1,1,2
                aug="--robust --balance-per-source --source-teachers $fg,$tv,$tv"
                aug="$aug --distill 0.5 --distill-temp 2"
-               lr=0.003; epochs=3; warmup=0.3; name=microfer-resnet10-v6 ;;
+               lr=0.003; epochs=3; warmup=0.3; name=microfer-resnet10-v6
+               if [ "$variant" = source-distill-more ]; then
+                 base=${BASE:-models/microfer-resnet10.mfm}; epochs=4; seed=2; name=microfer-resnet10-v7
+               fi ;;
   within-more) base=${BASE:-models/microfer-resnet10-v5.mfm}
                data="$shared/fer2013/train,$cache:train,$shared/ckplus48"; weights=1,1,2
                aug="--robust --balance-per-source"
@@ -98,5 +104,5 @@ esac
 "$cli" crops --photos "$shared/lfw-expressions" --out "$cache" --model "$base"
 exec "$cli" train --data "$data" --weights "$weights" --split-list data/lfw-expressions-split.csv \
   --val "$shared/fer2013/test,$cache:val" --val-prefix PublicTest_ --init "$base" \
-  --epochs $epochs --batch 128 --lr $lr --warmup $warmup --balance sqrt --seed 1 $aug \
+  --epochs $epochs --batch 128 --lr $lr --warmup $warmup --balance sqrt --seed $seed $aug \
   --out "runs/v2-$variant" --name "$name" "$@"
