@@ -1063,6 +1063,24 @@ TEST_F(Gui, HeadlessScreenshot) {
   EXPECT_GE(png.cols, 800);
   EXPECT_TRUE(fs::exists(results_ / "out" / "results.csv"));
 
+  // Without --results a screenshot run writes the screenshot only: nothing in the results
+  // folder (the default one, under a Pictures folder of our own: user-dirs.dirs in the
+  // XDG_CONFIG_HOME set above, where QStandardPaths reads it).
+  const fs::path pictures = results_ / "pictures";
+  fs::create_directories(pictures);
+  fs::create_directories(results_ / "config");
+  std::ofstream(results_ / "config" / "user-dirs.dirs")
+      << "XDG_PICTURES_DIR=\"" << pictures.string() << "\"\n";
+  fs::remove(shot);
+  gui.start(QStringLiteral(MICROFER_GUI),
+            {QString::fromStdString(image), QStringLiteral("--screenshot"),
+             QString::fromStdString(shot.string()), QStringLiteral("--detector"),
+             QStringLiteral("haar"), QStringLiteral("--tta"), QStringLiteral("off")});
+  ASSERT_TRUE(gui.waitForFinished(180000));
+  ASSERT_EQ(gui.exitCode(), 0) << gui.readAllStandardError().toStdString();
+  EXPECT_TRUE(fs::exists(shot));
+  EXPECT_FALSE(fs::exists(pictures / "MicroFER")) << "a screenshot run wrote results";
+
   // A path that does not exist is a usage error, not an empty window.
   gui.start(QStringLiteral(MICROFER_GUI), {QStringLiteral("/nonexistent/x.png"),
                                            QStringLiteral("--screenshot"),

@@ -55,7 +55,8 @@ int main(int argc, char** argv) {
                                    QStringLiteral("PATH"));
   const QCommandLineOption shotOpt(
       QStringLiteral("screenshot"),
-      QStringLiteral("With --open IMAGE: label it, save the window to OUT.png and exit."),
+      QStringLiteral("With --open IMAGE: label it, save the window to OUT.png and exit (the "
+                     "labelled copy and CSV/JSONL rows only with --results)."),
       QStringLiteral("OUT.png"));
   const QCommandLineOption resultsOpt(
       {QStringLiteral("results"), QStringLiteral("out")},
@@ -149,6 +150,10 @@ int main(int argc, char** argv) {
   const QString open = toOpen.isEmpty() ? QString() : toOpen.first();
   if (!screenshot.isEmpty() && open.isEmpty())
     return fail(kExitUsage, QStringLiteral("--screenshot needs --open IMAGE"));
+
+  // A headless screenshot writes the screenshot and nothing else, unless --results names a
+  // folder for the labelled copy and its rows (never the saved results folder of the user).
+  if (!screenshot.isEmpty()) settings.saveImages = parser.isSet(resultsOpt);
 
   microfer::gui::MainWindow window(settings);
 
