@@ -284,6 +284,16 @@ TEST_F(CliTest, UsageAndSetupErrorsHaveTheirExitCodes) {
     EXPECT_EQ(run(std::string("train ") + bad, dir), 2) << bad;
     EXPECT_NE(slurp(dir / "stderr.txt").find("--source-teachers"), std::string::npos) << bad;
   }
+  // An option given twice with two values: the last is used, and a warning says so (the same
+  // value twice says nothing). The refused value is the one used: --tta is checked.
+  EXPECT_EQ(run("label x.png --tta flip --tta=sideways", dir), 2);
+  EXPECT_NE(slurp(dir / "stderr.txt")
+                .find("option --tta given twice ('flip', then 'sideways'): 'sideways' is used"),
+            std::string::npos)
+      << slurp(dir / "stderr.txt");
+  EXPECT_EQ(run("label --tta flip --tta=flip", dir), 2);
+  EXPECT_EQ(slurp(dir / "stderr.txt").find("given twice"), std::string::npos)
+      << slurp(dir / "stderr.txt");
   EXPECT_EQ(run("--help", dir), 0);
   EXPECT_NE(slurp(dir / "stdout.txt").find("label PATH"), std::string::npos);
   EXPECT_EQ(run("label --help", dir), 0);

@@ -1,6 +1,8 @@
 // A small command-line parser for microfer-cli: "--name value", "--flag", positionals.
 #pragma once
 
+#include <spdlog/spdlog.h>
+
 #include <map>
 #include <set>
 #include <stdexcept>
@@ -19,8 +21,8 @@ struct UnknownCommand : UsageError {
 
 class Args {
  public:
-  /// `flags` take no value; `options` take one value. Anything else starting with "--" is
-  /// a usage error.
+  /// `flags` take no value; `options` take one value (given twice, the last value is used and
+  /// a warning names both). Anything else starting with "--" is a usage error.
   Args(const std::vector<std::string>& argv, const std::set<std::string>& flags,
        const std::set<std::string>& options) {
     for (size_t i = 0; i < argv.size(); ++i) {
@@ -47,7 +49,14 @@ class Args {
             if (i + 1 >= argv.size()) throw UsageError("option --" + name + " needs a value");
             value = argv[++i];
           }
-          values_[name] = value;
+          // The last value wins (a script's fixed options, then the caller's overrides, as
+          // scripts/train-v2.sh passes them), never silently: two values are announced.
+          auto [it, inserted] = values_.emplace(name, value);
+          if (!inserted && it->second != value) {
+            spdlog::warn("option --{} given twice ('{}', then '{}'): '{}' is used", name,
+                         it->second, value, value);
+            it->second = value;
+          }
         } else {
           throw UsageError("unknown option --" + name);
         }
