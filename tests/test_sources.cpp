@@ -320,6 +320,24 @@ TEST(Tracker, IdsAreStableAndLabelsSmoothed) {
   EXPECT_EQ(far.faces[0].prediction.label, 4);
 }
 
+// One rule turns averaged probabilities into the label the user sees (classifier, tracker,
+// eval's ensembles): the argmax, the lower index on a tie, uncertain strictly below.
+TEST(Prediction, SettleTakesTheArgmaxAndJudgesTheThreshold) {
+  Prediction p;
+  p.probs = {0.1f, 0.05f, 0.05f, 0.3f, 0.3f, 0.1f, 0.1f};
+  p.uncertainBelow = 0.3f;
+  p.settle();
+  EXPECT_EQ(p.label, 3);
+  EXPECT_FLOAT_EQ(p.confidence, 0.3f);
+  EXPECT_FALSE(p.uncertain) << "at the threshold is not below it";
+  p.probs = {0.1f, 0.05f, 0.05f, 0.2f, 0.1f, 0.1f, 0.4f};
+  p.uncertainBelow = 0.5f;
+  p.settle();
+  EXPECT_EQ(p.label, 6);
+  EXPECT_FLOAT_EQ(p.confidence, 0.4f);
+  EXPECT_TRUE(p.uncertain);
+}
+
 TEST(ResultsWriter, NeverOverwritesAndEscapesCsv) {
   const auto dir = test::tempDir("writer");
   const fs::path out = dir / "new" / "results";  // missing: created

@@ -60,6 +60,11 @@ struct Prediction {
   /// Micro-attention map M (CV_32F in (0,1), crop-sized): the mean over all residual blocks
   /// of the unaugmented view, when requested; empty otherwise.
   cv::Mat attention;
+
+  /// Sets label (the argmax of probs; the lower index on a tie), confidence and uncertain
+  /// from probs and uncertainBelow: after the probabilities were averaged over TTA views,
+  /// smoothed over frames or over an ensemble's models.
+  void settle();
 };
 
 /// Everything known about one face in one frame.

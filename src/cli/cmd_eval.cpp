@@ -188,10 +188,7 @@ int runEval(const std::vector<std::string>& argv) {
         }
         for (auto& p : preds) {
           for (float& v : p.probs) v /= static_cast<float>(members.size());
-          p.label = static_cast<int>(std::max_element(p.probs.begin(), p.probs.end()) -
-                                     p.probs.begin());
-          p.confidence = p.probs[p.label];
-          p.uncertain = p.confidence < p.uncertainBelow;
+          p.settle();
         }
       }
       for (size_t i = 0; i < preds.size(); ++i) count(ds.samples[start + i], preds[i]);

@@ -1,5 +1,7 @@
 #include "microfer/types.hpp"
 
+#include <algorithm>
+
 namespace microfer {
 
 const std::array<std::string, kNumEmotions>& emotionNames() {
@@ -13,6 +15,12 @@ int emotionIndex(const std::string& name) {
   for (int i = 0; i < kNumEmotions; ++i)
     if (names[i] == name) return i;
   return -1;
+}
+
+void Prediction::settle() {
+  label = static_cast<int>(std::max_element(probs.begin(), probs.end()) - probs.begin());
+  confidence = probs[label];
+  uncertain = confidence < uncertainBelow;
 }
 
 std::string asciiLower(std::string s) {

@@ -329,10 +329,8 @@ std::vector<Prediction> ExpressionClassifier::classify(const std::vector<cv::Mat
     Prediction& pred = out[i];
     averageViews(l + i * nv * k, int(nv), int(k), weights, impl_->info.temperature, probs.data());
     for (int64_t c = 0; c < k && c < kNumEmotions; ++c) pred.probs[c] = probs[c];
-    pred.label = int(std::max_element(pred.probs.begin(), pred.probs.end()) - pred.probs.begin());
-    pred.confidence = pred.probs[pred.label];
     pred.uncertainBelow = threshold;
-    pred.uncertain = pred.confidence < threshold;
+    pred.settle();
     if (withAttention && !maps.empty()) {
       // Mean over all blocks of the unaugmented view's map, each upsampled to the crop.
       pred.attention = cv::Mat::zeros(s, s, CV_32F);

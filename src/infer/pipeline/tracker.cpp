@@ -46,9 +46,7 @@ void FaceTracker::update(FrameResult& frame) {
       trackUsed.push_back(true);
       face.trackId = tracks_.back().id;
     }
-    pred.label = int(std::max_element(pred.probs.begin(), pred.probs.end()) - pred.probs.begin());
-    pred.confidence = pred.probs[pred.label];
-    pred.uncertain = pred.confidence < pred.uncertainBelow;
+    pred.settle();
   }
   for (size_t t = 0; t < tracks_.size(); ++t)
     if (!trackUsed[t]) ++tracks_[t].missed;
