@@ -1065,12 +1065,18 @@ TEST_F(Gui, HeadlessScreenshot) {
 
   // Without --results a screenshot run writes the screenshot only: nothing in the results
   // folder (the default one, under a Pictures folder of our own: user-dirs.dirs in the
-  // XDG_CONFIG_HOME set above, where QStandardPaths reads it).
-  const fs::path pictures = results_ / "pictures";
+  // XDG_CONFIG_HOME set above, where QStandardPaths reads it; HOME of our own too, in case
+  // it did not), and no File → Recent entry in the settings.
+  const fs::path pictures = fs::absolute(results_ / "pictures");
+  const fs::path home = fs::absolute(results_ / "home");
   fs::create_directories(pictures);
+  fs::create_directories(home);
+  fs::remove_all(results_ / "config");
   fs::create_directories(results_ / "config");
   std::ofstream(results_ / "config" / "user-dirs.dirs")
       << "XDG_PICTURES_DIR=\"" << pictures.string() << "\"\n";
+  env.insert(QStringLiteral("HOME"), QString::fromStdString(home.string()));
+  gui.setProcessEnvironment(env);
   fs::remove(shot);
   gui.start(QStringLiteral(MICROFER_GUI),
             {QString::fromStdString(image), QStringLiteral("--screenshot"),
@@ -1080,6 +1086,12 @@ TEST_F(Gui, HeadlessScreenshot) {
   ASSERT_EQ(gui.exitCode(), 0) << gui.readAllStandardError().toStdString();
   EXPECT_TRUE(fs::exists(shot));
   EXPECT_FALSE(fs::exists(pictures / "MicroFER")) << "a screenshot run wrote results";
+  EXPECT_FALSE(fs::exists(home / "Pictures" / "MicroFER")) << "a screenshot run wrote results";
+  const std::string imageName = fs::path(image).filename().string();
+  for (const auto& f : fs::recursive_directory_iterator(results_ / "config"))
+    if (f.is_regular_file())
+      EXPECT_EQ(microfer::test::slurp(f.path()).find(imageName), std::string::npos)
+          << f.path() << " remembers the screenshot's image";
 
   // A path that does not exist is a usage error, not an empty window.
   gui.start(QStringLiteral(MICROFER_GUI), {QStringLiteral("/nonexistent/x.png"),

@@ -151,8 +151,8 @@ int main(int argc, char** argv) {
   if (!screenshot.isEmpty() && open.isEmpty())
     return fail(kExitUsage, QStringLiteral("--screenshot needs --open IMAGE"));
 
-  // A headless screenshot writes the screenshot and nothing else, unless --results names a
-  // folder for the labelled copy and its rows (never the saved results folder of the user).
+  // A headless screenshot writes the screenshot and nothing else (no results, no File →
+  // Recent entry), unless --results names a folder for the labelled copy and its rows.
   if (!screenshot.isEmpty()) settings.saveImages = parser.isSet(resultsOpt);
 
   microfer::gui::MainWindow window(settings);
@@ -166,6 +166,7 @@ int main(int argc, char** argv) {
 
   // Headless: wait for the result (or the error), paint it, save the window, quit.
   window.setMessageBoxesEnabled(false);
+  window.setRememberRecent(false);
   window.resize(1280, 800);
   window.show();
   int exitCode = 0;

@@ -498,6 +498,8 @@ void MainWindow::showImageResult(const FrameView& view) {
     statusBar()->showMessage(
         tr("%n face(s); labelled image written to %1", nullptr, static_cast<int>(view.faces.size()))
             .arg(QDir::toNativeSeparators(view.labelledImagePath)));
+  } else {
+    statusBar()->showMessage(tr("%n face(s)", nullptr, static_cast<int>(view.faces.size())));
   }
   Q_EMIT resultShown();
 }
@@ -651,6 +653,7 @@ void MainWindow::showMessage(bool error, const QString& title, const QString& te
 }
 
 void MainWindow::addRecentFile(const QString& path) {
+  if (!m_rememberRecent) return;
   const QString absolute = QFileInfo(path).absoluteFilePath();
   QSettings store;
   QStringList recent = store.value(kRecentKey).toStringList();

@@ -44,6 +44,8 @@ class MainWindow : public QMainWindow {
   void setFileChooser(FileChooser chooser) { m_chooser = std::move(chooser); }
   /// false: errors and summaries go to the status bar and lastMessage() only (headless).
   void setMessageBoxesEnabled(bool on) { m_messageBoxes = on; }
+  /// false: opened files are not added to File → Recent (a headless screenshot run).
+  void setRememberRecent(bool on) { m_rememberRecent = on; }
   /// Uses these settings from now on; `persist` also saves them (the command line's
   /// overrides are not saved).
   void applySettings(const AppSettings& settings, bool persist);
@@ -142,6 +144,7 @@ class MainWindow : public QMainWindow {
   bool m_settingsPersisted = false;  ///< m_settings came from the dialog and were saved
   FileChooser m_chooser;
   bool m_messageBoxes = true;
+  bool m_rememberRecent = true;
 
   FrameView m_current;
   BatchSummary m_lastSummary;
