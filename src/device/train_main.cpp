@@ -62,7 +62,12 @@ int main(int argc, char** argv) {
     if (isFlag) {
       a.values[k] = "1";
     } else if (i + 1 < argc) {
-      a.values[k] = argv[++i];
+      // The last value wins, as in microfer-cli, and never silently.
+      const std::string value = argv[++i];
+      if (a.has(k) && a.values[k] != value)
+        std::fprintf(stderr, "warning: option --%s given twice ('%s', then '%s'): '%s' is used\n",
+                     k.c_str(), a.values[k].c_str(), value.c_str(), value.c_str());
+      a.values[k] = value;
     } else {
       std::fprintf(stderr, "--%s needs a value\n%s", k.c_str(), kUsage);
       return 2;
