@@ -44,6 +44,11 @@
 #     source-distill-more  source-distill's recipe and teachers started from v6
 #                  (models/microfer-resnet10.mfm), 4 epochs, seed 2: rule s,
 #                  docs/model-decisions.txt, 2026-12-03
+#     interpolated-distill  source-distill's recipe, 2 epochs, started from W70 (`microfer-cli
+#                  average`: 0.3 x the FER2013-only model + 0.7 x v6, weight by weight), with
+#                  the FER2013-only models {F, G} teaching the FER2013 images and U (the equal
+#                  average of v3, v5 and v6) the lfw-expressions and CK+48 images: rule u,
+#                  docs/model-decisions.txt, 2026-12-03
 #
 # Needs build/ (scripts/setup.sh) and ../shared/data. Writes runs/v2-VARIANT/ (best.mfm =
 # best mean validation accuracy). Start model: BASE (default models/microfer-resnet10-fer2013.mfm,
@@ -51,7 +56,7 @@
 # from scratch on FER2013, see models/MODEL_CARD.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-variant=${1:?usage: scripts/train-v2.sh all-robust|nock-robust|nock-plain|nock-within|distill|within|pooled|wide|within-distill|within-more|source-distill|source-distill-more [train options]}
+variant=${1:?usage: scripts/train-v2.sh all-robust|nock-robust|nock-plain|nock-within|distill|within|pooled|wide|within-distill|within-more|source-distill|source-distill-more|interpolated-distill [train options]}
 shift
 cli=build/src/microfer-cli
 shared=../shared/data
@@ -90,6 +95,21 @@ case "$variant" in
                if [ "$variant" = source-distill-more ]; then
                  base=${BASE:-models/microfer-resnet10.mfm}; epochs=4; seed=2; name=microfer-resnet10-v7
                fi ;;
+  interpolated-distill)
+               # Rule u: the start is W70 = 0.3 F + 0.7 v6, weight by weight; the teacher of
+               # the real photos and CK+ is U, the equal average of v3, v5 and v6 (rule t).
+               mkdir -p "runs/v2-$variant"
+               "$cli" average --model models/microfer-resnet10-fer2013.mfm,models/microfer-resnet10.mfm \
+                 --weights 0.3,0.7 --out "runs/v2-$variant/start-w70.mfm" --name W70 > /dev/null
+               "$cli" average --model models/microfer-resnet10-v3.mfm,models/microfer-resnet10-v5.mfm,models/microfer-resnet10.mfm \
+                 --out "runs/v2-$variant/teacher-u.mfm" --name U > /dev/null
+               base=${BASE:-runs/v2-$variant/start-w70.mfm}
+               fg=models/microfer-resnet10-fer2013.mfm+models/microfer-resnet10-gpu.mfm
+               u=runs/v2-$variant/teacher-u.mfm
+               data="$shared/fer2013/train,$cache:train,$shared/ckplus48"; weights=1,1,2
+               aug="--robust --balance-per-source --source-teachers $fg,$u,$u"
+               aug="$aug --distill 0.5 --distill-temp 2"
+               lr=0.003; epochs=2; warmup=0.3; name=microfer-resnet10-v7 ;;
   within-more) base=${BASE:-models/microfer-resnet10-v5.mfm}
                data="$shared/fer2013/train,$cache:train,$shared/ckplus48"; weights=1,1,2
                aug="--robust --balance-per-source"
