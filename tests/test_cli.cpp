@@ -178,9 +178,10 @@ TEST_F(CliTest, JsonOnStdoutRunRecordAndOneNamePerField) {
   EXPECT_EQ(r.at("failures"), 1);
   EXPECT_FALSE(r.at("started").get<std::string>().empty());
 
-  // --quiet: nothing on stdout; a second run adds its entry to run.json.
+  // --quiet: nothing on stdout, no warning on stderr (an option given twice announces itself
+  // otherwise); a second run adds its entry to run.json.
   EXPECT_EQ(run("label \"" + (in / "astronaut.png").string() + "\" --quiet --out \"" +
-                    out.string() + "\" --model " + model + " --detector haar",
+                    out.string() + "\" --model " + model + " --detector mtcnn --detector haar",
                 dir),
             0);
   EXPECT_EQ(slurp(dir / "stdout.txt"), "");
@@ -674,6 +675,50 @@ TEST_F(CliTest, EvalKeepsItsSplitAndCountsTheModelsAnswers) {
   // Batched and one-by-one passes may differ in the last bits: at most a near-tie's flip
   // (one crop moves between two cells).
   EXPECT_LE(distance(printed, ensemble), 2) << ensembleOut;
+}
+
+// average on two shipped models of one lineage: weights 0,1 give the second model's weights
+// exactly, 1,1 the midpoint of every tensor; the result is marked uncalibrated and names its
+// members; a weight list of the wrong length, a negative weight and another architecture are
+// refused with their exit codes.
+TEST_F(CliTest, AverageWritesTheWeightedMeanOfModelsOfOneArchitecture) {
+  const std::string v5 = test::sourceDir() + "/models/microfer-resnet10-v5.mfm";
+  const std::string v6 = test::sourceDir() + "/models/microfer-resnet10.mfm";
+  const fs::path same = dir / "same.mfm", mid = dir / "mid.mfm";
+  ASSERT_EQ(run("average --model " + v5 + "," + v6 + " --weights 0,1 --out " + same.string(), dir),
+            0) << slurp(dir / "stderr.txt");
+  EXPECT_NE(slurp(dir / "stdout.txt").find("calibrate"), std::string::npos);
+  ASSERT_EQ(run("average --model " + v5 + "," + v6 + " --out " + mid.string() + " --name m", dir),
+            0) << slurp(dir / "stderr.txt");
+  ModelInfo i5, i6, is, im;
+  MicroAttentionResNet n5 = loadModel(v5, i5), n6 = loadModel(v6, i6);
+  MicroAttentionResNet ns = loadModel(same.string(), is), nm = loadModel(mid.string(), im);
+  auto p5 = n5->named_parameters(), p6 = n6->named_parameters(), ps = ns->named_parameters();
+  size_t differing = 0;
+  for (const auto& p : nm->named_parameters()) {
+    EXPECT_TRUE(ps[p.key()].equal(p6[p.key()])) << p.key();
+    EXPECT_TRUE(torch::allclose(p.value(), 0.5 * (p5[p.key()] + p6[p.key()]), 1e-6, 1e-7))
+        << p.key();
+    differing += !p5[p.key()].equal(p6[p.key()]);
+  }
+  EXPECT_GT(differing, 0u);  // the two members really differ
+  EXPECT_EQ(im.name, "m");
+  EXPECT_EQ(im.temperature, 1.f);
+  EXPECT_EQ(im.uncertainBelow, 0.f);
+  EXPECT_NE(i6.temperature, 1.f);  // the member was calibrated; the average is not
+  EXPECT_NE(im.notes.find("0.5000 x " + v5), std::string::npos) << im.notes;
+  EXPECT_NE(im.notes.find("0.5000 x " + v6), std::string::npos) << im.notes;
+  EXPECT_EQ(im.crop.leftEyeX, i6.crop.leftEyeX);
+
+  const std::string out = " --out " + (dir / "x.mfm").string();
+  EXPECT_EQ(run("average --model " + v5 + "," + v6 + " --weights 1" + out, dir), 2);
+  EXPECT_EQ(run("average --model " + v5 + "," + v6 + " --weights 1,-1" + out, dir), 2);
+  EXPECT_EQ(run("average --model " + v5 + "," + v6 + " --weights 0,0" + out, dir), 2);
+  EXPECT_EQ(run("average --model " + v5 + "," + v6, dir), 2);
+  EXPECT_EQ(run("average --model " + v6 + "," + model + out, dir), 3);  // width 32 and 8
+  EXPECT_NE(slurp(dir / "stderr.txt").find("cannot average"), std::string::npos)
+      << slurp(dir / "stderr.txt");
+  EXPECT_FALSE(fs::exists(dir / "x.mfm"));
 }
 
 // cv end to end on real CK+ crops: folds by subject, and the summary is the mean and the

@@ -127,6 +127,61 @@ TEST(Network, WideningKeepsTheLogitsAndTrainsTheNewChannels) {
   EXPECT_THROW(widenInto(*ne, *nf), std::invalid_argument);
 }
 
+// `microfer-cli average`: every tensor of the result is the weighted mean of the members'
+// (parameters and batch-norm statistics; batch counters from the first member), weights
+// divided by their sum; a weight 1,0 gives the first network's logits exactly; other
+// architectures, counts and weights are refused.
+TEST(Network, AverageIsTheWeightedMeanOfEveryTensor) {
+  torch::manual_seed(11);
+  NetworkConfig c = smallNet();
+  c.width = 4;
+  MicroAttentionResNet a(c), b(c), out(c);
+  {
+    torch::NoGradGuard ng;
+    for (auto* n : {&a, &b})
+      for (auto& t : (*n)->named_buffers())
+        if (t.value().is_floating_point()) t.value().uniform_(0.5, 1.5);
+    (*a).named_buffers()["final_bn.num_batches_tracked"].fill_(7);
+    (*b).named_buffers()["final_bn.num_batches_tracked"].fill_(9);
+  }
+  averageInto({a.get(), b.get()}, {1.0, 3.0}, *out);  // 0.25 a + 0.75 b
+  auto pa = a->named_parameters(), pb = b->named_parameters();
+  for (const auto& p : out->named_parameters())
+    EXPECT_TRUE(torch::allclose(p.value(), 0.25 * pa[p.key()] + 0.75 * pb[p.key()], 1e-6, 1e-7))
+        << p.key();
+  auto ba = a->named_buffers(), bb = b->named_buffers();
+  for (const auto& t : out->named_buffers()) {
+    if (t.value().is_floating_point())
+      EXPECT_TRUE(torch::allclose(t.value(), 0.25 * ba[t.key()] + 0.75 * bb[t.key()], 1e-6, 1e-7))
+          << t.key();
+    else
+      EXPECT_TRUE(t.value().equal(ba[t.key()])) << t.key();
+  }
+  // The average is a fresh network of its own: the members are unchanged, and a weight of 0
+  // leaves the other network exactly.
+  MicroAttentionResNet onlyA(c);
+  averageInto({a.get(), b.get()}, {2.0, 0.0}, *onlyA);
+  a->eval();
+  onlyA->eval();
+  const torch::Tensor x = torch::randn({2, 1, 48, 48});
+  torch::NoGradGuard ng;
+  EXPECT_TRUE(onlyA->forward(x).equal(a->forward(x)));
+  EXPECT_THROW(averageInto({a.get(), b.get()}, {1.0}, *out), std::invalid_argument);
+  EXPECT_THROW(averageInto({a.get(), b.get()}, {1.0, -1.0}, *out), std::invalid_argument);
+  EXPECT_THROW(averageInto({a.get(), b.get()}, {0.0, 0.0}, *out), std::invalid_argument);
+  NetworkConfig other = c;
+  other.width = 8;
+  MicroAttentionResNet wide(other);
+  EXPECT_THROW(averageInto({a.get(), wide.get()}, {1.0, 1.0}, *out), std::invalid_argument);
+  setAttentionWiring(other, attentionWiringName(c) == "prototxt" ? "microfer" : "prototxt");
+  other.width = c.width;
+  MicroAttentionResNet rewired(other);
+  EXPECT_THROW(averageInto({a.get(), rewired.get()}, {1.0, 1.0}, *out), std::invalid_argument);
+  out->packForInference();
+  if (out->packedForInference())
+    EXPECT_THROW(averageInto({a.get(), b.get()}, {1.0, 1.0}, *out), std::logic_error);
+}
+
 TEST(Network, MultiplyAddsCountEveryConvolutionAndTheClassifier) {
   // Worked out by hand: width 4, two stages of one block, 8x8 input (8x8, then 4x4).
   NetworkConfig c;

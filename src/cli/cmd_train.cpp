@@ -188,15 +188,7 @@ int runTrain(const std::vector<std::string>& argv) {
   if (a.has("data")) {
     trainSet = loadSources(splitList(a.get("data")), fo);
     if (a.has("weights")) {
-      for (const auto& w : splitList(a.get("weights"))) {
-        try {
-          cfg.sourceWeights.push_back(std::stod(w));
-        } catch (const std::exception&) {
-          throw UsageError("--weights expects numbers, got '" + w + "'");
-        }
-        if (!(cfg.sourceWeights.back() >= 0 && std::isfinite(cfg.sourceWeights.back())))
-          throw UsageError("--weights must be finite and not negative");
-      }
+      cfg.sourceWeights = parseWeights(a.get("weights"), "--weights");
       if (cfg.sourceWeights.size() != splitList(a.get("data")).size())
         throw UsageError("--weights needs one weight per --data folder");
     }

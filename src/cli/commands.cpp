@@ -16,6 +16,7 @@ int runCommand(const std::string& command, const std::vector<std::string>& args)
   if (command == "pack") return runPack(args);
   if (command == "crops") return runCrops(args);
   if (command == "calibrate") return runCalibrate(args);
+  if (command == "average") return runAverage(args);
   if (command == "curves") return runCurves(args);
   if (command == "cv") return runCrossValidation(args);
   if (command == "loso") return runLoso(args);

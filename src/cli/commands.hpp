@@ -21,6 +21,7 @@ int runExport(const std::vector<std::string>& args);
 int runPack(const std::vector<std::string>& args);
 int runCrops(const std::vector<std::string>& args);
 int runCalibrate(const std::vector<std::string>& args);
+int runAverage(const std::vector<std::string>& args);
 int runCurves(const std::vector<std::string>& args);
 
 }  // namespace microfer::cli

@@ -50,6 +50,25 @@ std::vector<std::string> splitList(const std::string& s, char separator) {
   return out;
 }
 
+std::vector<double> parseWeights(const std::string& text, const std::string& option) {
+  std::vector<double> out;
+  for (const auto& w : splitList(text)) {
+    double v = 0;
+    size_t used = 0;
+    try {
+      v = std::stod(w, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == 0 || used != w.size())
+      throw UsageError(option + " expects numbers, got '" + w + "'");
+    if (!(v >= 0 && std::isfinite(v)))
+      throw UsageError(option + " must be finite and not negative");
+    out.push_back(v);
+  }
+  return out;
+}
+
 /// A validation folder that holds FER2013's PrivateTest_ files may only be read through a
 /// prefix that excludes them: model selection never sees the test part.
 void refuseTestPrefix(const std::string& dir, const std::string& prefix) {

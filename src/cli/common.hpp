@@ -21,6 +21,10 @@ namespace microfer::cli {
 /// "a,b,c" -> {"a", "b", "c"} (empty fields kept).
 std::vector<std::string> splitList(const std::string& s, char separator = ',');
 
+/// "1,0.5,2" -> {1, 0.5, 2}: one weight per item of a list option (train --weights, average
+/// --weights). UsageError naming `option` for a field that is not a finite number >= 0.
+std::vector<double> parseWeights(const std::string& text, const std::string& option);
+
 /// Refuses (UsageError) a validation prefix that would reach FER2013's PrivateTest_ files in
 /// `dir` (the test part): one that starts with "PrivateTest" or is the start of
 /// "PrivateTest_" ("", "P", "Priv", ...), where such files exist.

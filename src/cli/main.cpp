@@ -23,6 +23,7 @@ Commands:
   pack            pack labelled crops into one file for microfer-train-device
   crops           cut training crops out of a photo set with the detector + aligner (cached)
   calibrate       fit the temperature and the "uncertain" threshold on validation data
+  average         one model whose weights are a weighted mean of several (one lineage)
   curves          plot a training run's metrics.csv
 
 Common options: --verbose (detailed log), --help / -h (every command), --version

@@ -128,4 +128,18 @@ TORCH_MODULE(MicroAttentionResNet);
 /// Throws std::invalid_argument when `wide` is not a widening of `narrow`.
 void widenInto(MicroAttentionResNetImpl& narrow, MicroAttentionResNetImpl& wide);
 
+/// Writes into `out` the weighted mean of trained networks of one architecture, tensor by
+/// tensor: every parameter and every floating-point batch-norm statistic (the integer batch
+/// counters are the first member's). `microfer-cli average`: a model interpolated between one
+/// network and another fine-tuned from it (weight-space ensembling, Wortsman et al., "Robust
+/// fine-tuning of zero-shot models", CVPR 2022) costs one network per face, where an ensemble
+/// costs one per member. Only members that share an ancestry make sense (fine-tuned from one
+/// another or from one start); networks trained apart from scratch average into noise.
+/// `weights` (one per member, >= 0, not all 0) are divided by their sum. Throws
+/// std::invalid_argument when the counts differ, a weight is negative or all are 0, or a
+/// member's architecture (NetworkConfig other than dropout) is not `out`'s; std::logic_error
+/// when `out` is packed for inference.
+void averageInto(const std::vector<MicroAttentionResNetImpl*>& members,
+                 const std::vector<double>& weights, MicroAttentionResNetImpl& out);
+
 }  // namespace microfer

@@ -170,6 +170,52 @@ void widenInto(MicroAttentionResNetImpl& narrow, MicroAttentionResNetImpl& wide)
   }
 }
 
+void averageInto(const std::vector<MicroAttentionResNetImpl*>& members,
+                 const std::vector<double>& weights, MicroAttentionResNetImpl& out) {
+  if (members.empty() || members.size() != weights.size())
+    throw std::invalid_argument("averageInto: one weight per network is needed");
+  double total = 0;
+  for (const double w : weights) {
+    if (!(w >= 0)) throw std::invalid_argument("averageInto: a weight is negative");
+    total += w;
+  }
+  if (!(total > 0)) throw std::invalid_argument("averageInto: the weights are all 0");
+  if (out.packedForInference())
+    throw std::logic_error("averageInto: the output network is packed for inference");
+  const NetworkConfig& c = out.config();
+  for (const MicroAttentionResNetImpl* m : members) {
+    const NetworkConfig& mc = m->config();
+    if (mc.blocksPerStage != c.blocksPerStage || mc.width != c.width ||
+        mc.inputSize != c.inputSize || mc.inChannels != c.inChannels ||
+        mc.numClasses != c.numClasses || mc.attention != c.attention ||
+        mc.attentionRawFirst != c.attentionRawFirst || mc.attentionBias != c.attentionBias)
+      throw std::invalid_argument("averageInto: the networks differ in architecture");
+  }
+  torch::NoGradGuard noGrad;
+  // Parameters, then buffers (batch-norm statistics and counters), each by its name.
+  const auto tensors = [](MicroAttentionResNetImpl& m, bool buffers) {
+    return buffers ? m.named_buffers() : m.named_parameters();
+  };
+  for (const bool buffers : {false, true}) {
+    std::vector<torch::OrderedDict<std::string, torch::Tensor>> from;
+    for (MicroAttentionResNetImpl* m : members) from.push_back(tensors(*m, buffers));
+    for (auto& t : tensors(out, buffers)) {
+      torch::Tensor dst = t.value();
+      for (const auto& f : from)
+        if (!f.contains(t.key()) || !f[t.key()].sizes().equals(dst.sizes()))
+          throw std::invalid_argument("averageInto: tensor '" + t.key() +
+                                      "' is missing or differs in shape");
+      if (!dst.is_floating_point()) {  // batch counters: the first member's
+        dst.copy_(from[0][t.key()]);
+        continue;
+      }
+      torch::Tensor sum = torch::zeros_like(dst);
+      for (size_t i = 0; i < from.size(); ++i) sum.add_(from[i][t.key()], weights[i] / total);
+      dst.copy_(sum);
+    }
+  }
+}
+
 MicroAttentionResNetImpl::MicroAttentionResNetImpl(const NetworkConfig& config) : config_(config) {
   if (config.blocksPerStage.empty() || config.width <= 0 || config.numClasses <= 0 ||
       config.inputSize < 8 || config.inChannels <= 0)
