@@ -52,6 +52,7 @@ Usage: microfer-cli eval --data DIR [options]
                          classified; reports how many faces were found and the
                          accuracy on those
   --quiet                no progress line (on a terminal it shows i/N, rate, ETA)
+                         and no warnings; the figures are printed
   --model A.mfm,B.mfm    (crops, not --pipeline) an ensemble: the label is the argmax of
                          the mean of the models' calibrated probabilities; each model costs
                          its own time per face

@@ -55,7 +55,7 @@ Options:
                          results.jsonl record) and nothing else; a failed input
                          is {"source": ..., "error": ...}; the summary goes to stderr
   --quiet                print nothing but errors (no per-input lines, no
-                         progress, no summary)
+                         progress, no summary, no warnings)
   --verbose              detailed log, OpenCV's and FFmpeg's included
 )";
 const char* kLabelHelpEnd = R"(Writes DIR/<name>_labelled.<ext>, DIR/results.csv (one row per face), DIR/results.jsonl

@@ -4,11 +4,13 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <map>
+#include <optional>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <thread>
 
+#include "args.hpp"
 #include "microfer/train/device_trainer.hpp"
 
 namespace {
@@ -24,58 +26,33 @@ const char* kUsage =
     "  --attention-wiring prototxt|microfer (prototxt: A after BN-ReLU, no 1x1 biases;\n"
     "    microfer: A raw, biases, the wiring of every shipped model)\n"
     "  --no-erase --budget SECONDS (shorten the schedule to fit) --max-batches N --cpu\n"
-    "  --threads N (CPU threads; default: every logical CPU) --notes TEXT\n";
-
-struct Args {
-  std::map<std::string, std::string> values;
-  bool has(const std::string& k) const { return values.count(k) > 0; }
-  std::string get(const std::string& k, const std::string& def = "") const {
-    const auto it = values.find(k);
-    return it == values.end() ? def : it->second;
-  }
-};
+    "  --threads N (CPU threads; default: every logical CPU) --notes TEXT\n"
+    "An option given twice takes its last value, and a warning names both.\n";
 
 }  // namespace
 
 int main(int argc, char** argv) {
   using namespace microfer;
-  static const char* flags[] = {"no-attention", "no-erase", "cpu", "help"};
-  static const char* options[] = {"attention-wiring", "balance", "batch", "blocks", "budget",
-                                  "dropout", "epochs", "lr", "max-batches", "notes", "out",
-                                  "seed", "smoothing", "threads", "train", "val", "warmup",
-                                  "wd", "width"};
-  Args a;
-  for (int i = 1; i < argc; ++i) {
-    std::string k = argv[i];
-    if (k.rfind("--", 0) != 0) {
-      std::fprintf(stderr, "unexpected argument '%s'\n%s", argv[i], kUsage);
-      return 2;
-    }
-    k = k.substr(2);
-    bool isFlag = false, isOption = false;
-    for (const char* f : flags) isFlag |= k == f;
-    for (const char* o : options) isOption |= k == o;
-    if (!isFlag && !isOption) {  // a misspelt option would otherwise be ignored silently
-      std::fprintf(stderr, "unknown option '--%s'\n%s", k.c_str(), kUsage);
-      return 2;
-    }
-    if (isFlag) {
-      a.values[k] = "1";
-    } else if (i + 1 < argc) {
-      // The last value wins, as in microfer-cli, and never silently.
-      const std::string value = argv[++i];
-      if (a.has(k) && a.values[k] != value)
-        std::fprintf(stderr, "warning: option --%s given twice ('%s', then '%s'): '%s' is used\n",
-                     k.c_str(), a.values[k].c_str(), value.c_str(), value.c_str());
-      a.values[k] = value;
-    } else {
-      std::fprintf(stderr, "--%s needs a value\n%s", k.c_str(), kUsage);
-      return 2;
-    }
+  // The options parser of microfer-cli (src/tool/args.hpp): an unknown or misspelt option is
+  // refused, and one given twice takes its last value with a warning naming both.
+  const std::vector<std::string> argList(argv + 1, argv + argc);
+  std::optional<cli::Args> parsed;
+  try {
+    parsed.emplace(argList, std::set<std::string>{"no-attention", "no-erase", "cpu", "help"},
+                   std::set<std::string>{"attention-wiring", "balance", "batch", "blocks",
+                                         "budget", "dropout", "epochs", "lr", "max-batches",
+                                         "notes", "out", "seed", "smoothing", "threads",
+                                         "train", "val", "warmup", "wd", "width"});
+    if (!parsed->positional().empty())
+      throw cli::UsageError("unexpected argument '" + parsed->positional().front() + "'");
+  } catch (const cli::UsageError& e) {
+    std::fprintf(stderr, "%s\n%s", e.what(), kUsage);
+    return 2;
   }
-  if (a.has("help") || !a.has("train") || !a.has("out")) {
-    std::fputs(kUsage, a.has("help") ? stdout : stderr);
-    return a.has("help") ? 0 : 2;
+  const cli::Args& a = *parsed;
+  if (a.flag("help") || !a.has("train") || !a.has("out")) {
+    std::fputs(kUsage, a.flag("help") ? stdout : stderr);
+    return a.flag("help") ? 0 : 2;
   }
   try {
     DeviceTrainConfig c;
@@ -89,7 +66,7 @@ int main(int argc, char** argv) {
     c.seed = unsigned(std::stoul(a.get("seed", "1")));
     c.network.width = std::stoi(a.get("width", "32"));
     c.network.dropout = std::stod(a.get("dropout", "0.2"));
-    c.network.attention = !a.has("no-attention");
+    c.network.attention = !a.flag("no-attention");
     if (!c.network.attention && a.has("attention-wiring")) {
       std::fprintf(stderr, "--attention-wiring wires the attention unit: not with --no-attention\n");
       return 2;
@@ -116,10 +93,10 @@ int main(int argc, char** argv) {
     else if (bal == "sqrt") c.balance = ClassBalance::Sqrt;
     else if (bal == "inverse") c.balance = ClassBalance::Inverse;
     else throw std::invalid_argument("--balance must be none, sqrt or inverse");
-    if (a.has("no-erase")) c.augment.eraseProbability = 0;
+    if (a.flag("no-erase")) c.augment.eraseProbability = 0;
     c.budgetSeconds = std::stod(a.get("budget", "0"));
     c.maxBatchesPerEpoch = std::stoi(a.get("max-batches", "0"));
-    c.cpu = a.has("cpu");
+    c.cpu = a.flag("cpu");
     // LibTorch's default is one thread per physical core; use every logical CPU.
     torch::set_num_threads(a.has("threads") ? std::stoi(a.get("threads"))
                                             : int(std::max(1u, std::thread::hardware_concurrency())));

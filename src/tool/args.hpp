@@ -1,8 +1,11 @@
-// A small command-line parser for microfer-cli: "--name value", "--flag", positionals.
+// A small command-line parser for MicroFER's programs (microfer-cli, microfer-bench,
+// microfer-train-device): "--name value", "--name=value", "--flag", positionals. Header only
+// and free of every library but the standard one, so that microfer-train-device's standalone
+// build (LibTorch alone, src/device/CMakeLists.txt) shares it.
 #pragma once
 
-#include <spdlog/spdlog.h>
-
+#include <cstdio>
+#include <functional>
 #include <map>
 #include <set>
 #include <stdexcept>
@@ -18,6 +21,13 @@ struct UsageError : std::runtime_error {
 struct UnknownCommand : UsageError {
   using UsageError::UsageError;
 };
+
+/// Where Args announces an option given twice. toolMain (microfer-cli, microfer-bench) routes
+/// it to the program's log; unset, it is written to stderr as "warning: MESSAGE".
+inline std::function<void(const std::string&)>& argsWarningSink() {
+  static std::function<void(const std::string&)> sink;
+  return sink;
+}
 
 class Args {
  public:
@@ -53,8 +63,10 @@ class Args {
           // scripts/train-v2.sh passes them), never silently: two values are announced.
           auto [it, inserted] = values_.emplace(name, value);
           if (!inserted && it->second != value) {
-            spdlog::warn("option --{} given twice ('{}', then '{}'): '{}' is used", name,
-                         it->second, value, value);
+            const std::string message = "option --" + name + " given twice ('" + it->second +
+                                        "', then '" + value + "'): '" + value + "' is used";
+            if (argsWarningSink()) argsWarningSink()(message);
+            else std::fprintf(stderr, "warning: %s\n", message.c_str());
             it->second = value;
           }
         } else {

@@ -189,6 +189,7 @@ int toolMain(int argc, char** argv, const Tool& tool) {
   // Logs go to stderr: stdout carries results only (and stays parseable when piped).
   spdlog::set_default_logger(spdlog::stderr_color_mt("microfer"));
   spdlog::set_level(spdlog::level::warn);
+  argsWarningSink() = [](const std::string& message) { spdlog::warn("{}", message); };
   std::vector<std::string> args(argv + 1, argv + argc);
   if (!args.empty() && (args[0] == "--version" || args[0] == "-V")) {
     std::fputs(versionText(tool.program).c_str(), stdout);
@@ -209,9 +210,13 @@ int toolMain(int argc, char** argv, const Tool& tool) {
   } else {
     cmd = tool.defaultCommand;  // "microfer-bench --frames 50" is "microfer-bench bench ..."
   }
-  bool verbose = false;
-  for (const auto& a : args) verbose = verbose || a == "--verbose" || a == "-v";
+  bool verbose = false, quiet = false;
+  for (const auto& a : args) {
+    verbose = verbose || a == "--verbose" || a == "-v";
+    quiet = quiet || a == "--quiet";
+  }
   if (verbose) spdlog::set_level(spdlog::level::debug);
+  else if (quiet) spdlog::set_level(spdlog::level::err);  // --quiet: nothing but errors
   setLibraryLogging(verbose);
   try {
     return tool.run(cmd, args);
