@@ -28,7 +28,7 @@ python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.versio
  done) &
 unpack=$!
 
-CXX=(g++ -O2 -D_GLIBCXX_USE_CXX11_ABI="$ABI" -Iinclude -isystem "$T/include"
+CXX=(g++ -O2 -D_GLIBCXX_USE_CXX11_ABI="$ABI" -Iinclude -Isrc/tool -isystem "$T/include"
      -isystem "$T/include/torch/csrc/api/include")
 t0=$(date +%s)
 pids=()
