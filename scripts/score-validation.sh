@@ -15,6 +15,8 @@ cli=build/src/microfer-cli
 shared=../shared/data
 lfw=runs/cache/lfw-expressions
 export OMP_WAIT_POLICY=PASSIVE
+# Cut with the shipped model's crop geometry (as scripts/evaluate_model.sh): every model
+# shipped so far has it; a model with another geometry would be scored on crops not its own.
 "$cli" crops --photos "$shared/lfw-expressions" --out "$lfw" > /dev/null   # cached after the first run
 pub=$("$cli" eval --data "$shared/fer2013/test" --split public --tta flip --model "$model" --quiet |
   sed -n 's/^accuracy=\([0-9.]*\) .*/\1/p')

@@ -678,18 +678,19 @@ TEST_F(CliTest, EvalKeepsItsSplitAndCountsTheModelsAnswers) {
 }
 
 // average on two shipped models of one lineage: weights 0,1 give the second model's weights
-// exactly, 1,1 the midpoint of every tensor; the result is marked uncalibrated and names its
-// members; a weight list of the wrong length, a negative weight and another architecture are
-// refused with their exit codes.
+// exactly, 1,1 the midpoint of every tensor; the result is uncalibrated and names its members
+// and its command; a weight list of the wrong length, a negative weight, one model and another
+// architecture are usage errors.
 TEST_F(CliTest, AverageWritesTheWeightedMeanOfModelsOfOneArchitecture) {
   const std::string v5 = test::sourceDir() + "/models/microfer-resnet10-v5.mfm";
   const std::string v6 = test::sourceDir() + "/models/microfer-resnet10.mfm";
-  const fs::path same = dir / "same.mfm", mid = dir / "mid.mfm";
-  ASSERT_EQ(run("average --model " + v5 + "," + v6 + " --weights 0,1 --out " + same.string(), dir),
-            0) << slurp(dir / "stderr.txt");
+  const std::string both = "average --model \"" + v5 + "," + v6 + "\"";
+  const fs::path same = dir / "same ü.mfm", mid = dir / "mid.mfm";
+  ASSERT_EQ(run(both + " --weights 0,1 --out \"" + same.string() + "\"", dir), 0)
+      << slurp(dir / "stderr.txt");
   EXPECT_NE(slurp(dir / "stdout.txt").find("calibrate"), std::string::npos);
-  ASSERT_EQ(run("average --model " + v5 + "," + v6 + " --out " + mid.string() + " --name m", dir),
-            0) << slurp(dir / "stderr.txt");
+  ASSERT_EQ(run(both + " --out \"" + mid.string() + "\" --name m", dir), 0)
+      << slurp(dir / "stderr.txt");
   ModelInfo i5, i6, is, im;
   MicroAttentionResNet n5 = loadModel(v5, i5), n6 = loadModel(v6, i6);
   MicroAttentionResNet ns = loadModel(same.string(), is), nm = loadModel(mid.string(), im);
@@ -708,14 +709,16 @@ TEST_F(CliTest, AverageWritesTheWeightedMeanOfModelsOfOneArchitecture) {
   EXPECT_NE(i6.temperature, 1.f);  // the member was calibrated; the average is not
   EXPECT_NE(im.notes.find("0.5000 x " + v5), std::string::npos) << im.notes;
   EXPECT_NE(im.notes.find("0.5000 x " + v6), std::string::npos) << im.notes;
+  EXPECT_NE(im.notes.find("averaged by: microfer-cli average"), std::string::npos) << im.notes;
   EXPECT_EQ(im.crop.leftEyeX, i6.crop.leftEyeX);
 
-  const std::string out = " --out " + (dir / "x.mfm").string();
-  EXPECT_EQ(run("average --model " + v5 + "," + v6 + " --weights 1" + out, dir), 2);
-  EXPECT_EQ(run("average --model " + v5 + "," + v6 + " --weights 1,-1" + out, dir), 2);
-  EXPECT_EQ(run("average --model " + v5 + "," + v6 + " --weights 0,0" + out, dir), 2);
-  EXPECT_EQ(run("average --model " + v5 + "," + v6, dir), 2);
-  EXPECT_EQ(run("average --model " + v6 + "," + model + out, dir), 3);  // width 32 and 8
+  const std::string out = " --out \"" + (dir / "x.mfm").string() + "\"";
+  EXPECT_EQ(run(both + " --weights 1" + out, dir), 2);
+  EXPECT_EQ(run(both + " --weights 1,-1" + out, dir), 2);
+  EXPECT_EQ(run(both + " --weights 0,0" + out, dir), 2);
+  EXPECT_EQ(run(both, dir), 2);
+  EXPECT_EQ(run("average --model \"" + v6 + "\"" + out, dir), 2);  // one model is no average
+  EXPECT_EQ(run("average --model \"" + v6 + "," + model + "\"" + out, dir), 2);  // width 32, 8
   EXPECT_NE(slurp(dir / "stderr.txt").find("cannot average"), std::string::npos)
       << slurp(dir / "stderr.txt");
   EXPECT_FALSE(fs::exists(dir / "x.mfm"));

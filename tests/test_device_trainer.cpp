@@ -265,6 +265,9 @@ TEST(DeviceTrainer, CommandLineRefusesUnknownOptionsAndBadWirings) {
   EXPECT_EQ(exitCode(base + "--no-attention --attention-wiring microfer"), 2);
   EXPECT_EQ(exitCode(base + "--attention-wiring microfer --epochs 3"), 1) << "no such pack";
   EXPECT_EQ(exitCode(base + "stray"), 2) << "a positional argument";
+  EXPECT_EQ(exitCode(base + "--cpu=1"), 2) << "a flag takes no value";
+  EXPECT_EQ(exitCode(base + "--epochs 3x"), 2) << "not a number";
+  EXPECT_EQ(exitCode(base + "--epochs=3"), 1) << "--name=value: reaches the missing pack";
   EXPECT_EQ(exitCode(base + "--epochs"), 2) << "an option without its value";
   EXPECT_EQ(exitCode("--help"), 0);
   EXPECT_EQ(exitCode("-h"), 0);

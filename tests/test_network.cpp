@@ -144,7 +144,11 @@ TEST(Network, AverageIsTheWeightedMeanOfEveryTensor) {
     (*a).named_buffers()["final_bn.num_batches_tracked"].fill_(7);
     (*b).named_buffers()["final_bn.num_batches_tracked"].fill_(9);
   }
+  std::map<std::string, torch::Tensor> before;
+  for (const auto& p : a->named_parameters()) before[p.key()] = p.value().clone();
   averageInto({a.get(), b.get()}, {1.0, 3.0}, *out);  // 0.25 a + 0.75 b
+  for (const auto& p : a->named_parameters())
+    EXPECT_TRUE(p.value().equal(before[p.key()])) << "member changed: " << p.key();
   auto pa = a->named_parameters(), pb = b->named_parameters();
   for (const auto& p : out->named_parameters())
     EXPECT_TRUE(torch::allclose(p.value(), 0.25 * pa[p.key()] + 0.75 * pb[p.key()], 1e-6, 1e-7))
@@ -157,8 +161,7 @@ TEST(Network, AverageIsTheWeightedMeanOfEveryTensor) {
     else
       EXPECT_TRUE(t.value().equal(ba[t.key()])) << t.key();
   }
-  // The average is a fresh network of its own: the members are unchanged, and a weight of 0
-  // leaves the other network exactly.
+  // A weight of 0 leaves the other network exactly.
   MicroAttentionResNet onlyA(c);
   averageInto({a.get(), b.get()}, {2.0, 0.0}, *onlyA);
   a->eval();
@@ -169,6 +172,8 @@ TEST(Network, AverageIsTheWeightedMeanOfEveryTensor) {
   EXPECT_THROW(averageInto({a.get(), b.get()}, {1.0}, *out), std::invalid_argument);
   EXPECT_THROW(averageInto({a.get(), b.get()}, {1.0, -1.0}, *out), std::invalid_argument);
   EXPECT_THROW(averageInto({a.get(), b.get()}, {0.0, 0.0}, *out), std::invalid_argument);
+  EXPECT_THROW(averageInto({a.get(), b.get()}, {1.0, std::numeric_limits<double>::infinity()}, *out),
+               std::invalid_argument);
   NetworkConfig other = c;
   other.width = 8;
   MicroAttentionResNet wide(other);

@@ -1,3 +1,4 @@
+#include <cmath>
 #include <cstdio>
 #include <stdexcept>
 
@@ -19,8 +20,8 @@ where `eval --model A,B` (an ensemble) costs one per member. It makes sense only
 that share an ancestry: one fine-tuned from the other (an interpolation between them, as
 weight-space ensembling does), or several fine-tuned from one start; models trained apart
 from scratch average into noise. The members must have one architecture, input
-normalisation, class list and crop geometry. OUT is not calibrated (temperature 1, no
-"uncertain" threshold): run `microfer-cli calibrate` on it before using it.
+normalisation, class list and crop geometry (else: exit 2). OUT is not calibrated
+(temperature 1, no "uncertain" threshold): run `microfer-cli calibrate` on it before use.
 )";
 }  // namespace
 
@@ -33,6 +34,7 @@ int runAverage(const std::vector<std::string>& argv) {
   if (!a.has("model") || !a.has("out"))
     throw UsageError("average needs --model A.mfm,B.mfm[,...] and --out OUT.mfm");
   const std::vector<std::string> paths = splitList(a.get("model"));
+  if (paths.size() < 2) throw UsageError("--model: name two models or more, comma-separated");
   for (const auto& p : paths)
     if (p.empty()) throw UsageError("--model: an empty file name in '" + a.get("model") + "'");
   std::vector<double> weights(paths.size(), 1.0);
@@ -41,10 +43,11 @@ int runAverage(const std::vector<std::string>& argv) {
     if (weights.size() != paths.size())
       throw UsageError("--weights: one weight per --model file is needed (" +
                        std::to_string(paths.size()) + ")");
-    double total = 0;
-    for (const double w : weights) total += w;
-    if (!(total > 0)) throw UsageError("--weights: the weights are all 0");
   }
+  double total = 0;
+  for (const double w : weights) total += w;
+  if (!(total > 0 && std::isfinite(total)))
+    throw UsageError("--weights: the weights are all 0 or too large");
 
   std::vector<ModelInfo> infos(paths.size());
   std::vector<MicroAttentionResNet> nets;
@@ -54,9 +57,10 @@ int runAverage(const std::vector<std::string>& argv) {
     members.push_back(nets.back().get());
     const ModelInfo& f = infos[0];
     const ModelInfo& m = infos[i];
+    // As `eval --model A,B` (an ensemble): models that do not fit together are a usage error.
     const auto refuse = [&](const std::string& what) {
-      throw std::runtime_error("cannot average " + paths[0] + " and " + paths[i] + ": their " +
-                               what + " differ");
+      throw UsageError("cannot average " + paths[0] + " and " + paths[i] + ": their " + what +
+                       " differ");
     };
     if (m.mean != f.mean || m.stdDev != f.stdDev) refuse("input normalisations");
     if (m.classNames != f.classNames) refuse("class lists");
@@ -70,21 +74,21 @@ int runAverage(const std::vector<std::string>& argv) {
   try {
     averageInto(members, weights, *out);
   } catch (const std::invalid_argument& e) {
-    throw std::runtime_error("cannot average " + a.get("model") + ": " + e.what());
+    throw UsageError("cannot average " + a.get("model") + ": " + e.what());
   }
   out->eval();
   info.name = a.get("name", "microfer-resnet10-average");
   info.temperature = 1.f;
   info.uncertainBelow = 0.f;
-  double total = 0;
-  for (const double w : weights) total += w;
   std::string notes = "weight average (microfer-cli average) of:";
   for (size_t i = 0; i < paths.size(); ++i) {
     char share[32];
     std::snprintf(share, sizeof share, " %.4f x ", weights[i] / total);
     notes += share + paths[i] + " (" + infos[i].name + ")" + (i + 1 < paths.size() ? "," : "");
   }
-  info.notes = notes + "\nnot calibrated: temperature 1, no \"uncertain\" threshold";
+  // The temperature field (1) says it is not calibrated; calibrate appends its own line.
+  info.notes = notes + "\naveraged by: microfer-cli average";
+  for (const auto& x : argv) info.notes += " " + x;
   saveModel(a.get("out"), out, info);
   std::printf("wrote %s (%s): %s\n", a.get("out").c_str(), info.name.c_str(), notes.c_str());
   std::printf("not calibrated: run microfer-cli calibrate on it before use\n");

@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "args.hpp"
 #include "microfer/train/device_trainer.hpp"
@@ -27,7 +28,8 @@ const char* kUsage =
     "    microfer: A raw, biases, the wiring of every shipped model)\n"
     "  --no-erase --budget SECONDS (shorten the schedule to fit) --max-batches N --cpu\n"
     "  --threads N (CPU threads; default: every logical CPU) --notes TEXT\n"
-    "An option given twice takes its last value, and a warning names both.\n";
+    "Options are --name value or --name=value; -h is --help. An option given twice takes its\n"
+    "last value, and a warning names both.\n";
 
 }  // namespace
 
@@ -57,15 +59,17 @@ int main(int argc, char** argv) {
   try {
     DeviceTrainConfig c;
     c.outDir = a.get("out");
-    c.epochs = std::stoi(a.get("epochs", "120"));
-    c.batchSize = std::stoi(a.get("batch", "128"));
-    c.lr = std::stod(a.get("lr", "0.05"));
-    c.weightDecay = std::stod(a.get("wd", "5e-4"));
-    c.labelSmoothing = std::stod(a.get("smoothing", "0.1"));
-    c.warmupEpochs = std::stod(a.get("warmup", "1"));
-    c.seed = unsigned(std::stoul(a.get("seed", "1")));
-    c.network.width = std::stoi(a.get("width", "32"));
-    c.network.dropout = std::stod(a.get("dropout", "0.2"));
+    c.epochs = a.getInt("epochs", 120);
+    c.batchSize = a.getInt("batch", 128);
+    c.lr = a.getDouble("lr", 0.05);
+    c.weightDecay = a.getDouble("wd", 5e-4);
+    c.labelSmoothing = a.getDouble("smoothing", 0.1);
+    c.warmupEpochs = a.getDouble("warmup", 1);
+    const int seed = a.getInt("seed", 1);
+    if (seed < 0) throw cli::UsageError("--seed must not be negative");
+    c.seed = unsigned(seed);
+    c.network.width = a.getInt("width", 32);
+    c.network.dropout = a.getDouble("dropout", 0.2);
     c.network.attention = !a.flag("no-attention");
     if (!c.network.attention && a.has("attention-wiring")) {
       std::fprintf(stderr, "--attention-wiring wires the attention unit: not with --no-attention\n");
@@ -94,12 +98,12 @@ int main(int argc, char** argv) {
     else if (bal == "inverse") c.balance = ClassBalance::Inverse;
     else throw std::invalid_argument("--balance must be none, sqrt or inverse");
     if (a.flag("no-erase")) c.augment.eraseProbability = 0;
-    c.budgetSeconds = std::stod(a.get("budget", "0"));
-    c.maxBatchesPerEpoch = std::stoi(a.get("max-batches", "0"));
+    c.budgetSeconds = a.getDouble("budget", 0);
+    c.maxBatchesPerEpoch = a.getInt("max-batches", 0);
     c.cpu = a.flag("cpu");
     // LibTorch's default is one thread per physical core; use every logical CPU.
-    torch::set_num_threads(a.has("threads") ? std::stoi(a.get("threads"))
-                                            : int(std::max(1u, std::thread::hardware_concurrency())));
+    const int cpus = int(std::max(1u, std::thread::hardware_concurrency()));
+    torch::set_num_threads(a.getInt("threads", cpus));
     if (c.epochs < 1 || c.batchSize < 1 || c.lr <= 0)
       throw std::invalid_argument("--epochs, --batch and --lr must be positive");
 
@@ -123,6 +127,9 @@ int main(int argc, char** argv) {
                 r.device.c_str(), r.epochs, r.bestEpoch, best.valAccuracy, best.valFlipAccuracy,
                 secs);
     return 0;
+  } catch (const cli::UsageError& e) {  // a number that is not one
+    std::fprintf(stderr, "%s\n%s", e.what(), kUsage);
+    return 2;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "microfer-train-device: %s\n", e.what());
     return 1;

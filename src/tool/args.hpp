@@ -53,6 +53,8 @@ class Args {
           name.resize(eq);
         }
         if (flags.count(name)) {
+          // "--cpu=0" must not force what it seems to deny.
+          if (eq != std::string::npos) throw UsageError("option --" + name + " takes no value");
           flags_.insert(name);
         } else if (options.count(name)) {
           if (eq == std::string::npos) {

@@ -135,10 +135,11 @@ void widenInto(MicroAttentionResNetImpl& narrow, MicroAttentionResNetImpl& wide)
 /// fine-tuning of zero-shot models", CVPR 2022) costs one network per face, where an ensemble
 /// costs one per member. Only members that share an ancestry make sense (fine-tuned from one
 /// another or from one start); networks trained apart from scratch average into noise.
-/// `weights` (one per member, >= 0, not all 0) are divided by their sum. Throws
-/// std::invalid_argument when the counts differ, a weight is negative or all are 0, or a
-/// member's architecture (NetworkConfig other than dropout) is not `out`'s; std::logic_error
-/// when `out` is packed for inference.
+/// `weights` (one per member, finite, >= 0, not all 0) are divided by their sum. Throws
+/// std::invalid_argument when the counts differ, a weight is negative, not finite or all are
+/// 0, or a member's architecture (NetworkConfig other than dropout; the attention wiring as
+/// describeAttention tells it) is not `out`'s; std::logic_error when `out` is packed for
+/// inference.
 void averageInto(const std::vector<MicroAttentionResNetImpl*>& members,
                  const std::vector<double>& weights, MicroAttentionResNetImpl& out);
 

@@ -2,6 +2,7 @@
 
 #include <ATen/ATen.h>
 
+#include <cmath>
 #include <stdexcept>
 #include <string>
 
@@ -173,23 +174,25 @@ void widenInto(MicroAttentionResNetImpl& narrow, MicroAttentionResNetImpl& wide)
 void averageInto(const std::vector<MicroAttentionResNetImpl*>& members,
                  const std::vector<double>& weights, MicroAttentionResNetImpl& out) {
   if (members.empty() || members.size() != weights.size())
-    throw std::invalid_argument("averageInto: one weight per network is needed");
+    throw std::invalid_argument("one weight per network is needed");
   double total = 0;
   for (const double w : weights) {
-    if (!(w >= 0)) throw std::invalid_argument("averageInto: a weight is negative");
+    if (!(w >= 0 && std::isfinite(w)))
+      throw std::invalid_argument("a weight is negative or not finite");
     total += w;
   }
-  if (!(total > 0)) throw std::invalid_argument("averageInto: the weights are all 0");
+  if (!(total > 0 && std::isfinite(total)))
+    throw std::invalid_argument("the weights are all 0 or too large");
   if (out.packedForInference())
     throw std::logic_error("averageInto: the output network is packed for inference");
   const NetworkConfig& c = out.config();
   for (const MicroAttentionResNetImpl* m : members) {
     const NetworkConfig& mc = m->config();
+    // The two wirings have the same tensors: compare them as widenInto and --init do.
     if (mc.blocksPerStage != c.blocksPerStage || mc.width != c.width ||
         mc.inputSize != c.inputSize || mc.inChannels != c.inChannels ||
-        mc.numClasses != c.numClasses || mc.attention != c.attention ||
-        mc.attentionRawFirst != c.attentionRawFirst || mc.attentionBias != c.attentionBias)
-      throw std::invalid_argument("averageInto: the networks differ in architecture");
+        mc.numClasses != c.numClasses || describeAttention(mc) != describeAttention(c))
+      throw std::invalid_argument("the networks differ in architecture");
   }
   torch::NoGradGuard noGrad;
   // Parameters, then buffers (batch-norm statistics and counters), each by its name.
@@ -203,7 +206,7 @@ void averageInto(const std::vector<MicroAttentionResNetImpl*>& members,
       torch::Tensor dst = t.value();
       for (const auto& f : from)
         if (!f.contains(t.key()) || !f[t.key()].sizes().equals(dst.sizes()))
-          throw std::invalid_argument("averageInto: tensor '" + t.key() +
+          throw std::invalid_argument("tensor '" + t.key() +
                                       "' is missing or differs in shape");
       if (!dst.is_floating_point()) {  // batch counters: the first member's
         dst.copy_(from[0][t.key()]);
