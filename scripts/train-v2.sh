@@ -98,6 +98,8 @@ case "$variant" in
   interpolated-distill)
                # Rule u: the start is W70 = 0.3 F + 0.7 v6, weight by weight; the teacher of
                # the real photos and CK+ is U, the equal average of v3, v5 and v6 (rule t).
+               # v6 is models/microfer-resnet10.mfm, the default: should another default
+               # ship, point both lines at models/microfer-resnet10-v6.mfm.
                mkdir -p "runs/v2-$variant"
                "$cli" average --model models/microfer-resnet10-fer2013.mfm,models/microfer-resnet10.mfm \
                  --weights 0.3,0.7 --out "runs/v2-$variant/start-w70.mfm" --name W70 > /dev/null
