@@ -8,6 +8,7 @@
 #include <set>
 
 #include "microfer/train/dataset.hpp"
+#include "microfer/train/ferplus.hpp"
 #include "microfer/train/metrics.hpp"
 #include "microfer/train/plot.hpp"
 #include "microfer/types.hpp"
@@ -40,6 +41,101 @@ TEST(Fer2013Csv, ParsesRowsAndUsage) {
   EXPECT_EQ(all.samples[2].path, p.string() + ":4");
   EXPECT_EQ(loadFer2013Csv(p.string(), CsvUsage::Training).samples.size(), 1u);
   EXPECT_EQ(loadFer2013Csv(p.string(), CsvUsage::PrivateTest).samples[0].label, 6);
+}
+
+FerPlusVotes votes(std::initializer_list<float> v) {
+  FerPlusVotes out{};
+  std::copy(v.begin(), v.end(), out.begin());
+  return out;
+}
+
+// FER+ order: neutral, happiness, surprise, sadness, anger, disgust, fear, contempt, unknown, NF.
+TEST(FerPlus, TargetDropsContemptUnknownNotAFaceAndLoneVotes) {
+  // 6 neutral, 3 happy, 1 anger (a lone vote: dropped).
+  auto t = ferPlusTarget(votes({6, 3, 0, 0, 1, 0, 0, 0, 0, 0}));
+  ASSERT_EQ(t.size(), 7u);
+  EXPECT_NEAR(t[6], 6.f / 9, 1e-6);  // neutral
+  EXPECT_NEAR(t[3], 3.f / 9, 1e-6);  // happy
+  EXPECT_EQ(t[0], 0.f);              // angry: one rater alone
+  // Contempt and unknown dropped, the rest renormalised.
+  t = ferPlusTarget(votes({0, 0, 0, 4, 3, 0, 0, 2, 1, 0}));
+  EXPECT_NEAR(t[4], 4.f / 7, 1e-6);  // sad
+  EXPECT_NEAR(t[0], 3.f / 7, 1e-6);  // angry
+  // Every vote alone: none dropped.
+  t = ferPlusTarget(votes({1, 1, 0, 0, 0, 0, 1, 0, 0, 0}));
+  EXPECT_NEAR(t[2], 1.f / 3, 1e-6);  // fear
+  // Mostly not a face, or unknown: no target.
+  EXPECT_TRUE(ferPlusTarget(votes({2, 0, 0, 0, 0, 0, 0, 0, 0, 8})).empty());
+  EXPECT_TRUE(ferPlusTarget(votes({3, 0, 0, 0, 0, 0, 0, 0, 5, 2})).empty());
+  EXPECT_TRUE(ferPlusTarget(votes({0, 0, 0, 0, 0, 0, 0, 6, 0, 0})).empty());  // contempt only
+}
+
+TEST(FerPlus, MajorityMustBeUniqueAndOneOfTheSeven) {
+  EXPECT_EQ(ferPlusMajority(votes({1, 0, 0, 0, 9, 0, 0, 0, 0, 0})), 0);  // anger -> angry
+  EXPECT_EQ(ferPlusMajority(votes({5, 5, 0, 0, 0, 0, 0, 0, 0, 0})), -1);  // tie
+  EXPECT_EQ(ferPlusMajority(votes({2, 0, 0, 0, 0, 0, 0, 6, 2, 0})), -1);  // contempt
+  EXPECT_EQ(ferPlusMajority(votes({2, 0, 0, 0, 0, 0, 0, 0, 2, 6})), -1);  // not a face
+  EXPECT_EQ(ferPlusMajority(votes({0, 0, 8, 0, 0, 0, 2, 0, 0, 0})), 5);   // surprise
+}
+
+// Users holding the original fer2013.csv pair it with FER+'s fer2013new.csv row by row.
+TEST(FerPlus, PairsFer2013CsvWithFer2013NewRowByRow) {
+  const auto csv = writeCsv("emotion,pixels,Usage\n3," + pixels(10) + ",Training\n0," +
+                            pixels(200) + ",PublicTest\n6," + pixels(7) + ",PublicTest\n4," +
+                            pixels(9) + ",PublicTest\n");
+  const auto votesFile = csv.parent_path() / "fer2013new.csv";
+  std::ofstream(votesFile)
+      << "Usage,Image name,neutral,happiness,surprise,sadness,anger,disgust,fear,contempt,"
+         "unknown,NF\n"
+      << "Training,fer0000000.png,0,10,0,0,0,0,0,0,0,0\n"
+      << "PublicTest,fer0000001.png,7,0,0,0,3,0,0,0,0,0\n"   // angry in FER2013: neutral here
+      << "PublicTest,,0,0,0,0,0,0,0,0,0,10\n"                 // left out by FER+
+      << "PublicTest,fer0000003.png,4,0,0,4,0,0,0,0,2,0\n";  // a tie: no unique majority
+  const FerPlusTable table = readFerPlusVotes(votesFile.string());
+  EXPECT_EQ(table.size(), 3u);
+  Dataset pub = loadFer2013Csv(csv.string(), CsvUsage::PublicTest);
+  const FerPlusApplied r = applyFerPlusVotes(pub, table, FerPlusUse::Majority);
+  EXPECT_EQ(r.matched, 2);
+  EXPECT_EQ(r.unmatched, 1);
+  EXPECT_EQ(r.kept, 1);
+  ASSERT_EQ(pub.samples.size(), 1u);
+  EXPECT_EQ(pub.samples[0].label, 6);  // neutral, the raters' majority
+  EXPECT_EQ(pub.samples[0].originalLabel, 0);
+  EXPECT_EQ(pub.samples[0].image.at<uchar>(0, 0), 200);
+  // As a training target the tie keeps its distribution (sad and neutral, half each).
+  Dataset all = loadFer2013Csv(csv.string());
+  applyFerPlusVotes(all, table, FerPlusUse::Target);
+  ASSERT_EQ(all.samples.size(), 3u);
+  EXPECT_NEAR(all.samples[2].target[4], 0.5f, 1e-6);
+  EXPECT_EQ(all.samples[0].label, 3);
+}
+
+TEST(FerPlus, SharedFormIsKeyedByFileAndOnlyTouchesVotedSources) {
+  const auto dir = test::tempDir("ferplus");
+  std::ofstream(dir / "ferplus.csv")
+      << "file,usage,ferplus_image,neutral,happiness,surprise,sadness,anger,disgust,fear,"
+         "contempt,unknown,NF,match_rmse\n"
+      << "train/sad/Training_1.jpg,Training,fer1.png,1,8,0,1,0,0,0,0,0,0,1.2\n"
+      << "train/sad/Training_2.jpg,Training,,,,,,,,,,,,\n";
+  const FerPlusTable table = readFerPlusVotes((dir / "ferplus.csv").string());
+  ASSERT_EQ(table.size(), 1u);
+  Dataset d;
+  const cv::Mat img(48, 48, CV_8UC1, cv::Scalar(0));
+  d.samples.push_back({img, 4, "/x/fer2013/train/sad/Training_1.jpg", "", 0});
+  d.samples.push_back({img, 4, "/x/fer2013/train/sad/Training_2.jpg", "", 0});
+  d.samples.push_back({img, 0, "/x/lfw/angry/Some_One_0001.jpg", "", 1});
+  const FerPlusApplied r = applyFerPlusVotes(d, table, FerPlusUse::Target);
+  EXPECT_EQ(r.kept, 1);
+  EXPECT_EQ(r.unmatched, 1);  // source 0's image without votes is left out
+  ASSERT_EQ(d.samples.size(), 2u);
+  EXPECT_EQ(d.samples[0].label, 3);  // happy
+  EXPECT_NEAR(d.samples[0].target[3], 1.f, 1e-6);  // the lone neutral and sad votes dropped
+  EXPECT_EQ(d.samples[1].label, 0);  // another source: untouched
+  EXPECT_TRUE(d.samples[1].target.empty());
+  std::ofstream(dir / "bad.csv") << "file,usage,ferplus_image,neutral,happiness,surprise,sadness,"
+                                    "anger,disgust,fear,contempt,unknown,NF,match_rmse\n"
+                                 << "a.jpg,Training,f.png,1,x,0,0,0,0,0,0,0,0,1\n";
+  EXPECT_THROW(readFerPlusVotes((dir / "bad.csv").string()), DatasetError);
 }
 
 void expectCsvError(const std::string& body, const std::string& fragment) {

@@ -10,6 +10,7 @@
 
 #include "microfer/train/augment.hpp"
 #include "microfer/train/trainer.hpp"
+#include "microfer/types.hpp"
 #include "test_util.hpp"
 
 namespace microfer {
@@ -406,6 +407,40 @@ TEST(Training, DistillationPullsTheStudentTowardsItsTeacher) {
       << "with the teacher " << softAgreement << ", with labels only " << hardAgreement;
   c.teacherModels = {(dir / "missing.mfm").string()};
   EXPECT_THROW(train(data, nullptr, c), ModelFileError);
+}
+
+// Soft targets (FER+ votes): images whose target names another class than their label learn
+// the target, not the label.
+TEST(Training, SoftTargetsAreLearntInsteadOfTheLabel) {
+  MICROFER_REQUIRE_SHARED("data/fer2013/train");
+  torch::set_num_threads(2);
+  Dataset data = smokeData();
+  const auto shifted = [](int label) { return (label + 3) % kNumEmotions; };
+  for (auto& s : data.samples) {
+    s.target.assign(kNumEmotions, 0.05f / (kNumEmotions - 1));
+    s.target[shifted(s.label)] = 0.95f;
+  }
+  const auto dir = test::tempDir("soft-targets");
+  TrainConfig c = smokeConfig((dir / "votes").string(), 4);
+  c.augment = test::noAugmentation();
+  const TrainResult r = train(data, nullptr, c);
+  std::vector<cv::Mat> crops;
+  for (const auto& s : data.samples) crops.push_back(s.image);
+  ModelInfo info;
+  auto model = loadModel(r.lastModel, info);
+  const auto p = predictCrops(model, crops, info.mean, info.stdDev);
+  int onTarget = 0, onLabel = 0;
+  for (size_t i = 0; i < p.size(); ++i) {
+    const int top = int(std::max_element(p[i].begin(), p[i].end()) - p[i].begin());
+    onTarget += top == shifted(data.samples[i].label);
+    onLabel += top == data.samples[i].label;
+  }
+  EXPECT_GT(onTarget, 2 * onLabel + 20) << "argmax on the target " << onTarget << ", on the label "
+                                        << onLabel << " of " << p.size();
+  // A target over another number of classes is refused.
+  data.samples[0].target.resize(3);
+  c.outDir = (dir / "bad").string();
+  EXPECT_THROW(train(data, nullptr, c), std::invalid_argument);
 }
 
 // A teacher per source: each image learns its own source's teachers' soft targets. With soft

@@ -1,6 +1,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cmath>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -15,6 +16,7 @@
 #include "microfer/classify/calibration.hpp"
 #include "microfer/runtime/checksum.hpp"
 #include "microfer/train/dataset.hpp"
+#include "microfer/train/ferplus.hpp"
 #include "microfer/train/metrics.hpp"
 #include "microfer/output/results_writer.hpp"
 #include "microfer/pipeline/pipeline.hpp"
@@ -40,6 +42,12 @@ Usage: microfer-cli eval --data DIR [options]
                          (data/lfw-expressions-split.csv) puts in that part
   --exclude-twins DIR    leave out every image whose file is byte-identical to one
                          under DIR (FER2013: test crops duplicated in train/)
+  --ferplus FILE         score against the FER+ raters (../shared/data/ferplus/ferplus.csv,
+                         or FER+'s fer2013new.csv with --csv): the truth of an image is its
+                         raters' unique majority among the 7 classes (images without one are
+                         left out), and the probability the model puts on the raters' votes
+                         (their distribution as the training target, MODEL_CARD.md) is
+                         reported as a mean and a cross-entropy
   --confusion PNG        also draw the confusion matrix to this file
   --probs CSV            also write each image's answer to this file: its path, true
                          and predicted class, confidence, uncertain (0/1) and the
@@ -78,7 +86,7 @@ int runEval(const std::vector<std::string>& argv) {
   const Args a = pipelineOptions.parse(
       argv, {"help", "verbose", "pipeline", "quiet"},
       {"data", "csv", "split", "confusion", "batch", "pad", "pad-border", "split-list",
-       "exclude-twins", "probs"});
+       "exclude-twins", "probs", "ferplus"});
   if (a.flag("help")) {
     std::string help = kEvalHelp;
     help.insert(help.find("\nPrints per-class"),
@@ -125,6 +133,16 @@ int runEval(const std::vector<std::string>& argv) {
                                       : split == "private" ? CsvUsage::PrivateTest
                                                            : CsvUsage::All);
   }
+  if (a.has("ferplus")) {
+    const size_t before = ds.samples.size();
+    const auto r = applyFerPlusVotes(ds, readFerPlusVotes(a.get("ferplus")), FerPlusUse::Majority);
+    if (r.matched == 0) throw UsageError("--ferplus: no image has votes in '" + a.get("ferplus") + "'");
+    std::printf("FER+ raters: %d of %zu images have a unique majority among the 7 classes "
+                "(the truth below); %d of them differ from the original label; %zu left out\n",
+                r.kept, before, r.relabelled, before - ds.samples.size());
+  }
+  double onVotes = 0, voteEntropy = 0;  // probability on the raters' votes; cross-entropy
+  long voted = 0;
   const auto t0 = std::chrono::steady_clock::now();
   ConfusionMatrix cm(kNumEmotions);
   Confidences conf;  // top probability and right/wrong per face: calibration figures
@@ -146,6 +164,13 @@ int runEval(const std::vector<std::string>& argv) {
       probs += "\n";
     }
     cm.add(truth, p.label);
+    if (!s.target.empty()) {
+      ++voted;
+      for (int c = 0; c < kNumEmotions; ++c) {
+        onVotes += s.target[c] * p.probs[c];
+        voteEntropy -= s.target[c] * std::log(std::max(p.probs[c], 1e-12f));
+      }
+    }
     conf.top.push_back(p.confidence);
     conf.right.push_back(p.label == truth);
     uncertain += p.uncertain;
@@ -261,6 +286,9 @@ int runEval(const std::vector<std::string>& argv) {
     std::printf("macro recall over the %d classes with >= 20 images (%s): %.4f\n", classes,
                 names.c_str(), classes ? sum / classes : 0.0);
   }
+  if (voted > 0)
+    std::printf("FER+ votes: mean probability on the raters' votes %.4f, cross-entropy %.4f "
+                "(n=%ld)\n", onVotes / voted, voteEntropy / voted, voted);
   std::fputs(cm.report(ds.classNames).c_str(), stdout);
   return 0;
 }

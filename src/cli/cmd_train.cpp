@@ -12,6 +12,7 @@
 #include "common.hpp"
 #include "microfer/classify/model_file.hpp"
 #include "microfer/classify/network.hpp"
+#include "microfer/train/ferplus.hpp"
 #include "microfer/train/trainer.hpp"
 
 namespace microfer::cli {
@@ -37,6 +38,12 @@ Data:
                       for FER2013 folders: that is the test part)
   --val-csv           validate on the CSV's PublicTest rows (with --csv)
   --max-per-class N   use at most N images per class (smoke runs)
+  --ferplus FILE      FER+ crowd votes (../shared/data/ferplus/ferplus.csv, or FER+'s
+                      fer2013new.csv with --csv): every FER2013 image learns its raters'
+                      distribution over the 7 classes (contempt, unknown and not-a-face
+                      votes dropped, see MODEL_CARD.md); FER2013 validation images are
+                      scored against the raters' unique majority (images without one are
+                      left out)
 Model:
   --width N           channels of the first stage (default 32)
   --blocks A,B,C,D    residual blocks per stage (default 1,1,1,1 = ResNet-10)
@@ -115,7 +122,7 @@ int runTrain(const std::vector<std::string>& argv) {
       {"data",        "csv",   "val",  "val-prefix", "max-per-class", "width",  "blocks",  "init",
        "weights",     "split-list", "teacher", "source-teachers", "distill", "distill-temp",
        "epochs",      "batch", "lr",   "wd",         "smoothing",     "warmup", "balance", "seed",
-       "max-batches", "out",   "name", "threads", "low-res", "attention-wiring"});
+       "max-batches", "out",   "name", "threads", "low-res", "attention-wiring", "ferplus"});
   if (a.flag("help")) {
     std::fputs(kTrainHelp, stdout);
     return 0;
@@ -207,6 +214,21 @@ int runTrain(const std::vector<std::string>& argv) {
       if (spec.find(':') == std::string::npos) refuseTestPrefix(spec, vo.filePrefix);
     valSet = loadSources(splitList(a.get("val")), vo);
     haveVal = true;
+  }
+  if (a.has("ferplus")) {
+    const FerPlusTable votes = readFerPlusVotes(a.get("ferplus"));
+    const auto t = applyFerPlusVotes(trainSet, votes, FerPlusUse::Target);
+    spdlog::info("FER+ votes: {} training images learn their raters' votes ({} relabelled by "
+                 "the majority, {} without votes or a usable target left out)",
+                 t.kept, t.relabelled, t.unmatched + t.matched - t.kept);
+    if (t.matched == 0) throw UsageError("--ferplus: no training image has votes in '" +
+                                         a.get("ferplus") + "'");
+    if (haveVal) {
+      const auto v = applyFerPlusVotes(valSet, votes, FerPlusUse::Majority);
+      spdlog::info("FER+ votes: {} validation images scored against their raters' unique "
+                   "majority ({} without one left out)",
+                   v.kept, v.unmatched + v.matched - v.kept);
+    }
   }
   const auto counts = trainSet.classCounts();
   std::string countText;

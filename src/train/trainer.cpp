@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -27,6 +28,10 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 namespace {
+
+/// The layout of checkpoint.json: 1 (no "format" field) until 2026-12-07; 2 adds
+/// "soft_targets". A run refuses a checkpoint of a newer format.
+constexpr int kCheckpointFormat = 2;
 
 double sourceWeight(const std::vector<double>& w, int source) {
   return source >= 0 && source < static_cast<int>(w.size()) ? w[source] : 1.0;
@@ -345,6 +350,17 @@ TrainResult train(const Dataset& trainSet, const Dataset* val, const TrainConfig
                              cfg.distillTemperature > 0))
     throw std::invalid_argument("distillation weight must be 0..1 and its temperature > 0");
 
+  // Soft targets (FER+ votes, Sample::target): those images learn the raters' distribution,
+  // the others their hard label, smoothed; each image weighted by its class (of its source).
+  const bool haveSoftTargets =
+      std::any_of(trainSet.samples.begin(), trainSet.samples.end(),
+                  [](const Sample& smp) { return !smp.target.empty(); });
+  for (const auto& smp : trainSet.samples)
+    if (!smp.target.empty() && int(smp.target.size()) != cfg.network.numClasses)
+      throw std::invalid_argument("'" + smp.path + "' has a soft target over " +
+                                  std::to_string(smp.target.size()) + " classes, the network " +
+                                  std::to_string(cfg.network.numClasses));
+
   const fs::path out(cfg.outDir);
   const auto ckModel = out / "checkpoint-model.pt", ckOpt = out / "checkpoint-optim.pt",
              ckState = out / "checkpoint.json";
@@ -384,6 +400,17 @@ TrainResult train(const Dataset& trainSet, const Dataset* val, const TrainConfig
                                     "(resume it with the --teacher or --source-teachers, "
                                     "--distill and --distill-temp it started with)");
     }
+    if (j.value("format", 1) > kCheckpointFormat)
+      throw std::invalid_argument("the checkpoint in " + cfg.outDir +
+                                  " was written by a newer MicroFER (format " +
+                                  std::to_string(j.value("format", 1)) + ")");
+    // Format 2 records whether images learnt soft targets (FER+ votes); format 1 had none.
+    if (j.value("soft_targets", false) != haveSoftTargets)
+      throw std::invalid_argument("the checkpoint in " + cfg.outDir + " was trained " +
+                                  (haveSoftTargets ? "without" : "with") +
+                                  " soft targets (FER+ votes), this run " +
+                                  (haveSoftTargets ? "has them" : "has none") +
+                                  " (resume it with the data it started with)");
     startEpoch = j.at("epochs_done");
     bestVal = j.at("best_val");
     result.bestEpoch = j.at("best_epoch");
@@ -425,14 +452,26 @@ TrainResult train(const Dataset& trainSet, const Dataset* val, const TrainConfig
       torch::Tensor y = torch::empty({bs}, torch::kLong);
       torch::Tensor w = torch::empty({bs});
       std::vector<size_t> groupOfImage(teachers.empty() ? 0 : size_t(bs));
+      const int classes = cfg.network.numClasses;
+      torch::Tensor target = haveSoftTargets ? torch::empty({bs, classes}) : torch::Tensor();
       for (int i = 0; i < bs; ++i) {
         const Sample& smp = trainSet.samples[order[first + i]];
         cv::Mat dst(size, size, CV_32F, x[i].data_ptr<float>());
         augmentCrop(smp.image, dst, rng, cfg.augment, cfg.mean, cfg.stdDev);
         y[i] = smp.label;
         if (!teachers.empty()) groupOfImage[size_t(i)] = teachers.groupOf(smp.source);
-        if (cfg.balancePerSource)
-          w[i] = flatTable[size_t(smp.source) * cfg.network.numClasses + smp.label];
+        if (cfg.balancePerSource || haveSoftTargets)
+          w[i] = flatTable[size_t(cfg.balancePerSource ? smp.source : 0) * classes + smp.label];
+        if (haveSoftTargets) {
+          float* row = target[i].data_ptr<float>();
+          if (!smp.target.empty()) {
+            std::copy(smp.target.begin(), smp.target.end(), row);
+          } else {
+            const float eps = float(cfg.labelSmoothing);
+            std::fill(row, row + classes, eps / classes);
+            row[smp.label] += 1.f - eps;
+          }
+        }
       }
       x = x.to(device);
       y = y.to(device);
@@ -443,7 +482,11 @@ TrainResult train(const Dataset& trainSet, const Dataset* val, const TrainConfig
       torch::Tensor logits = model->forward(x);
       namespace F = torch::nn::functional;
       torch::Tensor loss;
-      if (cfg.balancePerSource) {
+      if (haveSoftTargets) {
+        // Cross-entropy against each image's target distribution, weighted mean by image.
+        const torch::Tensor wd = w.to(device);
+        loss = (-(target.to(device) * torch::log_softmax(logits, 1)).sum(1) * wd).sum() / wd.sum();
+      } else if (cfg.balancePerSource) {
         // A weight per image (its class's weight within its source), the weighted mean over the
         // batch. Without label smoothing this is cross_entropy's class-weighted mean; with it,
         // the smoothing term is weighted by the image's weight, where cross_entropy's class
@@ -542,7 +585,9 @@ TrainResult train(const Dataset& trainSet, const Dataset* val, const TrainConfig
       save(bytes);
       writeFileAtomically(path.string(), bytes.str());
     }
-    nlohmann::json state = {{"epochs_done", epoch + 1},
+    nlohmann::json state = {{"format", kCheckpointFormat},
+                            {"epochs_done", epoch + 1},
+                            {"soft_targets", haveSoftTargets},
                             {"attention", describeAttention(cfg.network)},
                             {"balance_per_source", cfg.balancePerSource},
                             {"teachers", teacherLists},
