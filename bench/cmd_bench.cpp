@@ -39,7 +39,7 @@ namespace {
 const char* kBenchHelp = R"(microfer-bench bench — how fast the pipeline runs on this machine
 
 Usage:
-  microfer-bench [bench] [--detector auto|haar|mtcnn] [--tta off|flip|full]
+  microfer-bench [bench] [--detector auto|yunet|mtcnn|haar] [--tta off|flip|full]
                  [--faces 1|5] [--frames N] [--json FILE] [--model FILE] [options]
       Synthetic 640x480 frames: real faces cut from the dlib example photos in
       ../shared/data/dlib-faces (boxes from training.xml / testing.xml), pasted at
@@ -705,7 +705,8 @@ int makeVideo(const Args& a, int faces) {
 
 int runBench(const std::vector<std::string>& argv) {
   const PipelineOptions pipelineOptions({"detector", "tta", "model", "min-face",
-                                         "mtcnn-thresholds", "detect-every", "attention",
+                                         "mtcnn-thresholds", "yunet-thresholds", "detect-every",
+                                         "attention",
                                          "max-faces", "threads"});
   const Args a = pipelineOptions.parse(
       argv, {"help", "verbose", "no-realtime", "stream", "adaptive"},

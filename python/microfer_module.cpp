@@ -316,7 +316,8 @@ PYBIND11_MODULE(microfer, m) {
 
 Labeller(detector="auto", tta="flip", model=None, min_confidence=None)
 
-detector: "auto" (MTCNN where its weights are found, else Haar), "mtcnn" or "haar".
+detector: "auto" (YuNet where its models are found, else MTCNN where its weights are, else
+Haar), "yunet", "mtcnn" or "haar".
 tta: test-time augmentation, "off", "flip" or "full".
 model: a .mfm model file; None = the shipped default model.
 min_confidence: faces whose top probability is below this are marked uncertain (their
@@ -326,7 +327,7 @@ Calls from several threads are safe and take turns.)")
            py::arg("model") = py::none(), py::arg("min_confidence") = py::none())
       .def("label", &Labeller::label, py::arg("image"), kLabelDoc)
       .def_property_readonly("detector", &Labeller::detector,
-                             "the detector in use: 'mtcnn' or 'haar' ('auto' resolved)")
+                             "the detector in use: 'yunet', 'mtcnn' or 'haar' ('auto' resolved)")
       .def_property_readonly("tta", &Labeller::tta)
       .def_property_readonly("model", &Labeller::modelPath, "path of the model file")
       .def_property_readonly("model_name", &Labeller::modelName)

@@ -17,7 +17,8 @@ pipeline=${3:-}
 shared=../shared/data
 data=$shared/fer2013/test
 cli=build/src/microfer-cli
-lfw=runs/cache/lfw-expressions
+. scripts/lib/lfw-crops.sh
+lfw=$lfw_cache
 export OMP_WAIT_POLICY=PASSIVE
 mkdir -p "$out"
 summary() { echo "$1: $(grep -h '^macro recall' "$2" | sed 's/ over the.*): / /') $(tail -1 "$2")"; }
@@ -33,7 +34,7 @@ for tta in off flip full; do
     --exclude-twins "$shared/fer2013/train" > "$out/eval-private-no-twins-$tta.txt"
   summary "private without train twins, $tta" "$out/eval-private-no-twins-$tta.txt"
 done
-"$cli" crops --photos "$shared/lfw-expressions" --out "$lfw" > "$out/lfw-crops.txt"
+lfw_crops "$cli" "$shared" > "$out/lfw-crops.txt"
 head -1 "$out/lfw-crops.txt"
 for part in val test; do
   for tta in flip full; do

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # MicroFER set-up on Debian 12, idempotent: installs the Debian packages the project needs,
-# checks the shipped MTCNN weights, and builds (Release) into build/.
+# checks the shipped MTCNN and YuNet weights, and builds (Release) into build/.
 # Extra arguments are passed to CMake's configure step (e.g. -DMICROFER_BUILD_GUI=OFF).
 # MICROFER_JOBS=N sets the number of parallel build jobs (default: every core, nproc).
 set -euo pipefail
@@ -54,6 +54,9 @@ fi
 # checksums: check that the clone has them intact.
 if ! (cd models/mtcnn && sha256sum --quiet -c SHA256SUMS); then
   echo "setup: models/mtcnn/ is incomplete or damaged (see models/mtcnn/README.md); Haar will be used" >&2
+fi
+if ! (cd models/yunet && sha256sum --quiet -c SHA256SUMS); then
+  echo "setup: models/yunet/ is incomplete or damaged (see models/yunet/README.md); the automatic detector choice falls back to MTCNN" >&2
 fi
 
 if [ -f build/CMakeCache.txt ]; then

@@ -123,7 +123,7 @@ case "$variant" in
   *) echo "unknown variant '$variant'" >&2; exit 2 ;;
 esac
 # The crop cache (made once, then reused): checked only for a known variant.
-"$cli" crops --photos "$shared/lfw-expressions" --out "$cache" --model "$base"
+"$cli" crops --photos "$shared/lfw-expressions" --detector mtcnn --out "$cache" --model "$base"
 exec "$cli" train --data "$data" --weights "$weights" --split-list data/lfw-expressions-split.csv \
   --val "$shared/fer2013/test,$cache:val" --val-prefix PublicTest_ --init "$base" \
   --epochs $epochs --batch 128 --lr $lr --warmup $warmup --balance sqrt --seed $seed $aug \

@@ -92,8 +92,10 @@ TEST_F(CliTest, LabelsAFolderOfRealFaces) {
   for (const auto& l : jsonl) {
     const auto j = nlohmann::json::parse(l);
     faces += j.at("faces").size();
+    // No human face in dogs.jpg: MTCNN sees none; YuNet (the automatic choice where its models
+    // are) takes two of the three dogs' faces for people's (docs/DETECTORS.md, known limits).
     if (j.at("source").get<std::string>().find("dogs.jpg") != std::string::npos)
-      EXPECT_EQ(j.at("faces").size(), 0u) << "no human face in dogs.jpg";
+      EXPECT_LE(j.at("faces").size(), detector == "yunet" ? 2u : 0u) << "dogs.jpg";
   }
   EXPECT_EQ(csv.size() - 1, faces);
   EXPECT_GE(faces, 4u) << "the astronaut and the group photo's faces";
@@ -816,7 +818,8 @@ TEST(CliOptions, EachPipelineOptionHasOneDescriptionWithTheCoresDefaults) {
   for (const auto& h : helps) {
     ASSERT_EQ(run(std::string(h.command) + " --help", dir, h.program), 0) << h.command;
     const std::string help = slurp(dir / "stdout.txt");
-    for (const char* option : {"detector", "min-face", "mtcnn-thresholds", "threads"}) {
+    for (const char* option :
+         {"detector", "min-face", "mtcnn-thresholds", "yunet-thresholds", "threads"}) {
       const std::string paragraph = optionParagraph(help, option);
       ASSERT_FALSE(paragraph.empty()) << h.command << " --" << option << " in:\n" << help;
       if (!first.count(option)) first[option] = paragraph;

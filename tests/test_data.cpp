@@ -116,9 +116,11 @@ TEST(FerPlus, SharedFormIsKeyedByFileAndOnlyTouchesVotedSources) {
       << "file,usage,ferplus_image,neutral,happiness,surprise,sadness,anger,disgust,fear,"
          "contempt,unknown,NF,match_rmse\n"
       << "train/sad/Training_1.jpg,Training,fer1.png,1,8,0,1,0,0,0,0,0,0,1.2\n"
-      << "train/sad/Training_2.jpg,Training,,,,,,,,,,,,\n";
+      << "train/sad/Training_2.jpg,Training,,,,,,,,,,,,\n"
+      << "train/angry/Training_1.jpg,Training,fer3.png,0,0,0,0,7,0,0,0,0,0,1.0\n";
+  // FER2013's file names repeat across class folders: the key is part/class/file.
   const FerPlusTable table = readFerPlusVotes((dir / "ferplus.csv").string());
-  ASSERT_EQ(table.size(), 1u);
+  ASSERT_EQ(table.size(), 2u);
   Dataset d;
   const cv::Mat img(48, 48, CV_8UC1, cv::Scalar(0));
   d.samples.push_back({img, 4, "/x/fer2013/train/sad/Training_1.jpg", "", 0});

@@ -813,7 +813,7 @@ TEST_F(Gui, SettingsFileHoldsTheCoresNamesAndSurvivesHandEdits) {
   EXPECT_EQ(AppSettings().minFaceSize, microfer::DetectorConfig{}.minFaceSize);
   const QString file = QString::fromStdString((results_ / "settings.ini").string());
   for (const auto detector : {microfer::DetectorChoice::Auto, microfer::DetectorChoice::Haar,
-                              microfer::DetectorChoice::Mtcnn})
+                              microfer::DetectorChoice::Mtcnn, microfer::DetectorChoice::Yunet})
     for (const auto tta :
          {microfer::TtaMode::Off, microfer::TtaMode::Flip, microfer::TtaMode::Full}) {
       AppSettings chosen;
@@ -861,7 +861,7 @@ TEST_F(Gui, CommandLineDetectorAndTtaAreTheCoresWords) {
   gui.setProcessEnvironment(env);
   // Refused before any window or model: a usage error that names the allowed words.
   const std::vector<std::pair<QStringList, std::string>> cases = {
-      {{QStringLiteral("--detector"), QStringLiteral("dlib")}, "'auto', 'haar' or 'mtcnn'"},
+      {{QStringLiteral("--detector"), QStringLiteral("dlib")}, "'auto', 'haar', 'mtcnn' or 'yunet'"},
       {{QStringLiteral("--tta"), QStringLiteral("lots")}, "off, flip or full"}};
   for (const auto& [args, allowed] : cases) {
     gui.start(QStringLiteral(MICROFER_GUI), args);

@@ -113,7 +113,7 @@ class LabelPath(unittest.TestCase):
 
     def test_pathlike_and_labeller_agree(self):
         labeller = microfer.Labeller()
-        self.assertIn(labeller.detector, ("mtcnn", "haar"))
+        self.assertIn(labeller.detector, ("yunet", "mtcnn", "haar"))
         self.assertEqual(labeller.tta, "flip")
         self.assertTrue(os.path.isfile(labeller.model), labeller.model)
         for faces in (microfer.label(ASTRONAUT), labeller.label(ASTRONAUT),

@@ -7,6 +7,7 @@
 #include "microfer/classify/calibration.hpp"
 #include "microfer/classify/expression_classifier.hpp"
 #include "microfer/classify/model_file.hpp"
+#include "microfer/train/ferplus.hpp"
 
 namespace microfer::cli {
 
@@ -25,13 +26,15 @@ the expected calibration error (15 bins) before and after.
                        PublicTest_, DIR:val for a person split); PrivateTest_ is refused
   --val-prefix P       (default PublicTest_) for folders without :PART
   --split-list FILE    person-level split for DIR:PART
+  --ferplus FILE       FER2013 images are scored against their FER+ raters' unique
+                       majority (images without one left out), as in eval --ferplus
 )";
 }  // namespace
 
 int runCalibrate(const std::vector<std::string>& argv) {
   const PipelineOptions pipelineOptions({"tta", "threads"});
   const Args a = pipelineOptions.parse(argv, {"help", "verbose"},
-                                       {"model", "val", "val-prefix", "split-list", "out"});
+                                       {"model", "val", "val-prefix", "split-list", "out", "ferplus"});
   if (a.flag("help")) {
     std::fputs(kCalibrateHelp, stdout);
     std::fputs(("\nPipeline options (use the TTA the model will be used with):\n" +
@@ -48,7 +51,13 @@ int runCalibrate(const std::vector<std::string>& argv) {
   const auto specs = splitList(a.get("val"));
   for (const auto& spec : specs)
     if (spec.find(':') == std::string::npos) refuseTestPrefix(spec, fo.filePrefix);
-  const Dataset val = loadSources(specs, fo);
+  Dataset val = loadSources(specs, fo);
+  if (a.has("ferplus")) {
+    const auto r = applyFerPlusVotes(val, readFerPlusVotes(a.get("ferplus")), FerPlusUse::Majority);
+    if (r.matched == 0) throw UsageError("--ferplus: no image has votes in '" + a.get("ferplus") + "'");
+    spdlog::info("FER+ votes: {} validation images scored against their raters' unique majority",
+                 r.kept);
+  }
 
   ClassifierConfig cc = pc.classifier;
   cc.modelPath = a.get("model");

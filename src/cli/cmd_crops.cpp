@@ -27,7 +27,8 @@ same settings is reused, not recomputed. Prints the share of photos with a face 
 }  // namespace
 
 int runCrops(const std::vector<std::string>& argv) {
-  const PipelineOptions pipelineOptions({"detector", "min-face", "mtcnn-thresholds", "threads"});
+  const PipelineOptions pipelineOptions(
+      {"detector", "min-face", "mtcnn-thresholds", "yunet-thresholds", "threads"});
   const Args a = pipelineOptions.parse(argv, {"help", "verbose"}, {"photos", "out", "pad", "model"});
   if (a.flag("help")) {
     std::fputs(kCropsHelp, stdout);

@@ -82,7 +82,8 @@ std::set<uint64_t> fileHashesUnder(const std::string& dir) {
 
 int runEval(const std::vector<std::string>& argv) {
   const PipelineOptions pipelineOptions({"detector", "tta", "model", "min-face",
-                                         "mtcnn-thresholds", "min-confidence", "threads"});
+                                         "mtcnn-thresholds", "yunet-thresholds", "min-confidence",
+                                         "threads"});
   const Args a = pipelineOptions.parse(
       argv, {"help", "verbose", "pipeline", "quiet"},
       {"data", "csv", "split", "confusion", "batch", "pad", "pad-border", "split-list",
@@ -90,7 +91,7 @@ int runEval(const std::vector<std::string>& argv) {
   if (a.flag("help")) {
     std::string help = kEvalHelp;
     help.insert(help.find("\nPrints per-class"),
-                "\nPipeline options (--detector, --min-face and --mtcnn-thresholds with "
+                "\nPipeline options (--detector, --min-face, --mtcnn-thresholds and --yunet-thresholds with "
                 "--pipeline):\n" + pipelineOptions.help());
     std::fputs(help.c_str(), stdout);
     return 0;

@@ -48,13 +48,15 @@ int runInfo(const std::vector<std::string>& argv) {
       rc = 3;
     }
   }
-  for (DetectorKind kind : {DetectorKind::Haar, DetectorKind::Mtcnn}) {
+  for (DetectorKind kind : {DetectorKind::Haar, DetectorKind::Mtcnn, DetectorKind::Yunet}) {
     DetectorConfig dc;
     dc.kind = kind;
     try {
       createFaceDetector(dc);
       std::printf("detector %s: available%s\n", toString(kind).c_str(),
-                  kind == DetectorKind::Mtcnn ? (" (" + findMtcnnDir() + ")").c_str() : "");
+                  kind == DetectorKind::Mtcnn   ? (" (" + findMtcnnDir() + ")").c_str()
+                  : kind == DetectorKind::Yunet ? (" (" + findYunetDir() + ")").c_str()
+                                                : "");
     } catch (const std::exception& e) {
       std::printf("detector %s: unavailable: %s\n", toString(kind).c_str(), e.what());
     }

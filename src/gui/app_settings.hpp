@@ -20,8 +20,8 @@ QString settingName(Enum value) {
 
 /// The defaults are the core's (as microfer-cli's), not copies of them.
 struct AppSettings {
-  /// Auto = MTCNN where its weights are found, else Haar (microfer::resolveDetectorChoice,
-  /// as in microfer-cli).
+  /// Auto = YuNet where its models are found, else MTCNN where its weights are, else Haar
+  /// (microfer::resolveDetectorChoice, as in microfer-cli).
   DetectorChoice detector = kDefaultDetectorChoice;
   /// The model file; empty = the installed default (microfer::defaultModelPath(), which
   /// honours MICROFER_MODEL), as in microfer-cli without --model.

@@ -54,10 +54,12 @@ SettingsDialog::SettingsDialog(QWidget* parent)
   const auto addDetector = [this](const QString& text, DetectorChoice choice) {
     m_ui->detectorCombo->addItem(text, static_cast<int>(choice));
   };
-  addDetector(tr("Automatic (MTCNN where its weights are installed, else Haar)"),
+  addDetector(tr("Automatic (YuNet where installed, else MTCNN, else Haar)"),
               DetectorChoice::Auto);
+  addDetector(tr("YuNet (five landmarks; the fastest, finds the most faces)"),
+              DetectorChoice::Yunet);
+  addDetector(tr("MTCNN (five landmarks)"), DetectorChoice::Mtcnn);
   addDetector(tr("Haar cascade (OpenCV, frontal faces)"), DetectorChoice::Haar);
-  addDetector(tr("MTCNN (five landmarks; faster and finds more faces)"), DetectorChoice::Mtcnn);
   const auto addTta = [this](const QString& text, TtaMode mode) {
     m_ui->ttaCombo->addItem(text, static_cast<int>(mode));
   };

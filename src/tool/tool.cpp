@@ -41,9 +41,10 @@ const std::vector<OptionDoc>& optionTable() {
     const PipelineConfig d;
     const auto& t = d.detector.mtcnnThresholds;
     return std::vector<OptionDoc>{
-        {"detector", "auto|haar|mtcnn",
-         "face detector (default auto: MTCNN where its weights are found, see README \"MTCNN "
-         "weights\", else Haar; the summary names the one used)"},
+        {"detector", "auto|yunet|mtcnn|haar",
+         "face detector (default auto: YuNet where its models are found, else MTCNN where its "
+         "weights are found, else Haar; see README \"Face detectors\"; the summary names the "
+         "one used)"},
         {"tta", "off|flip|full",
          "test-time augmentation: 1, 2 or 8 views of each face, averaged (default " +
              toString(d.classifier.tta.mode) + ")"},
@@ -56,6 +57,11 @@ const std::vector<OptionDoc>& optionTable() {
         {"mtcnn-thresholds", "P,R,O",
          "MTCNN's P-, R- and O-Net score thresholds (default " + number(t[0]) + "," +
              number(t[1]) + "," + number(t[2]) + "; lower finds more faces and more false ones)"},
+        {"yunet-thresholds", "SCORE,NMS",
+         "YuNet's face score threshold and the IoU above which a weaker overlapping box is "
+         "dropped (default " + number(d.detector.yunetScoreThreshold) + "," +
+             number(d.detector.yunetNmsThreshold) + "; a lower score finds more faces and more "
+             "false ones)"},
         {"detect-every", "N",
          "videos and streams: search the whole frame every Nth labelled frame and, in "
          "between, only around the faces already found (default " +
@@ -149,6 +155,15 @@ PipelineConfig pipelineConfigFromArgs(const Args& a) {
       throw UsageError("--mtcnn-thresholds expects P,R,O (three scores), got '" +
                        a.get("mtcnn-thresholds") + "'");
     for (int i = 0; i < 3; ++i) cfg.detector.mtcnnThresholds[i] = t[i];
+  }
+  if (a.has("yunet-thresholds")) {
+    float score = 0, nms = 0;
+    char extra = 0;
+    if (std::sscanf(a.get("yunet-thresholds").c_str(), "%f,%f%c", &score, &nms, &extra) != 2)
+      throw UsageError("--yunet-thresholds expects SCORE,NMS (two numbers), got '" +
+                       a.get("yunet-thresholds") + "'");
+    cfg.detector.yunetScoreThreshold = score;
+    cfg.detector.yunetNmsThreshold = nms;
   }
   cfg.classifier.modelPath = a.get("model");
   cfg.classifier.threads = a.getInt("threads", 0);

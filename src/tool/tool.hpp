@@ -15,7 +15,8 @@
 namespace microfer::cli {
 
 /// The pipeline options a command takes, by name: "detector", "tta", "model", "min-face",
-/// "mtcnn-thresholds", "detect-every", "min-confidence", "attention", "max-faces",
+/// "mtcnn-thresholds", "yunet-thresholds", "detect-every", "min-confidence", "attention",
+/// "max-faces",
 /// "threads". Each has one description (value, help text, default from the core's
 /// PipelineConfig) that every command's parser and --help use.
 class PipelineOptions {

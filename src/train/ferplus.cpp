@@ -27,6 +27,14 @@ std::vector<std::string> splitComma(const std::string& line) {
   return out;
 }
 
+/// "…/fer2013/train/angry/Training_1.jpg" -> "train/angry/Training_1.jpg": FER2013's file
+/// names repeat across class folders (Training_8475486.jpg is in angry/ and surprise/).
+std::string lastThree(const std::string& path) {
+  const std::filesystem::path p(path);
+  return (p.parent_path().parent_path().filename() / p.parent_path().filename() / p.filename())
+      .generic_string();
+}
+
 }  // namespace
 
 FerPlusTable readFerPlusVotes(const std::string& path) {
@@ -73,9 +81,7 @@ FerPlusTable readFerPlusVotes(const std::string& path) {
         throw fail("vote count '" + cell + "' is not a number of votes");
       v[c] = static_cast<float>(x);
     }
-    const std::string key = keyedByFile
-                                ? std::filesystem::path(f[0]).filename().string()
-                                : "row " + std::to_string(lineNo);
+    const std::string key = keyedByFile ? lastThree(f[0]) : "row " + std::to_string(lineNo);
     if (!table.emplace(key, v).second) throw fail("'" + key + "' has votes twice");
   }
   if (table.empty()) throw DatasetError("FER+ votes '" + path + "' hold no image's votes");
@@ -87,7 +93,7 @@ std::string ferPlusKey(const Sample& sample) {
   if (colon != std::string::npos && colon >= 4 &&
       asciiLower(sample.path.substr(colon - 4, 4)) == ".csv")
     return "row " + sample.path.substr(colon + 1);
-  return std::filesystem::path(sample.path).filename().string();
+  return lastThree(sample.path);
 }
 
 std::vector<float> ferPlusTarget(const FerPlusVotes& votes) {

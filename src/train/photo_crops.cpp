@@ -27,7 +27,11 @@ std::string describe(const PhotoCropOptions& o) {
   std::ostringstream s;
   s << "detector=" << toString(o.detector.kind) << " min_face=" << o.detector.minFaceSize
     << " mtcnn_thresholds=" << o.detector.mtcnnThresholds[0] << ',' << o.detector.mtcnnThresholds[1]
-    << ',' << o.detector.mtcnnThresholds[2] << " pad=" << o.pad << " size=" << g.size
+    << ',' << o.detector.mtcnnThresholds[2];
+  if (o.detector.kind == DetectorKind::Yunet)
+    s << " yunet_thresholds=" << o.detector.yunetScoreThreshold << ','
+      << o.detector.yunetNmsThreshold;
+  s << " pad=" << o.pad << " size=" << g.size
     << " eyes=" << g.leftEyeX << ',' << g.rightEyeX << ',' << g.eyeY << " box=" << g.boxScale
     << ',' << g.boxShiftY << '\n';
   return s.str();

@@ -47,7 +47,10 @@ class FaceAligner {
   CropGeometry geometry_;
 };
 
-/// Converts any supported 8-bit image (1, 3 or 4 channels) to 8-bit gray.
+/// Converts an 8-bit gray, BGR or BGRA image to 8-bit gray (a gray image is returned as is).
+/// Throws std::invalid_argument for another depth or number of channels.
 cv::Mat toGray(const cv::Mat& image);
+/// The same to 8-bit BGR (a BGR image is returned as is): the detectors' input.
+cv::Mat toBgr(const cv::Mat& image);
 
 }  // namespace microfer

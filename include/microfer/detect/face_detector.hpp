@@ -1,4 +1,4 @@
-// Face detection: an abstract interface, a config, and a factory (Haar or MTCNN).
+// Face detection: an abstract interface, a config, and a factory (Haar, MTCNN or YuNet).
 #pragma once
 
 #include <memory>
@@ -18,33 +18,36 @@ class DetectorSetupError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-enum class DetectorKind { Haar, Mtcnn };
+enum class DetectorKind { Haar, Mtcnn, Yunet };
 
-/// Parses "haar" / "mtcnn"; throws std::invalid_argument otherwise.
+/// Parses "haar" / "mtcnn" / "yunet"; throws std::invalid_argument otherwise.
 DetectorKind parseDetectorKind(const std::string& name);
 std::string toString(DetectorKind kind);
 
-/// The detector setting of the CLI and the desktop app: Haar, MTCNN, or Auto (their default)
-/// = MTCNN where its weights are found (findMtcnnDir(mtcnnDir) is not empty), else Haar. MTCNN
-/// finds more faces and is faster here (README), but its weights are third-party files that may
-/// be absent; Haar needs only OpenCV.
-enum class DetectorChoice { Auto, Haar, Mtcnn };
+/// The detector setting of the CLI and the desktop app: Haar, MTCNN, YuNet, or Auto (their
+/// default) = YuNet where its models are found (findYunetDir()), else MTCNN where its weights
+/// are found (findMtcnnDir(mtcnnDir)), else Haar. YuNet finds the most faces and is the
+/// fastest (docs/DETECTORS.md); its and MTCNN's weights are third-party files that may be
+/// absent; Haar needs only OpenCV.
+enum class DetectorChoice { Auto, Haar, Mtcnn, Yunet };
 /// The detector setting when none is given (CLI, app, Python).
 constexpr DetectorChoice kDefaultDetectorChoice = DetectorChoice::Auto;
 
-/// Parses "auto" / "haar" / "mtcnn" (any case); throws std::invalid_argument otherwise, naming
+/// Parses "auto" / "haar" / "mtcnn" / "yunet" (any case); throws std::invalid_argument otherwise, naming
 /// the allowed values.
 DetectorChoice parseDetectorChoice(const std::string& name);
-/// "auto", "haar" or "mtcnn": the names parseDetectorChoice reads (the app's settings file and
+/// "auto", "haar", "mtcnn" or "yunet": the names parseDetectorChoice reads (the app's settings file and
 /// the CLI's --detector).
 std::string toString(DetectorChoice choice);
 
 /// The detector a choice stands for on this machine. Both programs resolve Auto with this one
 /// function, so they pick the same detector on the same machine.
-DetectorKind resolveDetectorChoice(DetectorChoice choice, const std::string& mtcnnDir = "");
+DetectorKind resolveDetectorChoice(DetectorChoice choice, const std::string& mtcnnDir = "",
+                                   const std::string& yunetDir = "");
 /// The same for a choice's name (parseDetectorChoice); throws std::invalid_argument for any
 /// other name.
-DetectorKind resolveDetectorChoice(const std::string& choice, const std::string& mtcnnDir = "");
+DetectorKind resolveDetectorChoice(const std::string& choice, const std::string& mtcnnDir = "",
+                                   const std::string& yunetDir = "");
 
 struct DetectorConfig {
   DetectorKind kind = DetectorKind::Haar;
@@ -63,6 +66,15 @@ struct DetectorConfig {
   std::string mtcnnDir;
   float mtcnnThresholds[3] = {0.6f, 0.7f, 0.7f};  ///< P-, R-, O-Net score thresholds
   float mtcnnPyramidFactor = 0.709f;
+  /// YuNet: folder with yunet_n_320_320.onnx and yunet_n_640_640.onnx; empty =
+  /// $MICROFER_YUNET_DIR where that is set (then the only folder tried), else the first of
+  /// <source>/models/yunet, <install>/share/microfer/models/yunet, ../shared/models/yunet that
+  /// has them.
+  std::string yunetDir;
+  /// YuNet: a cell is a face when sqrt(cls * obj) >= this; faces overlapping a better one by
+  /// IoU > yunetNmsThreshold are dropped (docs/DETECTORS.md: how they were chosen).
+  float yunetScoreThreshold = 0.7f;
+  float yunetNmsThreshold = 0.3f;
 };
 
 /// One stage of the last detect() call: its name, wall time and the boxes it passed on.
@@ -97,6 +109,8 @@ std::unique_ptr<FaceDetector> createFaceDetector(const DetectorConfig& config);
 /// A non-empty `preferred` is the only folder tried (a wrong explicit setting is reported, not
 /// silently replaced by another copy); otherwise the order given at DetectorConfig::mtcnnDir.
 std::string findMtcnnDir(const std::string& preferred = "");
+/// The same for YuNet's models (DetectorConfig::yunetDir).
+std::string findYunetDir(const std::string& preferred = "");
 
 /// Intersection over union of two boxes.
 float iou(const cv::Rect2f& a, const cv::Rect2f& b);

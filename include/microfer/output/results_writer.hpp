@@ -32,6 +32,7 @@ struct RunInfo {
   std::string detector, tta;
   int minFace = 0, detectEvery = 0, maxFaces = 0;
   float mtcnnThresholds[3] = {0, 0, 0};
+  float yunetThresholds[2] = {0, 0};  ///< score, NMS IoU
   float uncertainBelow = 0;  ///< the threshold the faces were judged against
   std::vector<std::string> inputs;  ///< as given (files, folders, "camera:0")
   RunCounts counts;

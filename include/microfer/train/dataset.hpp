@@ -23,7 +23,7 @@ struct Sample {
   int source = 0;       ///< which data set of a multi-source training set (index)
   /// A soft target over the classes (sums to 1), e.g. the FER+ raters' votes
   /// (applyFerPlusVotes); empty: the hard label is the target.
-  std::vector<float> target;
+  std::vector<float> target{};
   int originalLabel = -1;  ///< the data set's own label where votes replaced it, else -1
 };
 

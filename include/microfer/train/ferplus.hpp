@@ -19,8 +19,9 @@ enum FerPlusColumn {
 };
 using FerPlusVotes = std::array<float, kFerPlusColumns>;
 
-/// The votes of a set of images, keyed by ferPlusKey(): the file name for image folders
-/// ("PrivateTest_10131363.jpg"), "row N" (N = the line in fer2013.csv) for the CSV.
+/// The votes of a set of images, keyed by ferPlusKey(): part/class/file for image folders
+/// ("test/angry/PrivateTest_10131363.jpg": FER2013's file names alone repeat across class
+/// folders), "row N" (N = the line in fer2013.csv) for the CSV.
 using FerPlusTable = std::map<std::string, FerPlusVotes>;
 
 /// Reads either form of FER+'s votes, told apart by the header:
@@ -34,7 +35,7 @@ using FerPlusTable = std::map<std::string, FerPlusVotes>;
 FerPlusTable readFerPlusVotes(const std::string& path);
 
 /// The key of a sample in a FerPlusTable: "row N" for a fer2013.csv row ("file.csv:N"), else
-/// the file name.
+/// the last three parts of its path (part/class/file).
 std::string ferPlusKey(const Sample& sample);
 
 /// What happens to the votes outside our 7 classes and to stray votes (MODEL_CARD.md):

@@ -2,15 +2,36 @@
 
 #include <cmath>
 #include <opencv2/imgproc.hpp>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 namespace microfer {
 
+namespace {
+/// `image` as is when it has `channels` channels, else converted with `fromGray`,
+/// `fromBgr` or `fromBgra`.
+cv::Mat to8Bit(const cv::Mat& image, int channels, int fromGray, int fromBgr, int fromBgra) {
+  if (image.depth() != CV_8U)
+    throw std::invalid_argument("expected an 8-bit image (got depth " +
+                                std::to_string(image.depth()) + ")");
+  if (image.channels() != 1 && image.channels() != 3 && image.channels() != 4)
+    throw std::invalid_argument("expected a gray, BGR or BGRA image (got " +
+                                std::to_string(image.channels()) + " channels)");
+  if (image.channels() == channels) return image;
+  cv::Mat out;
+  cv::cvtColor(image, out,
+               image.channels() == 1 ? fromGray : image.channels() == 3 ? fromBgr : fromBgra);
+  return out;
+}
+}  // namespace
+
 cv::Mat toGray(const cv::Mat& image) {
-  if (image.channels() == 1) return image;
-  cv::Mat gray;
-  cv::cvtColor(image, gray, image.channels() == 4 ? cv::COLOR_BGRA2GRAY : cv::COLOR_BGR2GRAY);
-  return gray;
+  return to8Bit(image, 1, -1, cv::COLOR_BGR2GRAY, cv::COLOR_BGRA2GRAY);
+}
+
+cv::Mat toBgr(const cv::Mat& image) {
+  return to8Bit(image, 3, cv::COLOR_GRAY2BGR, -1, cv::COLOR_BGRA2BGR);
 }
 
 AlignedFace FaceAligner::align(const cv::Mat& image, const FaceDetection& face) const {

@@ -1,5 +1,7 @@
 #include "haar_detector.hpp"
 
+#include "microfer/align/face_aligner.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -64,28 +66,6 @@ std::string joinQuoted(const std::vector<std::string>& items) {
   std::string s;
   for (const auto& i : items) s += (s.empty() ? "'" : ", '") + i + "'";
   return s;
-}
-
-cv::Mat toGray(const cv::Mat& image) {
-  if (image.depth() != CV_8U)
-    throw std::invalid_argument("face detection needs an 8-bit image (got depth " +
-                                std::to_string(image.depth()) + ")");
-  cv::Mat gray;
-  switch (image.channels()) {
-    case 1:
-      gray = image;
-      break;
-    case 3:
-      cv::cvtColor(image, gray, cv::COLOR_BGR2GRAY);
-      break;
-    case 4:
-      cv::cvtColor(image, gray, cv::COLOR_BGRA2GRAY);
-      break;
-    default:
-      throw std::invalid_argument("face detection needs a gray, BGR or BGRA image (got " +
-                                  std::to_string(image.channels()) + " channels)");
-  }
-  return gray;
 }
 
 /// Nose and mouth corners estimated from the two eyes (rotation follows the eye line).

@@ -1,5 +1,7 @@
 #include "mtcnn_detector.hpp"
 
+#include "microfer/align/face_aligner.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -114,28 +116,6 @@ cv::Mat transposedCrop(const cv::Mat& bgr, const Candidate& b, int size) {
 bool overlapsImage(const Candidate& b, const cv::Size& size) {
   return b.x2 > 0 && b.y2 > 0 && b.x1 < size.width && b.y1 < size.height && b.x2 - b.x1 >= 1 &&
          b.y2 - b.y1 >= 1;
-}
-
-cv::Mat toBgr(const cv::Mat& image) {
-  if (image.depth() != CV_8U)
-    throw std::invalid_argument("face detection needs an 8-bit image (got depth " +
-                                std::to_string(image.depth()) + ")");
-  cv::Mat bgr;
-  switch (image.channels()) {
-    case 1:
-      cv::cvtColor(image, bgr, cv::COLOR_GRAY2BGR);
-      break;
-    case 3:
-      bgr = image;
-      break;
-    case 4:
-      cv::cvtColor(image, bgr, cv::COLOR_BGRA2BGR);
-      break;
-    default:
-      throw std::invalid_argument("face detection needs a gray, BGR or BGRA image (got " +
-                                  std::to_string(image.channels()) + " channels)");
-  }
-  return bgr;
 }
 
 /// Runs R- or O-Net over `crops` (size x size, BGR) in batches of at most `chunk`, the last

@@ -263,6 +263,7 @@ void ResultsWriter::finishRun(const RunInfo& run) {
        {"min_face", run.minFace},
        {"mtcnn_thresholds", {rounded(run.mtcnnThresholds[0], 1e4), rounded(run.mtcnnThresholds[1], 1e4),
          rounded(run.mtcnnThresholds[2], 1e4)}},
+       {"yunet_thresholds", {rounded(run.yunetThresholds[0], 1e4), rounded(run.yunetThresholds[1], 1e4)}},
        {"detect_every", run.detectEvery},
        {"max_faces", run.maxFaces},
        {"uncertain_below", rounded(run.uncertainBelow, 1e4)},
@@ -292,6 +293,8 @@ RunInfo describeRun(Pipeline& pipeline, const std::string& program,
   const PipelineConfig& cfg = pipeline.config();
   run.minFace = cfg.detector.minFaceSize;
   for (int i = 0; i < 3; ++i) run.mtcnnThresholds[i] = cfg.detector.mtcnnThresholds[i];
+  run.yunetThresholds[0] = cfg.detector.yunetScoreThreshold;
+  run.yunetThresholds[1] = cfg.detector.yunetNmsThreshold;
   run.detectEvery = cfg.detectEvery;
   run.maxFaces = cfg.maxFaces;
   run.uncertainBelow = c.uncertainBelow();

@@ -48,6 +48,10 @@ std::string validate(const PipelineConfig& c) {
   for (float t : c.detector.mtcnnThresholds)
     if (!(t > 0.f && t < 1.f))
       return "MTCNN thresholds (--mtcnn-thresholds) must each lie between 0 and 1, got " + number(t);
+  if (!(c.detector.yunetScoreThreshold > 0.f && c.detector.yunetScoreThreshold < 1.f) ||
+      !(c.detector.yunetNmsThreshold > 0.f && c.detector.yunetNmsThreshold < 1.f))
+    return "YuNet thresholds (--yunet-thresholds) must each lie between 0 and 1, got " +
+           number(c.detector.yunetScoreThreshold) + "," + number(c.detector.yunetNmsThreshold);
   if (!(c.detector.mtcnnPyramidFactor > 0.1f && c.detector.mtcnnPyramidFactor < 0.95f))
     return "MTCNN pyramid factor must lie between 0.1 and 0.95, got " +
            number(c.detector.mtcnnPyramidFactor);
