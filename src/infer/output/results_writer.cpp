@@ -370,8 +370,10 @@ void ResultsWriter::closeVideo() {
     throw std::runtime_error("cannot write video '" + videoFinal_ +
                              "': it did not read back complete (disk full?); removed");
   }
+  syncFile(videoTmp_);
   fs::rename(videoTmp_, videoFinal_, ec);
   if (ec) throw std::runtime_error("cannot finish video '" + videoFinal_ + "': " + ec.message());
+  syncFolderOf(videoFinal_);
 }
 
 void ResultsWriter::discardVideo() noexcept {
