@@ -107,9 +107,9 @@ class LabelPath(unittest.TestCase):
         face = self.faces[0]
         self.check_face(face, 512, 512)
         self.assertEqual(face["label"], "happy")
-        # The shipped default model, detector auto (MTCNN), TTA flip: the CLI prints "happy 0.96"
-        # (0.9574 in results.csv).
-        self.assertAlmostEqual(face["confidence"], 0.957, delta=0.01)
+        # The shipped default model, detector auto (YuNet), TTA flip: the CLI prints "happy 1.00"
+        # (0.9995 in results.csv).
+        self.assertAlmostEqual(face["confidence"], 0.9995, delta=0.01)
 
     def test_pathlike_and_labeller_agree(self):
         labeller = microfer.Labeller()

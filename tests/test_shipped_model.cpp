@@ -55,7 +55,7 @@ TEST(ShippedModel, EveryModelLabelsTheBundledSmileHappy) {
   const cv::Mat img = cv::imread(test::sourceDir() + "/assets/astronaut.png");
   ASSERT_FALSE(img.empty());
   for (const std::string& model : shippedModels()) {
-    for (DetectorKind kind : {DetectorKind::Haar, DetectorKind::Mtcnn}) {
+    for (DetectorKind kind : {DetectorKind::Haar, DetectorKind::Mtcnn, DetectorKind::Yunet}) {
       if (kind == DetectorKind::Mtcnn && findMtcnnDir().empty()) continue;
       for (TtaMode tta : {TtaMode::Off, TtaMode::Flip, TtaMode::Full}) {
         PipelineConfig pc;
@@ -133,17 +133,25 @@ TEST(StreamDetection, FollowsFacesBetweenWholeFrameSearches) {
 
 // The MTCNN weights ship in models/mtcnn/ (MIT): intact by their checksums, found without
 // ../shared or any environment variable, so `auto` is MTCNN on every fresh clone.
-TEST(ShippedModel, MtcnnWeightsShipWithTheirLicenceAndAutoPicksThem) {
-  const std::string dir = test::sourceDir() + "/models/mtcnn";
-  for (const char* f : {"LICENSE", "README.md", "SHA256SUMS"})
-    EXPECT_TRUE(std::filesystem::exists(dir + "/" + f)) << f;
-  EXPECT_NE(test::slurp(dir + "/LICENSE").find("MIT License"), std::string::npos);
-  EXPECT_EQ(std::system(("cd \"" + dir + "\" && sha256sum --quiet -c SHA256SUMS").c_str()), 0);
-  const char* env = std::getenv("MICROFER_MTCNN_DIR");
-  if (env && *env) GTEST_SKIP() << "MICROFER_MTCNN_DIR is set: the shipped folder is not tried";
-  EXPECT_EQ(std::filesystem::canonical(findMtcnnDir()), std::filesystem::canonical(dir))
+TEST(ShippedModel, DetectorWeightsShipWithTheirLicencesAndAutoPicksYunet) {
+  const std::string mtcnn = test::sourceDir() + "/models/mtcnn";
+  const std::string yunet = test::sourceDir() + "/models/yunet";
+  for (const std::string& dir : {mtcnn, yunet}) {
+    for (const char* f : {"LICENSE", "README.md", "SHA256SUMS"})
+      EXPECT_TRUE(std::filesystem::exists(dir + "/" + f)) << dir << "/" << f;
+    EXPECT_EQ(std::system(("cd \"" + dir + "\" && sha256sum --quiet -c SHA256SUMS").c_str()), 0)
+        << dir;
+  }
+  EXPECT_NE(test::slurp(mtcnn + "/LICENSE").find("MIT License"), std::string::npos);
+  EXPECT_NE(test::slurp(yunet + "/LICENSE").find("Apache License"), std::string::npos);
+  for (const char* env : {"MICROFER_MTCNN_DIR", "MICROFER_YUNET_DIR"})
+    if (const char* v = std::getenv(env); v && *v)
+      GTEST_SKIP() << env << " is set: the shipped folder is not tried";
+  EXPECT_EQ(std::filesystem::canonical(findMtcnnDir()), std::filesystem::canonical(mtcnn))
       << "the source tree's copy comes first";
-  EXPECT_EQ(resolveDetectorChoice("auto"), DetectorKind::Mtcnn);
+  EXPECT_EQ(std::filesystem::canonical(findYunetDir()), std::filesystem::canonical(yunet))
+      << "the source tree's copy comes first";
+  EXPECT_EQ(resolveDetectorChoice("auto"), DetectorKind::Yunet);
 }
 
 }  // namespace
