@@ -66,7 +66,7 @@ struct DetectorConfig {
   std::string mtcnnDir;
   float mtcnnThresholds[3] = {0.6f, 0.7f, 0.7f};  ///< P-, R-, O-Net score thresholds
   float mtcnnPyramidFactor = 0.709f;
-  /// YuNet: folder with yunet_n_320_320.onnx and yunet_n_640_640.onnx; empty =
+  /// YuNet: folder with yunet_n_320_320.onnx; empty =
   /// $MICROFER_YUNET_DIR where that is set (then the only folder tried), else the first of
   /// <source>/models/yunet, <install>/share/microfer/models/yunet, ../shared/models/yunet that
   /// has them.
@@ -99,6 +99,10 @@ class FaceDetector {
   /// The stages of the last detect() call, in order (microfer-bench's detect breakdown);
   /// empty for a detector that does not time its stages.
   virtual std::vector<DetectorStage> lastStages() const { return {}; }
+  /// True where one search of the whole frame costs less than searching near each face
+  /// already found (YuNet: one network pass at a size fixed by the frame, where a window per
+  /// face is a pass each); the pipeline's stream search then always takes the whole frame.
+  virtual bool wholeFrameIsCheapest() const { return false; }
 };
 
 /// Creates the configured detector. Throws DetectorSetupError when its model files are

@@ -28,8 +28,7 @@ struct WeightFolder {
 const WeightFolder kMtcnn{"mtcnn", "MICROFER_MTCNN_DIR",
                           {"det1.prototxt", "det1.caffemodel", "det2.prototxt",
                            "det2.caffemodel", "det3.prototxt", "det3.caffemodel"}};
-const WeightFolder kYunet{"yunet", "MICROFER_YUNET_DIR",
-                          {"yunet_n_320_320.onnx", "yunet_n_640_640.onnx"}};
+const WeightFolder kYunet{"yunet", "MICROFER_YUNET_DIR", {"yunet_n_320_320.onnx"}};
 
 bool hasWeights(const WeightFolder& w, const fs::path& dir) {
   std::error_code ec;
@@ -175,8 +174,8 @@ std::unique_ptr<FaceDetector> createFaceDetector(const DetectorConfig& config) {
       const std::string dir = findYunetDir(config.yunetDir);
       if (dir.empty())
         throw DetectorSetupError(
-            "YuNet models not found (looked for yunet_n_320_320.onnx and yunet_n_640_640.onnx "
-            "in " + searched(kYunet, config.yunetDir) +
+            "YuNet model not found (looked for yunet_n_320_320.onnx in " +
+            searched(kYunet, config.yunetDir) +
             "). They are the Apache-2.0 release of Wu, Peng and Yu "
             "(github.com/ShiqiYu/libfacedetection.train, folder onnx/); put them into "
             "models/yunet/ or point MICROFER_YUNET_DIR at their folder.");

@@ -48,11 +48,9 @@ std::vector<std::string> outputOrder(const cv::dnn::Net& net, const std::string&
 
 YunetDetector::YunetDetector(const std::string& modelDir, const DetectorConfig& config)
     : config_(config) {
-  const std::filesystem::path dir(modelDir);
-  net320_ = loadNet(dir / "yunet_n_320_320.onnx");
-  net640_ = loadNet(dir / "yunet_n_640_640.onnx");
-  outputs320_ = outputOrder(net320_, (dir / "yunet_n_320_320.onnx").string());
-  outputs640_ = outputOrder(net640_, (dir / "yunet_n_640_640.onnx").string());
+  const std::filesystem::path file = std::filesystem::path(modelDir) / "yunet_n_320_320.onnx";
+  net_ = loadNet(file);
+  outputs_ = outputOrder(net_, file.string());
 }
 
 int YunetDetector::inputSideFor(const cv::Size& frame) const {
@@ -71,17 +69,17 @@ std::vector<FaceDetection> YunetDetector::detect(const cv::Mat& image) {
   const double scale = double(side) / std::max(bgr.cols, bgr.rows);
   const int w = std::clamp(int(std::lround(bgr.cols * scale)), 1, side);
   const int h = std::clamp(int(std::lround(bgr.rows * scale)), 1, side);
-  cv::Mat input(side, side, CV_8UC3, cv::Scalar::all(0));
+  const auto up32 = [](int v) { return (v + 31) / 32 * 32; };
+  const int inW = up32(w), inH = up32(h);
+  cv::Mat input(inH, inW, CV_8UC3, cv::Scalar::all(0));
   cv::resize(bgr, input(cv::Rect(0, 0, w, h)), cv::Size(w, h), 0, 0,
              scale < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
   // The network takes BGR values as they are (no mean, no scaling).
   const cv::Mat blob = cv::dnn::blobFromImage(input, 1.0, cv::Size(), cv::Scalar(), false, false,
                                               CV_32F);
-  cv::dnn::Net& net = side == 320 ? net320_ : net640_;
-  const auto& names = side == 320 ? outputs320_ : outputs640_;
-  net.setInput(blob);
+  net_.setInput(blob);
   std::vector<cv::Mat> out;
-  net.forward(out, names);
+  net_.forward(out, outputs_);
   const auto t1 = Clock::now();
 
   std::vector<cv::Rect2d> boxes;
@@ -89,7 +87,7 @@ std::vector<FaceDetection> YunetDetector::detect(const cv::Mat& image) {
   std::vector<FiveLandmarks> marks;
   const float inv = float(1.0 / scale);
   for (int k = 0; k < 3; ++k) {
-    const int stride = kStrides[k], cols = side / stride, rows = side / stride;
+    const int stride = kStrides[k], cols = inW / stride, rows = inH / stride;
     const float* cls = out[4 * k].ptr<float>();
     const float* obj = out[4 * k + 1].ptr<float>();
     const float* box = out[4 * k + 2].ptr<float>();
@@ -119,7 +117,9 @@ std::vector<FaceDetection> YunetDetector::detect(const cv::Mat& image) {
   const float fw = float(bgr.cols), fh = float(bgr.rows);
   for (int i : keep) {
     const cv::Rect2d& b = boxes[i];
-    if (std::min(b.width, b.height) < config_.minFaceSize) continue;
+    // A face's size is its box's longer side (YuNet's boxes are taller than wide, about 3:4,
+    // as MTCNN's are): the shorter side would drop a 47 x 61 face at a minimum of 60.
+    if (std::max(b.width, b.height) < config_.minFaceSize) continue;
     const float x1 = std::clamp(float(b.x), 0.f, fw), y1 = std::clamp(float(b.y), 0.f, fh);
     const float x2 = std::clamp(float(b.x + b.width), 0.f, fw);
     const float y2 = std::clamp(float(b.y + b.height), 0.f, fh);

@@ -152,7 +152,8 @@ FrameResult Pipeline::processStream(const cv::Mat& image, const std::string& sou
   }
   const auto t = std::chrono::steady_clock::now();
   std::vector<FaceDetection> faces;
-  const bool dueForFull = config_.detectEvery <= 1 || streamFaces_.empty() ||
+  const bool dueForFull = config_.detectEvery <= 1 || detector_->wholeFrameIsCheapest() ||
+                          streamFaces_.empty() ||
                           framesSinceFullDetection_ + 1 >= config_.detectEvery;
   bool followed = false;  // every face of the last frame found again near its last box
   const size_t lastCount = streamFaces_.size();
