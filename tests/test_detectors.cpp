@@ -167,6 +167,18 @@ DetectorConfig mtcnnConfig() {
   return c;
 }
 
+/// The message of the DetectorSetupError that creating `config`'s detector throws; a test
+/// failure (and "") where it throws none.
+std::string setupErrorOf(const DetectorConfig& config) {
+  try {
+    microfer::createFaceDetector(config);
+  } catch (const microfer::DetectorSetupError& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "expected DetectorSetupError";
+  return "";
+}
+
 // ---------------------------------------------------------------------------------------------
 // Pure functions
 
@@ -227,15 +239,10 @@ TEST(Detectors, MissingMtcnnDirThrowsNamingTheFolder) {
   c.kind = DetectorKind::Mtcnn;
   c.mtcnnDir = "/nonexistent/microfer-mtcnn-weights";
   EXPECT_EQ(microfer::findMtcnnDir(c.mtcnnDir), "");
-  try {
-    microfer::createFaceDetector(c);
-    FAIL() << "expected DetectorSetupError";
-  } catch (const microfer::DetectorSetupError& e) {
-    const std::string msg = e.what();
-    EXPECT_NE(msg.find(c.mtcnnDir), std::string::npos) << msg;
-    EXPECT_NE(msg.find("kpzhang93/MTCNN_face_detection_alignment"), std::string::npos) << msg;
-    EXPECT_NE(msg.find("MICROFER_MTCNN_DIR"), std::string::npos) << msg;
-  }
+  const std::string msg = setupErrorOf(c);
+  EXPECT_NE(msg.find(c.mtcnnDir), std::string::npos) << msg;
+  EXPECT_NE(msg.find("kpzhang93/MTCNN_face_detection_alignment"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("MICROFER_MTCNN_DIR"), std::string::npos) << msg;
 }
 
 TEST(Detectors, MtcnnDirFromTheEnvironmentIsTheOnlyFolderTried) {
@@ -536,14 +543,9 @@ TEST(Yunet, InputSizeFollowsTheSmallestFaceAndEmptyImagesGiveNoFaces) {
   EXPECT_TRUE(det->detect(cv::Mat(240, 320, CV_8UC3, cv::Scalar::all(128))).empty());
   DetectorConfig missing = yunetConfig();
   missing.yunetDir = "/nonexistent/microfer-yunet";
-  try {
-    microfer::createFaceDetector(missing);
-    FAIL() << "expected DetectorSetupError";
-  } catch (const microfer::DetectorSetupError& e) {
-    const std::string msg = e.what();
-    EXPECT_NE(msg.find(missing.yunetDir), std::string::npos) << msg;
-    EXPECT_NE(msg.find("MICROFER_YUNET_DIR"), std::string::npos) << msg;
-  }
+  const std::string msg = setupErrorOf(missing);
+  EXPECT_NE(msg.find(missing.yunetDir), std::string::npos) << msg;
+  EXPECT_NE(msg.find("MICROFER_YUNET_DIR"), std::string::npos) << msg;
 }
 
 TEST(Yunet, LandmarksOnPortrait) {

@@ -7,7 +7,6 @@
 #include "microfer/classify/calibration.hpp"
 #include "microfer/classify/expression_classifier.hpp"
 #include "microfer/classify/model_file.hpp"
-#include "microfer/train/ferplus.hpp"
 
 namespace microfer::cli {
 
@@ -53,8 +52,8 @@ int runCalibrate(const std::vector<std::string>& argv) {
     if (spec.find(':') == std::string::npos) refuseTestPrefix(spec, fo.filePrefix);
   Dataset val = loadSources(specs, fo);
   if (a.has("ferplus")) {
-    const auto r = applyFerPlusVotes(val, readFerPlusVotes(a.get("ferplus")), FerPlusUse::Majority);
-    if (r.matched == 0) throw UsageError("--ferplus: no image has votes in '" + a.get("ferplus") + "'");
+    const auto r = applyFerPlusOption(val, readFerPlusVotes(a.get("ferplus")),
+                                      FerPlusUse::Majority, a.get("ferplus"));
     spdlog::info("FER+ votes: {} validation images scored against their raters' unique majority",
                  r.kept);
   }

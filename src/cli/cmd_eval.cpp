@@ -16,7 +16,6 @@
 #include "microfer/classify/calibration.hpp"
 #include "microfer/runtime/checksum.hpp"
 #include "microfer/train/dataset.hpp"
-#include "microfer/train/ferplus.hpp"
 #include "microfer/train/metrics.hpp"
 #include "microfer/output/results_writer.hpp"
 #include "microfer/pipeline/pipeline.hpp"
@@ -136,8 +135,8 @@ int runEval(const std::vector<std::string>& argv) {
   }
   if (a.has("ferplus")) {
     const size_t before = ds.samples.size();
-    const auto r = applyFerPlusVotes(ds, readFerPlusVotes(a.get("ferplus")), FerPlusUse::Majority);
-    if (r.matched == 0) throw UsageError("--ferplus: no image has votes in '" + a.get("ferplus") + "'");
+    const auto r = applyFerPlusOption(ds, readFerPlusVotes(a.get("ferplus")),
+                                      FerPlusUse::Majority, a.get("ferplus"));
     std::printf("FER+ raters: %d of %zu images have a unique majority among the 7 classes "
                 "(the truth below); %d of them differ from the original label; %zu left out\n",
                 r.kept, before, r.relabelled, before - ds.samples.size());

@@ -12,7 +12,6 @@
 #include "common.hpp"
 #include "microfer/classify/model_file.hpp"
 #include "microfer/classify/network.hpp"
-#include "microfer/train/ferplus.hpp"
 #include "microfer/train/trainer.hpp"
 
 namespace microfer::cli {
@@ -217,12 +216,10 @@ int runTrain(const std::vector<std::string>& argv) {
   }
   if (a.has("ferplus")) {
     const FerPlusTable votes = readFerPlusVotes(a.get("ferplus"));
-    const auto t = applyFerPlusVotes(trainSet, votes, FerPlusUse::Target);
+    const auto t = applyFerPlusOption(trainSet, votes, FerPlusUse::Target, a.get("ferplus"));
     spdlog::info("FER+ votes: {} training images learn their raters' votes ({} relabelled by "
                  "the majority, {} without votes or a usable target left out)",
                  t.kept, t.relabelled, t.unmatched + t.matched - t.kept);
-    if (t.matched == 0) throw UsageError("--ferplus: no training image has votes in '" +
-                                         a.get("ferplus") + "'");
     if (haveVal) {
       const auto v = applyFerPlusVotes(valSet, votes, FerPlusUse::Majority);
       spdlog::info("FER+ votes: {} validation images scored against their raters' unique "

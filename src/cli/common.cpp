@@ -83,6 +83,13 @@ void refuseTestPrefix(const std::string& dir, const std::string& prefix) {
                        "files in '" + dir + "', the test part; use PublicTest_");
 }
 
+FerPlusApplied applyFerPlusOption(Dataset& data, const FerPlusTable& votes, FerPlusUse use,
+                                  const std::string& file) {
+  const FerPlusApplied r = applyFerPlusVotes(data, votes, use);
+  if (r.matched == 0) throw UsageError("--ferplus: no image has votes in '" + file + "'");
+  return r;
+}
+
 /// Loads "DIR" or "DIR:PART" folders as sources 0, 1, ... of one data set.
 Dataset loadSources(const std::vector<std::string>& specs, const FolderOptions& base) {
   Dataset all;

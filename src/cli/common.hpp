@@ -9,6 +9,7 @@
 
 #include "tool.hpp"
 #include "microfer/train/dataset.hpp"
+#include "microfer/train/ferplus.hpp"
 #include "microfer/pipeline/pipeline.hpp"
 
 namespace microfer {
@@ -33,6 +34,11 @@ void refuseTestPrefix(const std::string& dir, const std::string& prefix);
 /// Loads "DIR" or "DIR:PART" folders (PART: a person-level split part, which needs
 /// base.splitFile) as sources 0, 1, ... of one data set (Sample::source).
 Dataset loadSources(const std::vector<std::string>& specs, const FolderOptions& base);
+
+/// --ferplus FILE of train, eval and calibrate: gives `data` the votes read from `file` (as
+/// `use` says); UsageError where no image of `data` has votes there.
+FerPlusApplied applyFerPlusOption(Dataset& data, const FerPlusTable& votes, FerPlusUse use,
+                                  const std::string& file);
 
 /// --shard K/N: item i (0-based, in the sorted input order) belongs to shard K when
 /// i % N == K - 1.
