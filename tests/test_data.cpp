@@ -307,6 +307,45 @@ TEST(PersonSplit, FolderKeepsOnlyThePersonsOfOnePart) {
   EXPECT_THROW(readPersonSplit((dir / "bad.csv").string()), DatasetError);
 }
 
+// Several lists joined by commas are merged (lfw-expressions and CK+48 in one recipe); a
+// person two lists put in different parts is refused, the same part twice is not.
+TEST(PersonSplit, SeveralListsMergeAndMayNotDisagree) {
+  const auto dir = test::tempDir("split-merge");
+  std::ofstream(dir / "a.csv") << "person,part\nAnn,train\nBob,val\n";
+  std::ofstream(dir / "b.csv") << "person,part\nS010_004,test\nBob,val\n";
+  std::ofstream(dir / "c.csv") << "person,part\nAnn,test\n";
+  const auto merged = readPersonSplit((dir / "a.csv").string() + "," + (dir / "b.csv").string());
+  EXPECT_EQ(merged.size(), 3u);
+  EXPECT_EQ(merged.at("Ann"), "train");
+  EXPECT_EQ(merged.at("S010_004"), "test");
+  EXPECT_THROW(readPersonSplit((dir / "a.csv").string() + "," + (dir / "c.csv").string()),
+               DatasetError);
+  EXPECT_THROW(readPersonSplit((dir / "a.csv").string() + ","), DatasetError);
+}
+
+// The committed CK+48 split (rule w): every sequence listed, each subject in one part only.
+TEST(PersonSplit, CommittedCkPlusListKeepsSubjectsApart) {
+  MICROFER_REQUIRE_SHARED("data/ckplus48");
+  const auto split = readPersonSplit(test::sourceDir() + "/data/ckplus-split.csv");
+  std::map<std::string, std::string> partOfSubject;
+  std::map<std::string, int> images;
+  for (const auto& cls : fs::directory_iterator(test::sharedDir() + "/data/ckplus48")) {
+    if (!cls.is_directory()) continue;
+    for (const auto& f : fs::directory_iterator(cls.path())) {
+      const std::string name = f.path().filename().string();
+      const auto it = split.find(photoPerson(name));
+      ASSERT_NE(it, split.end()) << f.path();
+      const auto [s, fresh] = partOfSubject.emplace(ckSubject(name), it->second);
+      EXPECT_EQ(s->second, it->second) << "subject " << ckSubject(name) << " split across parts";
+      ++images[it->second];
+    }
+  }
+  EXPECT_EQ(partOfSubject.size(), 118u);
+  EXPECT_GT(images["train"], 2 * images["test"]);
+  EXPECT_GT(images["val"], 100);
+  EXPECT_GT(images["test"], 100);
+}
+
 // The committed lfw-expressions split: every photo's person in exactly one part, every part
 // holding each class with at least 20 images overall.
 TEST(PersonSplit, CommittedLfwListCoversTheDataAndKeepsPersonsApart) {

@@ -27,7 +27,8 @@ Data:
                       keeps only the persons that --split-list puts in PART (train)
   --weights W[,W...]  per-source sampling weights, one per --data folder (default 1 each):
                       each epoch draws every image of a source W times on average
-  --split-list FILE   person-level split (data/lfw-expressions-split.csv) for DIR:PART
+  --split-list FILE[,FILE...]  person-level split for DIR:PART (data/lfw-expressions-split.csv,
+                      data/ckplus-split.csv; several lists are merged)
   --csv FILE          the original fer2013.csv (rows with Usage=Training)
   --val DIR[,DIR...]  validation folders (FER2013: the test folder, see --val-prefix;
                       DIR:val for a person split); with several, the score that picks

@@ -101,12 +101,13 @@ Dataset loadImageFolder(const std::string& root, const FolderOptions& options) {
   return ds;
 }
 
-std::map<std::string, std::string> readPersonSplit(const std::string& path) {
+namespace {
+void readOnePersonSplit(const std::string& path, std::map<std::string, std::string>& out) {
   std::ifstream in(path);
   if (!in) throw DatasetError("cannot open split list '" + path + "'");
-  std::map<std::string, std::string> out;
   std::string line;
   long lineNo = 0;
+  size_t named = 0;
   while (std::getline(in, line)) {
     ++lineNo;
     if (!line.empty() && line.back() == '\r') line.pop_back();
@@ -116,9 +117,22 @@ std::map<std::string, std::string> readPersonSplit(const std::string& path) {
     if (comma == 0 || (part != "train" && part != "val" && part != "test"))
       throw DatasetError(path + ":" + std::to_string(lineNo) +
                          ": expected 'person,part' with part train, val or test");
-    out[line.substr(0, comma)] = part;
+    const auto [it, fresh] = out.emplace(line.substr(0, comma), part);
+    if (!fresh && it->second != part)
+      throw DatasetError(path + ":" + std::to_string(lineNo) + ": '" + it->first + "' is in " +
+                         it->second + " in an earlier list and in " + part + " here");
+    ++named;
   }
-  if (out.empty()) throw DatasetError("split list '" + path + "' names no person");
+  if (named == 0) throw DatasetError("split list '" + path + "' names no person");
+}
+}  // namespace
+
+std::map<std::string, std::string> readPersonSplit(const std::string& paths) {
+  std::map<std::string, std::string> out;
+  size_t start = 0;
+  for (size_t comma; (comma = paths.find(',', start)) != std::string::npos; start = comma + 1)
+    readOnePersonSplit(paths.substr(start, comma - start), out);
+  readOnePersonSplit(paths.substr(start), out);
   return out;
 }
 

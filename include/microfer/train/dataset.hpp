@@ -57,8 +57,10 @@ struct FolderOptions {
 int expressionOfFolder(const std::string& folder);
 
 /// Reads a person-level split list ("person,part" lines; '#' comments; a header line
-/// "person,part"). Throws DatasetError on a malformed line or an unknown part.
-std::map<std::string, std::string> readPersonSplit(const std::string& path);
+/// "person,part"). Several lists may be joined by commas ("A.csv,B.csv", e.g. lfw-expressions
+/// and CK+48): their persons are merged, and a person put in two parts is refused. Throws
+/// DatasetError on a malformed line, an unknown part or an empty list.
+std::map<std::string, std::string> readPersonSplit(const std::string& paths);
 
 /// The person of a photo file name: the stem without its trailing "_NUMBER"
 /// ("George_W_Bush_0012.jpg" -> "George_W_Bush"); a stem without one is its own person.
