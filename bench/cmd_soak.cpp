@@ -45,7 +45,7 @@ capture thread and queue (FrameSource, no frame dropped), detection following
 the faces, tracking, annotation, results.csv / results.jsonl and a labelled video.
 Batch labelling: a folder of M images (a few distinct frames of
 `bench --make-frames`, repeated) is labelled as `microfer-cli label` and the
-app's batch label a folder (LabelSession; results, labelled images, run.json).
+app's batch label a folder (LabelSession; results, labelled images, run record).
 
 Memory (RSS) is sampled every 200 ms. For each part the command prints the RSS
 after the warm-up (the first 10% of the inputs), the peak, and the growth from
@@ -351,7 +351,7 @@ PartResult soakBatch(const PipelineConfig& cfg, long long images, const fs::path
   LineCounter progress(dir / "batch" / "results.jsonl");
   {
     // What `microfer-cli label FOLDER` and the app's batch do: one LabelSession labels each
-    // image of the folder (read, detect, align, classify, annotate, write), then run.json.
+    // image of the folder (read, detect, align, classify, annotate, write), then the run record.
     Pipeline pipeline(cfg);
     ResultsWriter writer(outDir);
     LabelOptions options;

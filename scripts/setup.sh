@@ -15,6 +15,7 @@ packages=(
   libspdlog-dev nlohmann-json3-dev libgtest-dev libbenchmark-dev
   appstream desktop-file-utils       # scripts/check-packaging.sh (a CTest test)
   pybind11-dev python3-dev python3-numpy   # the microfer Python module (python/)
+  parallel                           # GNU parallel: the cluster-route test (README "Millions of images")
 )
 
 jobs=${MICROFER_JOBS:-$(nproc)}

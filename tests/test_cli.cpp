@@ -100,7 +100,7 @@ TEST_F(CliTest, LabelsAFolderOfRealFaces) {
   EXPECT_EQ(csv.size() - 1, faces);
   EXPECT_GE(faces, 4u) << "the astronaut and the group photo's faces";
   EXPECT_TRUE(fs::exists(out / "astronaut_labelled.png"));
-  EXPECT_TRUE(fs::exists(out / "group_labelled.jpg"));
+  EXPECT_TRUE(fs::exists(out / "nested" / "group_labelled.jpg")) << "the folder's tree mirrored";
 
   // A second run never overwrites: new names, rows appended.
   EXPECT_EQ(run("label \"" + (in / "astronaut.png").string() + "\" --out \"" + out.string() +
@@ -166,7 +166,7 @@ TEST_F(CliTest, JsonOnStdoutRunRecordAndOneNamePerField) {
   }
 
   // run.json: the program, the model and its checksum, the settings, the inputs, the counts.
-  const auto runs = nlohmann::json::parse(slurp(out / "run.json")).at("runs");
+  const auto runs = test::runRecords(out);
   ASSERT_EQ(runs.size(), 1u);
   const auto& r = runs[0];
   EXPECT_EQ(r.at("program").get<std::string>().rfind("microfer-cli ", 0), 0u);
@@ -181,14 +181,15 @@ TEST_F(CliTest, JsonOnStdoutRunRecordAndOneNamePerField) {
   EXPECT_FALSE(r.at("started").get<std::string>().empty());
 
   // --quiet: nothing on stdout, no warning on stderr (an option given twice announces itself
-  // otherwise); a second run adds its entry to run.json.
+  // otherwise); a second run writes a run record of its own beside the first.
   EXPECT_EQ(run("label \"" + (in / "astronaut.png").string() + "\" --quiet --out \"" +
                     out.string() + "\" --model " + model + " --detector mtcnn --detector haar",
                 dir),
             0);
   EXPECT_EQ(slurp(dir / "stdout.txt"), "");
   EXPECT_EQ(slurp(dir / "stderr.txt"), "");
-  EXPECT_EQ(nlohmann::json::parse(slurp(out / "run.json")).at("runs").size(), 2u);
+  EXPECT_EQ(test::runRecords(out).size(), 2u);
+  EXPECT_FALSE(fs::exists(out / "run.json"));
 }
 
 // On a terminal (here a pseudo-terminal made by script(1)) label shows i/N, rate and ETA;
@@ -220,15 +221,25 @@ TEST_F(CliTest, ShardsMergeIntoOneRun) {
                     "\" --model " + model,
                 dir),
             0);
-  std::string merged;
+  std::string parts;
   for (int k = 1; k <= 3; ++k) {
     const fs::path part = dir / ("part" + std::to_string(k));
     ASSERT_EQ(run("label \"" + in.string() + "\" --shard " + std::to_string(k) + "/3 --out \"" +
                       part.string() + "\" --model " + model,
                   dir),
               0);
-    merged += slurp(part / "results.csv");
+    parts += " \"" + part.string() + "\"";
   }
+  ASSERT_EQ(run("merge \"" + (dir / "merged").string() + "\"" + parts, dir), 0)
+      << slurp(dir / "stderr.txt");
+  const std::string merged = slurp(dir / "merged" / "results.csv");
+  EXPECT_EQ(merged.find(ResultsWriter::csvHeader()), 0u);
+  EXPECT_EQ(merged.find(ResultsWriter::csvHeader(), 1), std::string::npos) << "one header";
+  EXPECT_EQ(test::lines(dir / "merged" / "results.jsonl").size(),
+            test::lines(dir / "whole" / "results.jsonl").size());
+  EXPECT_EQ(test::runRecords(dir / "merged").size(), 3u);
+  // Merging never writes over results.
+  EXPECT_EQ(run("merge \"" + (dir / "merged").string() + "\"" + parts, dir), 3);
   // Row order differs between a sharded and a whole run; the sets of rows are equal.
   auto sorted = [](const std::string& text) {
     std::vector<std::string> v;
@@ -238,6 +249,173 @@ TEST_F(CliTest, ShardsMergeIntoOneRun) {
     return v;
   };
   EXPECT_EQ(sorted(merged), sorted(slurp(dir / "whole" / "results.csv")));
+}
+
+// A folder's labelled copies mirror its tree (two x.png in two subfolders do not clash);
+// --files-from takes a manifest (also on stdin) and mirrors each path; --no-images writes
+// records only; each process writes its own run record and list of finished inputs.
+TEST_F(CliTest, FilesFromNoImagesAndAMirroredTree) {
+  for (const char* sub : {"a", "b"}) {
+    fs::create_directories(in / sub);
+    fs::copy_file(test::sourceDir() + "/assets/astronaut.png", in / sub / "x.png");
+  }
+  const std::string common = " --model " + model + " --detector haar --quiet";
+  ASSERT_EQ(run("label \"" + in.string() + "\" --out \"" + (dir / "r1").string() + "\"" + common,
+                dir),
+            0)
+      << slurp(dir / "stderr.txt");
+  EXPECT_TRUE(fs::exists(dir / "r1" / "a" / "x_labelled.png"));
+  EXPECT_TRUE(fs::exists(dir / "r1" / "b" / "x_labelled.png"));
+
+  std::ofstream(dir / "list.txt") << (in / "a" / "x.png").string() << "\n\n"
+                                  << (in / "b" / "x.png").string() << "\r\n";
+  ASSERT_EQ(run("label --files-from \"" + (dir / "list.txt").string() + "\" --no-images --out \"" +
+                    (dir / "r2").string() + "\"" + common,
+                dir),
+            0)
+      << slurp(dir / "stderr.txt");
+  ASSERT_EQ(run("label --files-from - --out \"" + (dir / "r3").string() + "\"" + common + " < \"" +
+                    (dir / "list.txt").string() + "\"",
+                dir),
+            0)
+      << slurp(dir / "stderr.txt");
+  for (const auto& e : fs::recursive_directory_iterator(dir / "r2"))
+    EXPECT_NE(e.path().extension(), ".png") << "--no-images wrote " << e.path();
+  const auto records = test::lines(dir / "r2" / "results.jsonl");
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(nlohmann::json::parse(records[1]).at("source"), (in / "b" / "x.png").string());
+  EXPECT_EQ(test::slurp(dir / "r2" / "results.csv"), test::slurp(dir / "r3" / "results.csv"));
+  // The manifest's paths are mirrored whole under --out.
+  EXPECT_TRUE(fs::exists(dir / "r3" / fs::path(in.relative_path()) / "b" / "x_labelled.png"));
+  const auto runs = test::runRecords(dir / "r2");
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].at("images"), 2);
+  int doneLists = 0;
+  for (const auto& e : fs::directory_iterator(dir / "r2" / "runs"))
+    if (e.path().extension() == ".done") {
+      ++doneLists;
+      EXPECT_EQ(test::lines(e.path()).size(), 2u);
+    }
+  EXPECT_EQ(doneLists, 1);
+  EXPECT_EQ(run("label --files-from \"" + (dir / "missing.txt").string() + "\"" + common, dir), 2);
+}
+
+// --resume after a killed run: the inputs the run finished are skipped, the records of one it
+// did not finish and a half-written last line are dropped, and each input ends up recorded
+// exactly once. A folder without lists of finished inputs cannot be resumed.
+TEST_F(CliTest, ResumeSkipsFinishedInputsAndRepairsAKilledRun) {
+  for (const char* name : {"a.png", "b.png", "c.png"})
+    fs::copy_file(test::sourceDir() + "/assets/astronaut.png", in / name);
+  const fs::path out = dir / "r";
+  const std::string common = " --out \"" + out.string() + "\" --model " + model + " --detector haar";
+  ASSERT_EQ(run("label \"" + (in / "a.png").string() + "\"" + common, dir), 0)
+      << slurp(dir / "stderr.txt");
+  const auto rowsOfA = test::lines(out / "results.csv");
+  ASSERT_GE(rowsOfA.size(), 2u) << "a header and at least one face";
+  // What a run killed while labelling b.png leaves: b's records (never marked done) and a
+  // half-written line at the end of each file.
+  const std::string b = (in / "b.png").string();
+  std::ofstream(out / "results.csv", std::ios::app) << csvField(b) << ",0,,0,1,2,3,4\n"
+                                                    << csvField(b) << ",0,,1,5";
+  std::ofstream(out / "results.jsonl", std::ios::app)
+      << nlohmann::json{{"source", b}, {"frame", 0}, {"faces", nlohmann::json::array()}}.dump()
+      << "\n{\"source\": \"" << b;
+  ASSERT_EQ(run("label \"" + in.string() + "\" --resume" + common, dir), 0)
+      << slurp(dir / "stderr.txt");
+  const std::string err = slurp(dir / "stderr.txt");
+  EXPECT_NE(err.find("1 inputs already done, 2 to label"), std::string::npos) << err;
+  EXPECT_NE(err.find("dropped 2 CSV rows and 2 JSONL records"), std::string::npos) << err;
+  std::map<std::string, int> recordsOf;
+  for (const auto& line : test::lines(out / "results.jsonl"))
+    ++recordsOf[nlohmann::json::parse(line).at("source").get<std::string>()];  // all whole
+  EXPECT_EQ(recordsOf.size(), 3u);
+  for (const auto& [source, n] : recordsOf) EXPECT_EQ(n, 1) << source;
+  const auto rows = test::lines(out / "results.csv");
+  EXPECT_EQ(std::count(rows.begin(), rows.end(), rowsOfA[1]), 1);
+  EXPECT_EQ(std::count_if(rows.begin(), rows.end(),
+                          [&](const std::string& r) { return r.rfind(csvField(b) + ",0,,0,1,", 0) == 0; }),
+            0);
+  EXPECT_EQ(rows.size(), 1 + 3 * (rowsOfA.size() - 1)) << "the same faces in each copy";
+  // Once everything is done, a resumed run labels nothing.
+  ASSERT_EQ(run("label \"" + in.string() + "\" --resume" + common, dir), 0);
+  EXPECT_NE(slurp(dir / "stderr.txt").find("3 inputs already done, 0 to label"), std::string::npos);
+  fs::remove_all(out / "runs");
+  EXPECT_EQ(run("label \"" + in.string() + "\" --resume" + common, dir), 3);
+  EXPECT_NE(slurp(dir / "stderr.txt").find("cannot be resumed"), std::string::npos);
+}
+
+// The cluster routes of README "Millions of images" at small scale: a Slurm array (the
+// script run once per task with the variables Slurm sets) and GNU parallel (the manifest cut
+// into blocks on stdin), each merged, give the rows of one whole run.
+class ClusterRoute : public CliTest {
+ protected:
+  void SetUp() override {
+    CliTest::SetUp();
+    {
+      std::ofstream list(dir / "manifest.txt");
+      for (const char* name : {"a.png", "b.png", "nested/c.png", "nested/d.png", "e.png"}) {
+        fs::copy_file(test::sourceDir() + "/assets/astronaut.png", in / name);
+        list << (in / name).string() << "\n";
+      }
+    }
+    options = " --model " + model + " --detector haar";
+    ASSERT_EQ(run("label --files-from \"" + (dir / "manifest.txt").string() + "\" --no-images --out \"" +
+                      (dir / "whole").string() + "\"" + options,
+                  dir),
+              0);
+  }
+  // The merged rows, sorted, equal the whole run's; `parts` merged into dir/name.
+  void expectSameRowsAsOneRun(const std::string& parts, const std::string& name) {
+    ASSERT_EQ(run("merge \"" + (dir / name).string() + "\"" + parts, dir), 0)
+        << slurp(dir / "stderr.txt");
+    auto sorted = [](std::vector<std::string> v) {
+      std::sort(v.begin(), v.end());
+      return v;
+    };
+    EXPECT_EQ(sorted(test::lines(dir / name / "results.csv")),
+              sorted(test::lines(dir / "whole" / "results.csv")));
+    EXPECT_EQ(test::lines(dir / name / "results.jsonl").size(), 5u);
+  }
+  std::string options;
+};
+
+TEST_F(ClusterRoute, SlurmArrayTasksThenMerge) {
+  std::string parts;
+  for (int task = 1; task <= 3; ++task) {
+    // Task 2 runs twice (a requeued task): --resume leaves its inputs recorded once.
+    for (int attempt = 0; attempt < (task == 2 ? 2 : 1); ++attempt)
+      ASSERT_EQ(std::system(("cd \"" + dir.string() + "\" && SLURM_ARRAY_TASK_ID=" +
+                             std::to_string(task + 4) +
+                             " SLURM_ARRAY_TASK_MIN=5 SLURM_ARRAY_TASK_COUNT=3 MICROFER_CLI=" +
+                             MICROFER_CLI + " bash " + test::sourceDir() +
+                             "/scripts/slurm-label.sh manifest.txt slurm" + options +
+                             " 2>slurm.err")
+                                .c_str()),
+                0)
+          << slurp(dir / "slurm.err");
+    parts += " \"" + (dir / "slurm" / ("part-" + std::to_string(task))).string() + "\"";
+  }
+  EXPECT_EQ(test::runRecords(dir / "slurm" / "part-2").size(), 2u);
+  for (const auto& e : fs::recursive_directory_iterator(dir / "slurm"))
+    EXPECT_NE(e.path().extension(), ".png") << "records only by default: " << e.path();
+  expectSameRowsAsOneRun(parts, "slurm-all");
+}
+
+TEST_F(ClusterRoute, GnuParallelBlocksOnStdinThenMerge) {
+  if (std::system("command -v parallel >/dev/null 2>&1") != 0)
+    GTEST_SKIP() << "GNU parallel (Debian: parallel) is not installed";
+  const std::string cmd = "cd \"" + dir.string() + "\" && parallel --will-cite --pipepart -a manifest.txt " +
+                          "--block -2 -j 2 '" + MICROFER_CLI + " label --files-from - --threads 1 " +
+                          "--no-images --quiet --out gnu/part{#}" + options + "' 2>parallel.err";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << slurp(dir / "parallel.err");
+  std::string parts;
+  int n = 0;
+  for (const auto& e : fs::directory_iterator(dir / "gnu")) {
+    parts += " \"" + e.path().string() + "\"";
+    ++n;
+  }
+  EXPECT_GE(n, 2) << "the manifest went to more than one process";
+  expectSameRowsAsOneRun(parts, "gnu-all");
 }
 
 TEST_F(CliTest, InfoNamesTheModelAndEveryDetectorChoice) {

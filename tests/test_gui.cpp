@@ -348,7 +348,7 @@ TEST_F(Gui, SingleImageResultsFollowTheSaveImagesSetting) {
       continue;
     }
     EXPECT_TRUE(fs::exists(window.currentView().labelledImagePath.toStdString()));
-    const auto runs = nlohmann::json::parse(microfer::test::slurp(out / "run.json")).at("runs");
+    const auto runs = microfer::test::runRecords(out);
     ASSERT_EQ(runs.size(), 1u);
     EXPECT_EQ(runs[0].at("program").get<std::string>().rfind("microfer ", 0), 0u);
     EXPECT_EQ(runs[0].at("detector"), "haar");

@@ -6,7 +6,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <algorithm>
 #include <iterator>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -65,6 +67,22 @@ inline std::vector<std::string> lines(const std::filesystem::path& p) {
   for (std::string l; std::getline(f, l);)
     if (!l.empty()) out.push_back(l);
   return out;
+}
+
+/// Every run a results folder records: the "runs" entries of its run records
+/// (runs/*.json, one file per writer), in the order of the files' names (their start times).
+inline nlohmann::json runRecords(const std::filesystem::path& outDir) {
+  std::vector<std::filesystem::path> files;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(outDir / "runs", ec))
+    if (e.path().extension() == ".json") files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  nlohmann::json all = nlohmann::json::array();
+  for (const auto& f : files) {
+    const nlohmann::json doc = nlohmann::json::parse(slurp(f));
+    for (const auto& r : doc.at("runs")) all.push_back(r);
+  }
+  return all;
 }
 
 }  // namespace microfer::test

@@ -23,12 +23,14 @@ namespace {
 const char* kLabelHelp = R"(microfer-cli label — find every face, align it, label its expression
 
 Usage: microfer-cli label PATH... [options]
+       microfer-cli label --files-from LIST [options]
        microfer-cli label --stream-url URL [--duration S] [options]
 
 PATH is an image, a folder (searched recursively; non-images are reported and
 skipped) or a video file (every Nth frame is labelled; a labelled video and one
 CSV/JSONL record per processed frame are written). Every frame runs at the
 settings given (the app's live view may lower them to keep up; label never does).
+Labelled copies of a folder's files mirror the folder's tree under --out.
 
 --stream-url labels a live source as it comes (the newest frame wins when labelling
 is slower than the source): an IP camera or stream URL (rtsp://, http(s)://,
@@ -43,6 +45,14 @@ Options:
   --out DIR              results folder (default results/); created if missing.
                          Existing results are never overwritten: new names get a
                          suffix, results.csv and results.jsonl are appended to
+  --files-from LIST      also label the paths in LIST, one a line ('-': stdin), as
+                         given: no folder walk for a manifest of files; their
+                         labelled copies mirror each path under --out
+  --no-images            records only: no labelled images or videos
+  --resume               skip the inputs a run into --out already finished (its
+                         runs/*.done lists); records of inputs left unfinished by a
+                         killed run, and a half-written last line, are dropped
+                         first, so every input ends up recorded once
   --stream-url URL       label a live stream or GStreamer pipeline (see above)
   --duration S           --stream-url: stop after S seconds (default: until the
                          stream ends or is lost, or Ctrl-C)
@@ -50,7 +60,8 @@ Options:
   --no-smooth            videos: no temporal smoothing of the labels
   --max-pixels N         refuse images larger than N pixels (default 100000000)
   --shard K/N            label only the K-th of N deterministic parts of the inputs
-                         (1-based); the parts' results.csv concatenate into one
+                         (1-based, input i goes to part i mod N); parts write into
+                         their own --out, joined by `microfer-cli merge`
   --json                 stdout: one JSON object per image or video frame (the
                          results.jsonl record) and nothing else; a failed input
                          is {"source": ..., "error": ...}; the summary goes to stderr
@@ -59,8 +70,10 @@ Options:
   --verbose              detailed log, OpenCV's and FFmpeg's included
 )";
 const char* kLabelHelpEnd = R"(Writes DIR/<name>_labelled.<ext>, DIR/results.csv (one row per face), DIR/results.jsonl
-(one object per image or frame, with or without faces) and DIR/run.json (program,
-model and checksum, detector, TTA, thresholds, inputs, start and end). On a terminal,
+(one object per image or frame, with or without faces) and DIR/runs/<run id>.json
+(program, model and checksum, detector, TTA, thresholds, inputs, start and end) with
+DIR/runs/<run id>.done (the inputs it finished): a record per process, which no
+other process rewrites, so that several processes may share one --out. On a terminal,
 shows i/N, rate and ETA while it runs. Ends with a summary line. GIF is not read
 (OpenCV 4.6 has no GIF decoder): convert it to PNG first.
 Exit codes: 0 all inputs labelled, 1 some inputs failed (each named on stderr),
@@ -69,7 +82,7 @@ Exit codes: 0 all inputs labelled, 1 some inputs failed (each named on stderr),
 
 struct Totals {
   long long inputs = 0;
-  RunCounts run;  ///< what run.json records
+  RunCounts run;  ///< what the run record holds
 };
 
 /// Where label's lines go: human lines on stdout, or JSON lines only (--json), or nothing
@@ -165,9 +178,9 @@ long long labelStream(LabelSession& session, const std::string& location, double
 
 int runLabel(const std::vector<std::string>& argv) {
   const PipelineOptions pipelineOptions = PipelineOptions::all();
-  const Args a = pipelineOptions.parse(argv, {"help", "verbose", "no-smooth", "json", "quiet"},
-                                       {"out", "every", "max-pixels", "shard", "stream-url",
-                                        "duration"});
+  const Args a = pipelineOptions.parse(
+      argv, {"help", "verbose", "no-smooth", "json", "quiet", "no-images", "resume"},
+      {"out", "every", "max-pixels", "shard", "stream-url", "duration", "files-from"});
   if (a.flag("help")) {
     std::fputs(kLabelHelp, stdout);
     std::fputs(("\nPipeline options:\n" + pipelineOptions.help() + "\n" + kLabelHelpEnd).c_str(),
@@ -181,8 +194,10 @@ int runLabel(const std::vector<std::string>& argv) {
   if (!streamUrl.empty() && !isStreamLocation(streamUrl))
     throw UsageError("--stream-url takes a URL (rtsp://..., http://...) or a GStreamer "
                      "pipeline (elements joined by ' ! '); for a video file give its path");
-  if (a.positional().empty() && streamUrl.empty())
-    throw UsageError("give at least one image, folder or video, or --stream-url");
+  const std::string filesFrom = a.get("files-from");
+  if (a.positional().empty() && streamUrl.empty() && filesFrom.empty())
+    throw UsageError("give at least one image, folder or video, --files-from LIST or "
+                     "--stream-url");
   PipelineConfig cfg = pipelineConfigFromArgs(a);
   const int every = a.getInt("every", 1);
   if (every < 1) throw UsageError("--every must be >= 1");
@@ -195,17 +210,45 @@ int runLabel(const std::vector<std::string>& argv) {
   output.json = a.flag("json");
   output.quiet = a.flag("quiet");
   ExpandedInputs inputs = expandInputs(a.positional());
+  if (!filesFrom.empty()) {
+    const ExpandedInputs listed = expandInputs(readPathList(filesFrom), /*mirrorWholePath=*/true);
+    inputs.files.insert(inputs.files.end(), listed.files.begin(), listed.files.end());
+    inputs.mirrored.insert(inputs.mirrored.end(), listed.mirrored.begin(), listed.mirrored.end());
+    inputs.skipped.insert(inputs.skipped.end(), listed.skipped.begin(), listed.skipped.end());
+  }
   if (!output.quiet)
     for (const auto& [path, why] : inputs.skipped)
       std::fprintf(stderr, "skipped %s: %s\n", path.c_str(), why.c_str());
-  std::vector<std::string> files;
-  for (size_t i = 0; i < inputs.files.size(); ++i)
-    if (shard.contains(i)) files.push_back(inputs.files[i]);
+  // Before the writer opens the record files: a resumed run first repairs them.
+  ResultsWriter::Resume resumed;
+  if (a.flag("resume")) {
+    resumed = ResultsWriter::resume(outDir);
+    if (!output.quiet && (resumed.droppedRows > 0 || resumed.droppedRecords > 0))
+      std::fprintf(stderr,
+                   "resume: dropped %lld CSV rows and %lld JSONL records of inputs a run "
+                   "into %s did not finish\n",
+                   resumed.droppedRows, resumed.droppedRecords, outDir.c_str());
+  }
+  std::vector<std::string> files, mirrored;
+  long long alreadyDone = 0;
+  for (size_t i = 0; i < inputs.files.size(); ++i) {
+    if (!shard.contains(i)) continue;
+    if (resumed.done.count(inputs.files[i])) {
+      ++alreadyDone;
+      continue;
+    }
+    files.push_back(inputs.files[i]);
+    mirrored.push_back(inputs.mirrored[i]);
+  }
+  if (a.flag("resume") && !output.quiet)
+    std::fprintf(stderr, "resume: %lld inputs already done, %zu to label\n", alreadyDone,
+                 files.size());
 
   configureRuntime(cfg.classifier.threads);
   Pipeline pipeline(cfg);  // model / detector problems -> exit 3 in main
-  ResultsWriter writer(outDir, shard.index == 1);
+  ResultsWriter writer(outDir);
   LabelOptions labelOptions;
+  labelOptions.writeImages = labelOptions.writeVideo = !a.flag("no-images");
   labelOptions.annotate.attention = cfg.withAttention;
   labelOptions.smooth = !a.flag("no-smooth");
   labelOptions.every = every;
@@ -229,25 +272,27 @@ int runLabel(const std::vector<std::string>& argv) {
       std::fflush(stdout);
     }
   };
-  for (const auto& path : files) {
+  for (size_t i = 0; i < files.size(); ++i) {
+    const std::string& path = files[i];
     ++totals.inputs;
     try {
       std::error_code ec;
       if (hasVideoExtension(path) && !fs::is_directory(path, ec)) {
-        const StreamSummary video = session.labelVideo(path);
+        const StreamSummary video = session.labelVideo(path, mirrored[i]);
         progress.clearLine();
         if (!video.warning.empty()) std::fprintf(stderr, "warning: %s\n", video.warning.c_str());
         totals.run.frames += video.framesLabelled;
         output.line(progress, path + ": " + std::to_string(video.framesLabelled) +
-                                  " frames labelled -> " + video.videoPath);
+                                  " frames labelled -> " +
+                                  (video.videoPath.empty() ? "records" : video.videoPath));
       } else {
         std::string written;
-        const FrameResult r = session.labelImage(path, &written).result;
+        const FrameResult r = session.labelImage(path, &written, mirrored[i]).result;
         ++totals.run.images;
         std::string labels;
         describe(r, labels);
         output.line(progress, path + ": " + std::to_string(r.faces.size()) + " face(s)" + labels +
-                                  " -> " + written);
+                                  " -> " + (written.empty() ? "records" : written));
       }
     } catch (const std::exception& e) {
       failed(path, e);
@@ -255,6 +300,7 @@ int runLabel(const std::vector<std::string>& argv) {
     progress.update(static_cast<size_t>(totals.inputs));
   }
   std::vector<std::string> runInputs = a.positional();
+  if (!filesFrom.empty()) runInputs.push_back("--files-from " + filesFrom);
   if (!streamUrl.empty()) {
     ++totals.inputs;
     runInputs.push_back(redactStreamLocation(streamUrl));
@@ -270,9 +316,11 @@ int runLabel(const std::vector<std::string>& argv) {
   writer.finishRun(run);
   if (!output.quiet)
     std::fprintf(output.json ? stderr : stdout,
-                 "summary: %lld inputs, %lld faces, %lld failures, %zu skipped; detector %s, TTA %s; "
-                 "results in %s\n",
+                 "summary: %lld inputs, %lld faces, %lld failures, %zu skipped%s; detector %s, "
+                 "TTA %s; results in %s\n",
                  totals.inputs, totals.run.faces, totals.run.failures, inputs.skipped.size(),
+                 a.flag("resume") ? (", " + std::to_string(alreadyDone) + " done before").c_str()
+                                  : "",
                  run.detector.c_str(), run.tta.c_str(), fs::absolute(outDir).string().c_str());
   return totals.run.failures > 0 ? 1 : 0;
 }

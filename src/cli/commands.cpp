@@ -8,6 +8,7 @@ namespace microfer::cli {
 
 int runCommand(const std::string& command, const std::vector<std::string>& args) {
   if (command == "label") return runLabel(args);
+  if (command == "merge") return runMerge(args);
   if (command == "train") return runTrain(args);
   if (command == "eval") return runEval(args);
   if (command == "info") return runInfo(args);

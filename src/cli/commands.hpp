@@ -12,6 +12,7 @@ int runCommand(const std::string& command, const std::vector<std::string>& args)
 int runTrain(const std::vector<std::string>& args);
 int runEval(const std::vector<std::string>& args);
 int runLabel(const std::vector<std::string>& args);
+int runMerge(const std::vector<std::string>& args);
 int runCrossValidation(const std::vector<std::string>& args);
 int runLoso(const std::vector<std::string>& args);
 int runBaseline(const std::vector<std::string>& args);

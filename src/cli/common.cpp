@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <iostream>
 #include <nlohmann/json.hpp>
 
 namespace microfer::cli {
@@ -28,6 +29,21 @@ Shard parseShard(const std::string& text) {
   s.index = k;
   s.count = n;
   return s;
+}
+
+std::vector<std::string> readPathList(const std::string& file) {
+  std::ifstream f;
+  if (file != "-") {
+    f.open(file);
+    if (!f) throw UsageError("--files-from: cannot read '" + file + "'");
+  }
+  std::istream& in = file == "-" ? std::cin : f;
+  std::vector<std::string> paths;
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (!line.empty()) paths.push_back(line);
+  }
+  return paths;
 }
 
 void printCrossValidationSummary(const std::vector<double>& acc, const std::string& tag) {

@@ -48,6 +48,10 @@ struct Shard {
 };
 Shard parseShard(const std::string& text);
 
+/// The paths of a list file (label --files-from), one a line; "-" reads stdin. Empty lines
+/// are skipped, a final '\r' is cut. UsageError when the file cannot be read.
+std::vector<std::string> readPathList(const std::string& file);
+
 /// Prints "cv_accuracy_mean=... cv_accuracy_std=... folds=K <tag>" (population std) for the
 /// per-fold accuracies of a cross-validation.
 void printCrossValidationSummary(const std::vector<double>& foldAccuracies, const std::string& tag);

@@ -80,7 +80,7 @@ int main(int argc, char** argv) {
   const QCommandLineOption attentionOpt(QStringLiteral("attention"),
                                         QStringLiteral("Show the attention overlay."));
   const QCommandLineOption threadsOpt(QStringLiteral("threads"),
-                                      QStringLiteral("Inference threads (0 = all cores)."),
+                                      QStringLiteral("Inference threads (0 = every core this process may use)."),
                                       QStringLiteral("N"), QStringLiteral("0"));
   const QCommandLineOption verboseOpt(
       QStringLiteral("verbose"),

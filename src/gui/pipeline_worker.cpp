@@ -226,16 +226,19 @@ void PipelineWorker::processBatch(const QStringList& paths) {
   }
   std::vector<std::string> inputs;
   for (const QString& p : paths) inputs.push_back(toStd(p));
-  std::vector<std::string> images;
+  std::vector<std::string> images, mirrored;
   try {
     const ExpandedInputs expanded = expandInputs(inputs);
     for (const auto& [path, reason] : expanded.skipped)
       summary.skipped.push_back({fromStd(path), fromStd(reason)});
-    for (const std::string& f : expanded.files) {
-      if (hasVideoExtension(f))
+    for (size_t i = 0; i < expanded.files.size(); ++i) {
+      const std::string& f = expanded.files[i];
+      if (hasVideoExtension(f)) {
         summary.skipped.push_back({fromStd(f), tr("a video (use File > Open Video)")});
-      else
+      } else {
         images.push_back(f);
+        mirrored.push_back(expanded.mirrored[i]);
+      }
     }
   } catch (const std::exception& e) {
     summary.failures.push_back({paths.join(QStringLiteral(", ")), fromStd(e.what())});
@@ -270,7 +273,8 @@ void PipelineWorker::processBatch(const QStringList& paths) {
       cv::Mat image = readImage(images[i]);
       // The labelled image and CSV row are written before the image counts as done, so a
       // cancelled batch's summary and results.csv always agree.
-      const LabelledFrame labelled = session.labelImage(image, images[i]);
+      const LabelledFrame labelled = session.labelImage(image, images[i], nullptr, mirrored[i]);
+      writer->markDone(images[i]);
       const FrameResult& result = labelled.result;
       const cv::Mat& annotated = labelled.annotated;
       ++summary.images;
@@ -303,7 +307,7 @@ void PipelineWorker::recordRun(ResultsWriter& writer, const std::vector<std::str
     writer.finishRun(
         describeRun(*m_pipeline, std::string("microfer ") + MICROFER_VERSION, inputs, counts));
   } catch (const std::exception& e) {
-    spdlog::error("run.json not written: {}", e.what());
+    spdlog::error("run record not written: {}", e.what());
   }
 }
 

@@ -101,7 +101,8 @@ class PipelineWorker : public QObject {
   void finishStream(const QString& error);
   QString newRunFolder(const QString& stem) const;
   /// Adds this run (the pipeline's settings, `inputs` and the counts) to the folder's
-  /// run.json, as microfer-cli label does; a failure is logged, the results stay.
+  /// The run record (runs/<run id>.json), as microfer-cli label writes it; a failure is
+  /// logged, the results stay.
   void recordRun(ResultsWriter& writer, const std::vector<std::string>& inputs,
                  const RunCounts& counts);
 

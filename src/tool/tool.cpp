@@ -75,7 +75,9 @@ const std::vector<OptionDoc>& optionTable() {
          "calibrated with, see README \"Confidence\"; 0 = never)"},
         {"attention", "", "draw the micro-attention map over each face"},
         {"max-faces", "N", "label at most the N largest faces per image (default all)"},
-        {"threads", "N", "inference threads (default: all cores)"},
+        {"threads", "N",
+         "inference threads (default: the cores this process may use, i.e. its CPU "
+         "affinity: a Slurm task's or taskset's cores, else every core)"},
     };
   }();
   return table;

@@ -46,8 +46,13 @@ bool hasVideoExtension(const std::string& path);
 /// found in folders is returned in `skipped` with a reason.
 struct ExpandedInputs {
   std::vector<std::string> files;
+  /// Per file, the relative path its labelled copy mirrors under the results folder
+  /// (ResultsWriter::writeLabelledImage): a file found in a folder, its path inside that
+  /// folder ("2024/05/x.jpg"); a file given as it is, its name ("x.jpg"), or with
+  /// `mirrorWholePath`, its whole path without the root, "." and ".." ("data/a/x.jpg").
+  std::vector<std::string> mirrored;
   std::vector<std::pair<std::string, std::string>> skipped;  ///< path, reason
 };
-ExpandedInputs expandInputs(const std::vector<std::string>& paths);
+ExpandedInputs expandInputs(const std::vector<std::string>& paths, bool mirrorWholePath = false);
 
 }  // namespace microfer

@@ -24,8 +24,9 @@ struct RunCounts {
   long long images = 0, frames = 0, faces = 0, failures = 0;
 };
 
-/// What produced the records of a results folder: ResultsWriter::finishRun() adds it to
-/// <folder>/run.json ({"runs": [...]}, one entry per run that wrote there).
+/// What produced the records of a results folder: ResultsWriter::finishRun() adds it to the
+/// writer's own run record, <folder>/runs/<run id>.json ({"runs": [...]}), which no other
+/// writer or process rewrites.
 struct RunInfo {
   std::string program;  ///< "microfer-cli 0.1.0", "microfer 0.1.0"
   std::string modelPath, modelName, modelChecksum;  ///< checksum: FNV-1a 64 of the file, hex
@@ -65,10 +66,16 @@ class ResultsWriter {
 
   /// One CSV row per face and one JSONL object for the frame.
   void append(const FrameResult& result);
-  /// Saves an annotated image for `sourcePath`; returns the written path.
-  std::string writeLabelledImage(const std::string& sourcePath, const cv::Mat& annotated);
-  /// Starts a labelled video for `sourcePath` (MJPG in .avi); returns its final path.
-  std::string openVideo(const std::string& sourcePath, double fps, cv::Size size);
+  /// Saves an annotated image for `sourcePath`; returns the written path:
+  /// <folder>/<stem>_labelled.<ext>, or, with `mirrorAs` (a relative path such as
+  /// "2024/05/x.jpg", from expandInputs()), <folder>/2024/05/x_labelled.jpg, its folders
+  /// created: the labelled tree mirrors the inputs' tree.
+  std::string writeLabelledImage(const std::string& sourcePath, const cv::Mat& annotated,
+                                 const std::string& mirrorAs = "");
+  /// Starts a labelled video for `sourcePath` (MJPG in .avi; `mirrorAs` as above); returns its
+  /// final path.
+  std::string openVideo(const std::string& sourcePath, double fps, cv::Size size,
+                        const std::string& mirrorAs = "");
   void writeVideoFrame(const cv::Mat& annotated);
   /// Finishes the video: checks that it reads back with every frame written (cv::VideoWriter
   /// reports no write errors), then renames it into place; if not, removes it and throws.
@@ -76,10 +83,18 @@ class ResultsWriter {
   void closeVideo();
   /// Drops an unfinished video (after an error): the temporary file is removed. No-throw.
   void discardVideo() noexcept;
-  /// Adds `run` with this writer's start time and now as its end time to run.json (kept
-  /// whole: written to a temporary file and renamed). A run.json that cannot be parsed is
-  /// kept as run.json.bad rather than lost.
+  /// Adds `run` with this writer's start time and now as its end time to this writer's run
+  /// record, runPath() (kept whole: written to a temporary file and renamed). Only this
+  /// writer writes that file, so processes sharing a results folder (shards, GNU parallel,
+  /// a Slurm array) never rewrite each other's records.
   void finishRun(const RunInfo& run);
+  /// Records that every result of `input` (as it was given or expanded) is written: a line in
+  /// <folder>/runs/<run id>.done, made at the first call, appended and handed to the kernel at
+  /// once. ResultsWriter::resume() skips such inputs in a later run.
+  void markDone(const std::string& input);
+  /// "<UTC start>-<host>-<pid>[-n]": unique to this writer.
+  const std::string& runId() const { return runId_; }
+  std::string runPath() const;
   /// One frame's JSONL record (no newline): what append() writes to results.jsonl.
   static std::string jsonRecord(const FrameResult& result);
 
@@ -89,9 +104,21 @@ class ResultsWriter {
   /// The CSV header line (without newline).
   static std::string csvHeader();
 
+  /// Before a resumed run into `outDir` (label --resume): the inputs every run there marked
+  /// done (runs/*.done), after the records were repaired. A record of an input that was not
+  /// marked done (a video or a run cut short by a kill) is dropped from results.csv and
+  /// results.jsonl, as is a half-written last line, so that labelling those inputs again
+  /// leaves each of them recorded once. Rewrites a file only when it drops something (through
+  /// a temporary file renamed into place). Not while another process writes into `outDir`.
+  struct Resume {
+    std::set<std::string> done;
+    long long droppedRows = 0, droppedRecords = 0;  ///< CSV rows, JSONL lines
+  };
+  static Resume resume(const std::string& outDir);
+
  private:
   std::string uniquePath(const std::string& sourcePath, const std::string& suffix,
-                         const std::string& ext);
+                         const std::string& ext, const std::string& mirrorAs);
   void appendRecords(const std::string& csvRows, const std::string& jsonLines);
   std::string outDir_;
   int csvFd_ = -1, jsonlFd_ = -1;  ///< opened with O_APPEND; written with write(2)
@@ -103,6 +130,20 @@ class ResultsWriter {
   long long videoFrames_ = 0;      ///< frames written into the open video
   std::set<std::string> claimed_;  ///< names handed out in this run
   std::string startedAt_;          ///< ISO 8601 UTC, when the writer was made
+  std::string runId_;
+  std::vector<std::string> runs_;  ///< this writer's finished runs, as JSON
+  int doneFd_ = -1;                ///< runs/<run id>.done, opened at the first markDone()
 };
+
+/// `microfer-cli merge`: the results folders `dirs` (shards of one job) as one, `outDir`:
+/// results.csv with one header (every folder's must be the same), results.jsonl, and each
+/// folder's run records (runs/*.json, *.done; an older run.json as runs/<folder>-run.json).
+/// Records are copied in the order of `dirs`; labelled images stay where they are. A
+/// half-written last line (a shard that was killed) is left out and counted. Throws
+/// std::runtime_error when `outDir` already holds results or a folder has none.
+struct MergeSummary {
+  long long rows = 0, records = 0, runRecords = 0, tornLines = 0;
+};
+MergeSummary mergeResults(const std::string& outDir, const std::vector<std::string>& dirs);
 
 }  // namespace microfer

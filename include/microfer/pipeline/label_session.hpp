@@ -27,6 +27,7 @@ struct LabelOptions {
   TrackerConfig tracker;
   int every = 1;            ///< streams: label every Nth frame (by Frame::index)
   bool writeVideo = true;   ///< streams: write the labelled video (checked at every frame)
+  bool writeImages = true;  ///< images: write the labelled copy (false: records only)
   ImageReadOptions read;    ///< images read from files
   /// Streams: the live view's adaptive quality. Each labelled frame's cost (labelFrame()
   /// from start to end) is measured against the frame budget (1000 / (fps / every), the fps
@@ -47,6 +48,9 @@ struct LabelledFrame {
   FrameResult result;
   cv::Mat annotated;
   double ms = 0;  ///< process + smooth + annotate, milliseconds (writing not counted)
+  /// Where the labelled copy goes, relative to the results folder ("sub/x.jpg" ->
+  /// sub/x_labelled.jpg; ExpandedInputs::mirrored); empty: the source's file name.
+  std::string mirrorAs;
 };
 
 /// How a stream ended.
@@ -91,11 +95,15 @@ class LabelSession {
   LabelledFrame inspectImage(const cv::Mat& image, const std::string& source);
   /// Writes the labelled copy, then its record; reports it. Returns the labelled copy's path.
   std::string saveImage(const LabelledFrame& labelled);
-  /// inspectImage + saveImage. `labelledPath`, if given, receives the labelled copy's path.
+  /// inspectImage + saveImage. `labelledPath`, if given, receives the labelled copy's path;
+  /// `mirrorAs` names it (see LabelledFrame).
   LabelledFrame labelImage(const cv::Mat& image, const std::string& source,
-                           std::string* labelledPath = nullptr);
-  /// Reads the file (LabelOptions::read) and labels it.
-  LabelledFrame labelImage(const std::string& path, std::string* labelledPath = nullptr);
+                           std::string* labelledPath = nullptr, const std::string& mirrorAs = "");
+  /// Reads the file (LabelOptions::read) and labels it (the copy named as `mirrorAs`, see
+  /// LabelledFrame); then marks the file done in the results folder
+  /// (ResultsWriter::markDone).
+  LabelledFrame labelImage(const std::string& path, std::string* labelledPath = nullptr,
+                           const std::string& mirrorAs = "");
 
   // --- Streams, frame by frame (for callers with their own loop, such as the app) ------
   /// Starts a stream: resets the pipeline's stream state and the tracker. `fps` (0 = unknown,
@@ -121,11 +129,13 @@ class LabelSession {
   // --- Whole sources -------------------------------------------------------------------
   /// Labels every frame of `source` (every Nth), until it ends. Throws InputError when it
   /// fails or yields no frame ("has no readable frames"); the labelled video is then removed.
-  StreamSummary labelSource(FrameSource& source);
+  /// `mirrorAs`: the labelled video's name relative to the results folder, as for images.
+  StreamSummary labelSource(FrameSource& source, const std::string& mirrorAs = "");
   /// A video file, read through a FrameSource in file mode (no frame dropped). Throws
   /// InputError "cannot open video ..." / "... has no readable frames"; sets
-  /// StreamSummary::warning when fewer frames decode than the container declares.
-  StreamSummary labelVideo(const std::string& path);
+  /// StreamSummary::warning when fewer frames decode than the container declares. Marks the
+  /// file done in the results folder when every frame is recorded.
+  StreamSummary labelVideo(const std::string& path, const std::string& mirrorAs = "");
 
  private:
   Pipeline* pipeline_;
@@ -136,7 +146,7 @@ class LabelSession {
   bool streaming_ = false;
   StreamSummary stream_;
   double streamFps_ = 25;
-  std::string videoName_, videoPath_;
+  std::string videoName_, videoPath_, videoMirror_;
   bool videoOpen_ = false;
   cv::Size videoSize_;  ///< frame size of the open labelled video
   std::unique_ptr<QualityController> quality_;

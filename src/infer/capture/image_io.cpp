@@ -229,12 +229,24 @@ cv::Mat readImage(const std::string& path, const ImageReadOptions& options) {
   return decodeImage(bytes, path, options);
 }
 
-ExpandedInputs expandInputs(const std::vector<std::string>& paths) {
+namespace {
+// "/data/./a/../b/x.jpg" -> "data/b/x.jpg"; "../x.jpg" -> "x.jpg": a path that stays inside
+// the results folder.
+std::string mirrorOf(const fs::path& path) {
+  fs::path out;
+  for (const auto& part : path.lexically_normal().relative_path())
+    if (part != "." && part != ".." && !part.empty()) out /= part;
+  return out.empty() ? path.filename().string() : out.string();
+}
+}  // namespace
+
+ExpandedInputs expandInputs(const std::vector<std::string>& paths, bool mirrorWholePath) {
   ExpandedInputs out;
   for (const auto& p : paths) {
     std::error_code ec;
     if (!fs::is_directory(p, ec)) {
       out.files.push_back(p);  // errors (missing, unreadable) are reported when it is read
+      out.mirrored.push_back(mirrorWholePath ? mirrorOf(p) : fs::path(p).filename().string());
       continue;
     }
     std::vector<std::string> found;
@@ -275,6 +287,8 @@ ExpandedInputs expandInputs(const std::vector<std::string>& paths) {
     }
     std::sort(found.begin(), found.end());
     out.files.insert(out.files.end(), found.begin(), found.end());
+    for (const auto& f : found)
+      out.mirrored.push_back(mirrorOf(fs::path(f).lexically_relative(p)));
   }
   return out;
 }

@@ -4,6 +4,8 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -82,14 +84,34 @@ bool videoReadsBack(const std::string& path, long long frames) {
   }
 }
 
-std::string isoTimeUtc() {
+std::string utcNow(const char* format) {
   const std::time_t now = std::time(nullptr);
   std::tm utc{};
   gmtime_r(&now, &utc);
   char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  std::strftime(buf, sizeof buf, format, &utc);
   return buf;
 }
+
+std::string isoTimeUtc() {
+  return utcNow("%Y-%m-%dT%H:%M:%SZ");
+}
+
+// "<UTC start>-<host>-<pid>", with "-<n>" for the second and later writer of this process.
+std::string newRunId() {
+  static std::atomic<int> made{0};
+  char host[256] = "host";
+  if (::gethostname(host, sizeof host - 1) != 0) std::strcpy(host, "host");
+  host[sizeof host - 1] = '\0';
+  std::string h = host;
+  for (char& c : h)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-') c = '_';
+  const int n = made++;
+  return utcNow("%Y%m%dT%H%M%SZ") + "-" + h + "-" + std::to_string(::getpid()) +
+         (n ? "-" + std::to_string(n) : "");
+}
+
+const char* kRunsFolder = "runs";
 }  // namespace
 
 std::string ResultsWriter::csvHeader() {
@@ -100,7 +122,7 @@ std::string ResultsWriter::csvHeader() {
 }
 
 ResultsWriter::ResultsWriter(const std::string& outDir, bool writeCsvHeader)
-    : outDir_(outDir), startedAt_(isoTimeUtc()) {
+    : outDir_(outDir), startedAt_(isoTimeUtc()), runId_(newRunId()) {
   std::error_code ec;
   fs::create_directories(outDir, ec);
   if (ec || !fs::is_directory(outDir))
@@ -154,6 +176,25 @@ ResultsWriter::~ResultsWriter() {
   // Records were written with write(2); a failing close (NFS) can only be logged here.
   if (::close(csvFd_) != 0) spdlog::error("closing '{}': {}", csvPath(), std::strerror(errno));
   if (::close(jsonlFd_) != 0) spdlog::error("closing '{}': {}", jsonlPath(), std::strerror(errno));
+  if (doneFd_ >= 0 && ::close(doneFd_) != 0)
+    spdlog::error("closing the run's done list: {}", std::strerror(errno));
+}
+
+std::string ResultsWriter::runPath() const {
+  return (fs::path(outDir_) / kRunsFolder / (runId_ + ".json")).string();
+}
+
+void ResultsWriter::markDone(const std::string& input) {
+  const std::string path = (fs::path(outDir_) / kRunsFolder / (runId_ + ".done")).string();
+  if (doneFd_ < 0) {
+    std::error_code ec;
+    fs::create_directories(fs::path(outDir_) / kRunsFolder, ec);
+    doneFd_ = openForAppend(path);
+    if (doneFd_ < 0) throw std::runtime_error(writeError(path, errno));
+  }
+  // One line per input; a path with a line break could not be read back as one.
+  if (input.find_first_of("\n\r") != std::string::npos) return;
+  if (const int err = writeAll(doneFd_, input + '\n')) throw std::runtime_error(writeError(path, err));
 }
 
 std::string ResultsWriter::csvPath() const {
@@ -238,23 +279,7 @@ void ResultsWriter::append(const FrameResult& r) {
 }
 
 void ResultsWriter::finishRun(const RunInfo& run) {
-  const fs::path path = fs::path(outDir_) / "run.json";
-  nlohmann::ordered_json doc = {{"runs", nlohmann::ordered_json::array()}};
-  std::error_code ec;
-  if (fs::exists(path, ec)) {
-    std::ifstream in(path);
-    nlohmann::ordered_json old =
-        nlohmann::ordered_json::parse(in, nullptr, /*allow_exceptions=*/false);
-    if (old.is_object() && old.contains("runs") && old["runs"].is_array()) {
-      doc = std::move(old);
-    } else {
-      fs::rename(path, fs::path(outDir_) / "run.json.bad", ec);
-      spdlog::warn("'{}' could not be read; kept as run.json.bad, a new one is started",
-                   path.string());
-    }
-  }
-  doc["runs"].push_back(
-      {{"program", run.program},
+  const nlohmann::ordered_json entry =       {{"program", run.program},
        {"started", startedAt_},
        {"finished", isoTimeUtc()},
        {"model", {{"path", run.modelPath}, {"name", run.modelName}, {"fnv1a64", run.modelChecksum}}},
@@ -271,8 +296,13 @@ void ResultsWriter::finishRun(const RunInfo& run) {
        {"images", run.counts.images},
        {"frames", run.counts.frames},
        {"faces", run.counts.faces},
-       {"failures", run.counts.failures}});
-  writeFileAtomically(path.string(), doc.dump(2) + "\n");
+       {"failures", run.counts.failures}};
+  runs_.push_back(entry.dump());
+  nlohmann::ordered_json doc = {{"runs", nlohmann::ordered_json::array()}};
+  for (const auto& r : runs_) doc["runs"].push_back(nlohmann::ordered_json::parse(r));
+  std::error_code ec;
+  fs::create_directories(fs::path(outDir_) / kRunsFolder, ec);
+  writeFileAtomically(runPath(), doc.dump(2) + "\n");
 }
 
 RunInfo describeRun(Pipeline& pipeline, const std::string& program,
@@ -318,11 +348,19 @@ void ResultsWriter::appendRecords(const std::string& csvRows, const std::string&
 }
 
 std::string ResultsWriter::uniquePath(const std::string& sourcePath, const std::string& suffix,
-                                      const std::string& ext) {
-  const std::string stem = fs::path(sourcePath).stem().string();
+                                      const std::string& ext, const std::string& mirrorAs) {
+  const fs::path like = mirrorAs.empty() ? fs::path(sourcePath).filename() : fs::path(mirrorAs);
+  const std::string stem = like.stem().string();
+  fs::path folder = outDir_;
+  if (like.has_parent_path()) {
+    folder /= like.parent_path();
+    std::error_code ec;
+    fs::create_directories(folder, ec);
+    if (ec) throw std::runtime_error("cannot create '" + folder.string() + "': " + ec.message());
+  }
   for (int i = 0;; ++i) {
     const std::string name = stem + suffix + (i ? "_" + std::to_string(i) : "") + ext;
-    const std::string p = (fs::path(outDir_) / name).string();
+    const std::string p = (folder / name).string();
     std::error_code ec;
     if (!claimed_.count(p) && !fs::exists(p, ec)) {
       claimed_.insert(p);
@@ -332,10 +370,11 @@ std::string ResultsWriter::uniquePath(const std::string& sourcePath, const std::
 }
 
 std::string ResultsWriter::writeLabelledImage(const std::string& sourcePath,
-                                              const cv::Mat& annotated) {
+                                              const cv::Mat& annotated,
+                                              const std::string& mirrorAs) {
   std::string ext = asciiLower(fs::path(sourcePath).extension().string());
   if (ext != ".jpg" && ext != ".jpeg" && ext != ".png") ext = ".png";
-  const std::string path = uniquePath(sourcePath, "_labelled", ext);
+  const std::string path = uniquePath(sourcePath, "_labelled", ext, mirrorAs);
   // Never write over an input, even if the results folder is the input's folder.
   std::error_code ec;
   if (fs::exists(sourcePath, ec) && fs::equivalent(sourcePath, path, ec))
@@ -344,9 +383,10 @@ std::string ResultsWriter::writeLabelledImage(const std::string& sourcePath,
   return path;
 }
 
-std::string ResultsWriter::openVideo(const std::string& sourcePath, double fps, cv::Size size) {
+std::string ResultsWriter::openVideo(const std::string& sourcePath, double fps, cv::Size size,
+                                     const std::string& mirrorAs) {
   closeVideo();
-  videoFinal_ = uniquePath(sourcePath, "_labelled", ".avi");
+  videoFinal_ = uniquePath(sourcePath, "_labelled", ".avi", mirrorAs);
   videoTmp_ = temporaryPathFor(videoFinal_);
   if (!video_.open(videoTmp_, cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), fps > 0 ? fps : 25.0,
                    size, true))

@@ -83,7 +83,9 @@ LabelledFrame LabelSession::inspectImage(const cv::Mat& image, const std::string
 std::string LabelSession::saveImage(const LabelledFrame& labelled) {
   std::string written;
   if (writer_) {
-    written = writer_->writeLabelledImage(labelled.result.source, labelled.annotated);
+    if (options_.writeImages)
+      written = writer_->writeLabelledImage(labelled.result.source, labelled.annotated,
+                                            labelled.mirrorAs);
     writer_->append(labelled.result);
   }
   if (callback_) callback_(labelled.result, labelled.annotated);
@@ -91,15 +93,19 @@ std::string LabelSession::saveImage(const LabelledFrame& labelled) {
 }
 
 LabelledFrame LabelSession::labelImage(const cv::Mat& image, const std::string& source,
-                                       std::string* labelledPath) {
+                                       std::string* labelledPath, const std::string& mirrorAs) {
   LabelledFrame out = inspectImage(image, source);
+  out.mirrorAs = mirrorAs;
   const std::string written = saveImage(out);
   if (labelledPath) *labelledPath = written;
   return out;
 }
 
-LabelledFrame LabelSession::labelImage(const std::string& path, std::string* labelledPath) {
-  return labelImage(readImage(path, options_.read), path, labelledPath);
+LabelledFrame LabelSession::labelImage(const std::string& path, std::string* labelledPath,
+                                       const std::string& mirrorAs) {
+  LabelledFrame out = labelImage(readImage(path, options_.read), path, labelledPath, mirrorAs);
+  if (writer_) writer_->markDone(path);
+  return out;
 }
 
 void LabelSession::beginStream(const std::string& source, double fps,
@@ -111,6 +117,7 @@ void LabelSession::beginStream(const std::string& source, double fps,
   stream_.source = source;
   streamFps_ = fps > 0 && fps < 1000 ? fps : 25.0;
   videoName_ = videoName.empty() ? source : videoName;
+  videoMirror_.clear();
   videoPath_.clear();
   videoOpen_ = false;
   quality_.reset();
@@ -148,7 +155,8 @@ bool LabelSession::labelFrame(const Frame& frame, LabelledFrame* labelled) {
       // has one frame size) and the frames go on in a new one.
       if (videoOpen_ && out.annotated.size() != videoSize_) closeVideo();
       if (!videoOpen_) {
-        videoPath_ = writer_->openVideo(videoName_, streamFps_ / every, out.annotated.size());
+        videoPath_ = writer_->openVideo(videoName_, streamFps_ / every, out.annotated.size(),
+                                        videoMirror_);
         videoOpen_ = true;
         videoSize_ = out.annotated.size();
         stream_.videoPath = videoPath_;
@@ -191,8 +199,9 @@ void LabelSession::abortStream() noexcept {
   stream_.videoPath.clear();
 }
 
-StreamSummary LabelSession::labelSource(FrameSource& source) {
+StreamSummary LabelSession::labelSource(FrameSource& source, const std::string& mirrorAs) {
   beginStream(source.name(), source.fps());
+  videoMirror_ = mirrorAs;
   try {
     Frame frame;
     while (true) {
@@ -223,12 +232,14 @@ StreamSummary LabelSession::labelSource(FrameSource& source) {
   return summary;
 }
 
-StreamSummary LabelSession::labelVideo(const std::string& path) {
+StreamSummary LabelSession::labelVideo(const std::string& path, const std::string& mirrorAs) {
   FrameSource::Options options;
   options.queueSize = 4;  // a file: every frame is labelled, none is dropped
   options.dropOldest = false;
   FrameSource source(openVideoProvider(path), options);
-  return labelSource(source);
+  StreamSummary summary = labelSource(source, mirrorAs);
+  if (writer_) writer_->markDone(path);
+  return summary;
 }
 
 }  // namespace microfer

@@ -1,5 +1,6 @@
 #include "microfer/runtime/runtime.hpp"
 
+#include <sched.h>
 #include <unistd.h>
 
 #include <ATen/Parallel.h>
@@ -36,8 +37,15 @@ void restartWithPassiveOpenMpWait(char** argv) {
 }
 
 namespace {
+// The cores this process may run on: its CPU affinity (taskset, a Slurm task's
+// --cpus-per-task, a container's cpuset), not every core of the machine, so that processes
+// sharing a node do not each start a thread per core.
 int threadsOrCores(int threads) {
-  return threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (threads > 0) return threads;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0) return CPU_COUNT(&set);
+  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 }
 }  // namespace
 
