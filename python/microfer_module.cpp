@@ -88,11 +88,26 @@ microfer::PipelineConfig makeConfig(const std::string& detector, const std::stri
 /// array (kept referenced) that is read without the GIL.
 struct ImageInput {
   std::string path;
+  std::vector<unsigned char> encoded;  // a file's bytes (JPEG, PNG, ...) held in memory
   py::object array;  // not py::array: its default constructor would import numpy
   const void* pixels = nullptr;
   int rows = 0, cols = 0, channels = 0;
 
   explicit ImageInput(const py::object& image) {
+    // Bytes that start as an image file does (read from object storage, a socket, a zip) are
+    // the image; other bytes are a path, as os.fsencode gives them.
+    if (py::isinstance<py::bytes>(image) || py::isinstance<py::bytearray>(image) ||
+        py::isinstance<py::memoryview>(image)) {
+      PyObject* raw = PyBytes_FromObject(image.ptr());  // any buffer, copied once
+      if (raw == nullptr) throw py::error_already_set();
+      const std::string data = py::reinterpret_steal<py::bytes>(raw).cast<std::string>();
+      std::vector<unsigned char> bytes(data.begin(), data.end());
+      if (!py::isinstance<py::bytes>(image) || microfer::peekImageSize(bytes).area() > 0) {
+        encoded = std::move(bytes);
+        if (encoded.empty()) throw py::value_error("image is empty bytes");
+        return;
+      }
+    }
     if (isPath(image)) {
       path = pathBytes(image);
       if (path.empty()) throw py::value_error("image is an empty path");
@@ -108,6 +123,7 @@ struct ImageInput {
   /// Runs without the GIL: reads the file, or copies the array into an 8-bit BGR image
   /// (gray and BGRA converted as the file reader converts them).
   cv::Mat toBgr() const {
+    if (!encoded.empty()) return microfer::decodeImage(encoded, "<bytes>");
     if (!path.empty()) {
       try {
         return microfer::readImage(path);
@@ -127,7 +143,9 @@ struct ImageInput {
     return bgr;
   }
 
-  std::string source() const { return path.empty() ? "<array>" : path; }
+  std::string source() const {
+    return !encoded.empty() ? "<bytes>" : path.empty() ? "<array>" : path;
+  }
 
  private:
   void fromArray(const py::array& a) {
@@ -290,7 +308,9 @@ so that its idle threads sleep instead of spinning (the microfer programs do thi
 const char* kLabelDoc = R"(label(image) -> list of dicts, one per face (largest first).
 
 image: a path (str or os.PathLike; JPEG, PNG, BMP, TIFF, WebP, PBM/PGM/PPM, EXIF orientation
-honoured) or a numpy uint8 array: H x W gray, H x W x 3 BGR (OpenCV's order; an RGB array
+honoured), the bytes of such a file (bytes, bytearray or memoryview, e.g. read from object
+storage; bytes that do not start as one of these formats are taken as a path), or a numpy
+uint8 array: H x W gray, H x W x 3 BGR (OpenCV's order; an RGB array
 from PIL or matplotlib is rgb[..., ::-1]) or H x W x 4 BGRA.
 Raises FileNotFoundError for a missing file, RuntimeError for a file that cannot be read as
 an image, ValueError or TypeError for an unusable array or argument.)";

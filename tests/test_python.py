@@ -123,6 +123,18 @@ class LabelPath(unittest.TestCase):
             for name, p in self.faces[0]["probabilities"].items():
                 self.assertAlmostEqual(faces[0]["probabilities"][name], p, places=5)
 
+    def test_encoded_bytes_are_the_image(self):
+        data = pathlib.Path(ASTRONAUT).read_bytes()
+        for encoded in (data, bytearray(data), memoryview(data)):
+            faces = microfer.label(encoded)
+            self.assertEqual(len(faces), 1)
+            for name, p in self.faces[0]["probabilities"].items():
+                self.assertAlmostEqual(faces[0]["probabilities"][name], p, places=5)
+        with self.assertRaises(RuntimeError):  # a PNG signature, then nothing an image holds
+            microfer.label(data[:40])
+        with self.assertRaises(ValueError):
+            microfer.label(bytearray())
+
     def test_threads_share_one_labeller(self):
         labeller = microfer.Labeller(detector="haar", tta="off")
         results, errors = [], []
