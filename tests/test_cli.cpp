@@ -809,7 +809,7 @@ TEST_F(CliTest, EvalKeepsItsSplitAndCountsTheModelsAnswers) {
 
   // An ensemble (--model A,B): the argmax of the mean of the members' probabilities. Its
   // confusion matrix is compared with the one the library's own members give, cell by cell.
-  const std::string v3 = test::sourceDir() + "/models/microfer-resnet10-v6.mfm";
+  const std::string v3 = test::sourceDir() + "/models/microfer-resnet10-v7.mfm";
   const std::string v2 = test::sourceDir() + "/models/microfer-resnet10-fer2013.mfm";
   ASSERT_EQ(run("eval --data \"" + data.string() + "\" --tta off --model " + v3 + "," + v2, dir), 0)
       << slurp(dir / "stderr.txt");
@@ -862,9 +862,9 @@ TEST_F(CliTest, EvalKeepsItsSplitAndCountsTheModelsAnswers) {
 // and its command; a weight list of the wrong length, a negative weight, one model and another
 // architecture are usage errors.
 TEST_F(CliTest, AverageWritesTheWeightedMeanOfModelsOfOneArchitecture) {
-  // v6 descends from the FER2013-only model (fine-tuned, never re-initialised): one lineage.
+  // v7 descends from the FER2013-only model (fine-tuned, never re-initialised): one lineage.
   const std::string v5 = test::sourceDir() + "/models/microfer-resnet10-fer2013.mfm";
-  const std::string v6 = test::sourceDir() + "/models/microfer-resnet10-v6.mfm";
+  const std::string v6 = test::sourceDir() + "/models/microfer-resnet10-v7.mfm";
   const std::string both = "average --model \"" + v5 + "," + v6 + "\"";
   const fs::path same = dir / "same ü.mfm", mid = dir / "mid.mfm";
   ASSERT_EQ(run(both + " --weights 0,1 --out \"" + same.string() + "\"", dir), 0)

@@ -421,7 +421,7 @@ TEST(Training, SoftTargetsAreLearntInsteadOfTheLabel) {
     s.target[shifted(s.label)] = 0.95f;
   }
   const auto dir = test::tempDir("soft-targets");
-  TrainConfig c = smokeConfig((dir / "votes").string(), 4);
+  TrainConfig c = smokeConfig((dir / "votes").string(), 8);
   c.augment = test::noAugmentation();
   const TrainResult r = train(data, nullptr, c);
   std::vector<cv::Mat> crops;
