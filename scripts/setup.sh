@@ -12,6 +12,8 @@ packages=(
   libopencv-dev opencv-data          # opencv-data: the Haar cascades
   gstreamer1.0-plugins-base          # videotestsrc: the live-stream tests (label --stream-url)
   qt6-base-dev qt6-qpa-plugins fonts-dejavu-core
+  qt6-tools-dev qt6-l10n-tools       # LinguistTools + lrelease: the app's Chinese translation
+  qt6-translations-l10n fonts-wqy-microhei   # Qt's own Chinese strings; CJK glyphs for that UI
   libspdlog-dev nlohmann-json3-dev libgtest-dev libbenchmark-dev
   appstream desktop-file-utils       # scripts/check-packaging.sh (a CTest test)
   pybind11-dev python3-dev python3-numpy   # the microfer Python module (python/)

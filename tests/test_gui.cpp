@@ -1,4 +1,5 @@
 // The desktop window, driven through its real actions under QT_QPA_PLATFORM=offscreen.
+#include <QAccessible>
 #include <QAction>
 #include <QApplication>
 #include <QComboBox>
@@ -10,6 +11,7 @@
 #include <QKeySequence>
 #include <QStandardPaths>
 #include <QLabel>
+#include <QMenu>
 #include <QMimeData>
 #include <QProcess>
 #include <QProgressDialog>
@@ -19,6 +21,7 @@
 #include <nlohmann/json.hpp>
 #include <QSplitter>
 #include <QStatusBar>
+#include <QToolBar>
 #include <QSignalSpy>
 #include <QTimer>
 #include <QUrl>
@@ -40,6 +43,7 @@
 
 #include "core_bridge.hpp"
 #include "face_panel.hpp"
+#include "image_view.hpp"
 #include "main_window.hpp"
 #include "microfer/capture/frame_source.hpp"
 #include "microfer/classify/model_file.hpp"
@@ -47,6 +51,7 @@
 #include "pipeline_worker.hpp"
 #include "settings_dialog.hpp"
 #include "test_util.hpp"
+#include "translations.hpp"
 
 namespace fs = std::filesystem;
 using microfer::gui::AppSettings;
@@ -1112,4 +1117,170 @@ TEST_F(Gui, ResultsGoUnderPicturesAndTheCameraIsNotRecordedByDefault) {
   EXPECT_FALSE(action(window, "actionRecord")->isChecked());
   EXPECT_EQ(action(window, "actionOpenImage")->shortcut(), QKeySequence(QKeySequence::Open));
   EXPECT_EQ(action(window, "actionQuit")->shortcut(), QKeySequence(QKeySequence::Quit));
+}
+
+namespace {
+
+/// What a screen reader is told about a widget (through Qt's accessibility interface).
+QString accessibleText(QWidget* w, QAccessible::Text kind) {
+  QAccessibleInterface* iface = QAccessible::queryAccessibleInterface(w);
+  return iface ? iface->text(kind) : QString();
+}
+
+/// Restores the English interface when a test that switched language ends, however it ends.
+struct EnglishAfterwards {
+  ~EnglishAfterwards() { microfer::gui::setUiLanguage(QStringLiteral("en")); }
+};
+
+}  // namespace
+
+TEST(GuiLanguage, SimplifiedChineseLocalesGetChineseEveryOtherEnglish) {
+  using microfer::gui::uiLanguageFor;
+  for (const char* name : {"zh_CN", "zh_SG", "zh"})
+    EXPECT_EQ(uiLanguageFor(QLocale(QString::fromLatin1(name))).toStdString(), "zh_CN") << name;
+  for (const char* name : {"en_US", "en_GB", "de_DE", "fr_FR", "ja_JP", "zh_TW", "zh_HK", "C"})
+    EXPECT_EQ(uiLanguageFor(QLocale(QString::fromLatin1(name))).toStdString(), "en") << name;
+  // The displayed English names are the core's (those of results.csv).
+  for (int i = 0; i < microfer::kNumEmotions; ++i)
+    EXPECT_EQ(microfer::gui::expressionDisplayName(i).toStdString(),
+              microfer::emotionNames()[static_cast<size_t>(i)]);
+}
+
+// The window in Chinese (as LANG=zh_CN.UTF-8 chooses it) and back in English; the files it
+// writes keep the core's English names.
+TEST_F(Gui, ChineseInterfaceShowsChineseMenusAndExpressionNames) {
+#ifndef MICROFER_HAVE_TRANSLATIONS
+  GTEST_SKIP() << "built without Qt's LinguistTools (Debian: qt6-tools-dev qt6-l10n-tools)";
+#else
+  app();
+  const EnglishAfterwards restore;
+  ASSERT_TRUE(microfer::gui::setUiLanguage(
+      microfer::gui::uiLanguageFor(QLocale(QLocale::Chinese, QLocale::China))))
+      << "the embedded :/i18n/microfer_zh_CN.qm did not load";
+  const QStringList chinese = {QStringLiteral("愤怒"), QStringLiteral("厌恶"),
+                               QStringLiteral("恐惧"), QStringLiteral("高兴"),
+                               QStringLiteral("悲伤"), QStringLiteral("惊讶"),
+                               QStringLiteral("中性")};
+  for (int i = 0; i < microfer::kNumEmotions; ++i)
+    EXPECT_EQ(microfer::gui::expressionDisplayName(i).toStdString(), chinese[i].toStdString())
+        << "expression " << i;
+  {
+    MainWindow window(testSettings());
+    window.setMessageBoxesEnabled(false);
+    auto* file = window.findChild<QMenu*>(QStringLiteral("menuFile"));
+    ASSERT_NE(file, nullptr);
+    EXPECT_EQ(file->title().toStdString(), "文件(&F)");
+    EXPECT_EQ(action(window, "actionOpenImage")->text().toStdString(), "打开图像(&O)…");
+    EXPECT_EQ(action(window, "actionCamera")->text().toStdString(), "启动摄像头(&C)");
+    auto* toolBar = window.findChild<QToolBar*>(QStringLiteral("mainToolBar"));
+    ASSERT_NE(toolBar, nullptr);
+    QWidget* openButton = toolBar->widgetForAction(action(window, "actionOpenImage"));
+    EXPECT_EQ(accessibleText(openButton, QAccessible::Name).toStdString(), "打开图像")
+        << "the tool button's name drops the whole \"(&O)\" and the ellipsis";
+
+    FacePanel panel;
+    FaceView face;
+    face.label = 5;  // surprise
+    face.probs = {0.02f, 0.01f, 0.05f, 0.03f, 0.02f, 0.83f, 0.04f};
+    panel.setFaces({face});
+    ASSERT_NE(panel.entry(0), nullptr);
+    EXPECT_EQ(panel.entry(0)->verdict().toStdString(), "惊讶 83%");
+    EXPECT_EQ(panel.entry(0)->title().toStdString(), "人脸 1");
+    EXPECT_EQ(panel.labels(), QStringList{QStringLiteral("surprise")}) << "the CSV's names";
+
+    const std::string image = sampleImage();
+    if (haveModel() && !image.empty()) {
+      window.setFileChooser([&](MainWindow::ChooserKind) { return QString::fromStdString(image); });
+      window.show();
+      QSignalSpy shown(&window, &MainWindow::resultShown);
+      action(window, "actionOpenImage")->trigger();
+      ASSERT_TRUE(shown.wait(120000)) << window.lastMessage().toStdString();
+      const auto* entry = window.facePanel()->entry(0);
+      ASSERT_NE(entry, nullptr) << "no face in " << image;
+      const int label = entry->label();
+      ASSERT_GE(label, 0);
+      EXPECT_TRUE(entry->verdict().startsWith(chinese[label]) ||
+                  entry->verdict().contains(QStringLiteral("不确定")))
+          << entry->verdict().toStdString();
+      EXPECT_TRUE(window.imageView()->accessibleDescription().contains(QStringLiteral("张人脸")))
+          << window.imageView()->accessibleDescription().toStdString();
+      const auto rows = readCsv(results_ / "results.csv");
+      ASSERT_GE(rows.size(), 2u);
+      const int labelCol = column(rows[0], "label");
+      ASSERT_GE(labelCol, 0);
+      EXPECT_EQ(rows[1][static_cast<size_t>(labelCol)],
+                microfer::emotionNames()[static_cast<size_t>(label)])
+          << "results.csv stays English";
+    }
+  }
+
+  ASSERT_TRUE(microfer::gui::setUiLanguage(
+      microfer::gui::uiLanguageFor(QLocale(QLocale::English, QLocale::UnitedStates))));
+  MainWindow english(testSettings());
+  auto* file = english.findChild<QMenu*>(QStringLiteral("menuFile"));
+  ASSERT_NE(file, nullptr);
+  EXPECT_EQ(file->title().toStdString(), "&File");
+  EXPECT_EQ(action(english, "actionOpenImage")->text().toStdString(), "&Open Image…");
+  EXPECT_EQ(microfer::gui::expressionDisplayName(3).toStdString(), "happy");
+
+  // An unknown --lang is a usage error, refused before any window opens.
+  QProcess gui;
+  gui.start(QStringLiteral(MICROFER_GUI), {QStringLiteral("--lang"), QStringLiteral("tlh")});
+  ASSERT_TRUE(gui.waitForFinished(60000));
+  EXPECT_EQ(gui.exitCode(), 2) << gui.readAllStandardError().toStdString();
+#endif
+}
+
+// Screen readers: the panel, each face and its custom-painted bars have names, and the bars'
+// description reads out the seven figures, most likely first.
+TEST_F(Gui, FacePanelAndProbabilityBarsHaveAccessibleNamesAndFigures) {
+  app();
+  FacePanel panel;
+  FaceView face;
+  face.label = 5;  // surprise
+  face.probs = {0.02f, 0.01f, 0.05f, 0.03f, 0.02f, 0.83f, 0.04f};
+  panel.setFaces({face});
+  panel.show();
+  QApplication::processEvents();
+  EXPECT_FALSE(accessibleText(&panel, QAccessible::Name).isEmpty());
+  EXPECT_FALSE(accessibleText(&panel, QAccessible::Description).isEmpty());
+  auto* entry = const_cast<microfer::gui::FaceEntry*>(panel.entry(0));
+  ASSERT_NE(entry, nullptr);
+  EXPECT_EQ(accessibleText(entry, QAccessible::Name).toStdString(), "Face 1");
+  EXPECT_EQ(accessibleText(entry, QAccessible::Description).toStdString(), "surprise 83%");
+  auto* bars = entry->findChild<microfer::gui::ProbabilityChart*>();
+  ASSERT_NE(bars, nullptr);
+  EXPECT_FALSE(accessibleText(bars, QAccessible::Name).isEmpty());
+  EXPECT_EQ(accessibleText(bars, QAccessible::Description).toStdString(),
+            "surprise 83%, fear 5%, neutral 4%, happy 3%, angry 2%, sad 2%, disgust 1%");
+  // The description follows the figures shown.
+  face.label = 3;
+  face.probs = {0.f, 0.f, 0.f, 0.72f, 0.f, 0.13f, 0.15f};
+  panel.setFaces({face});
+  const QString now = accessibleText(bars, QAccessible::Description);
+  EXPECT_TRUE(now.startsWith(QStringLiteral("happy 72%, neutral 15%, surprise 13%")))
+      << now.toStdString();
+  for (const std::string& name : microfer::emotionNames())
+    EXPECT_TRUE(now.contains(QString::fromStdString(name)))
+        << name << " missing in " << now.toStdString();
+
+  MainWindow window(testSettings());
+  EXPECT_FALSE(accessibleText(window.imageView(), QAccessible::Name).isEmpty());
+  EXPECT_FALSE(accessibleText(window.imageView(), QAccessible::Description).isEmpty());
+  EXPECT_FALSE(accessibleText(window.facePanel(), QAccessible::Name).isEmpty());
+  auto* toolBar = window.findChild<QToolBar*>(QStringLiteral("mainToolBar"));
+  ASSERT_NE(toolBar, nullptr);
+  for (QAction* a : toolBar->actions()) {
+    if (a->isSeparator()) continue;
+    QWidget* button = toolBar->widgetForAction(a);
+    ASSERT_NE(button, nullptr) << a->objectName().toStdString();
+    const QString name = accessibleText(button, QAccessible::Name);
+    EXPECT_TRUE(!name.isEmpty() && !name.contains(QLatin1Char('&')))
+        << a->objectName().toStdString() << ": '" << name.toStdString() << "'";
+    EXPECT_EQ(accessibleText(button, QAccessible::Description).toStdString(),
+              a->statusTip().toStdString())
+        << a->objectName().toStdString();
+  }
+  QWidget* openButton = toolBar->widgetForAction(action(window, "actionOpenImage"));
+  EXPECT_EQ(accessibleText(openButton, QAccessible::Name).toStdString(), "Open Image");
 }

@@ -1,8 +1,10 @@
 #include "face_panel.hpp"
 
+#include <QCoreApplication>
 #include <QHBoxLayout>
 #include <QPainter>
 #include <QVBoxLayout>
+#include <numeric>
 
 #include "microfer/output/annotator.hpp"
 
@@ -19,8 +21,25 @@ QString expressionName(int label) {
   return QString::fromStdString(emotionNames()[static_cast<size_t>(label)]);
 }
 
+QString expressionDisplayName(int label) {
+  // FER2013's order, as emotionNames(); a test checks that the English texts are the core's.
+  static const char* const kNames[kNumEmotions] = {
+      QT_TRANSLATE_NOOP("Expression", "angry"),  QT_TRANSLATE_NOOP("Expression", "disgust"),
+      QT_TRANSLATE_NOOP("Expression", "fear"),   QT_TRANSLATE_NOOP("Expression", "happy"),
+      QT_TRANSLATE_NOOP("Expression", "sad"),    QT_TRANSLATE_NOOP("Expression", "surprise"),
+      QT_TRANSLATE_NOOP("Expression", "neutral")};
+  if (label < 0 || label >= kNumEmotions) return QStringLiteral("?");
+  return QCoreApplication::translate("Expression", kNames[label]);
+}
+
+QString expressionPercent(int label, float probability) {
+  return QStringLiteral("%1 %2%").arg(expressionDisplayName(label)).arg(qRound(probability * 100));
+}
+
 ProbabilityChart::ProbabilityChart(QWidget* parent) : QWidget(parent) {
   setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
+  setAccessibleName(tr("Expression probabilities"));
+  setProbabilities(m_probs, m_label);
 }
 
 QSize ProbabilityChart::sizeHint() const {
@@ -30,6 +49,15 @@ QSize ProbabilityChart::sizeHint() const {
 void ProbabilityChart::setProbabilities(const std::array<float, kNumEmotions>& probs, int label) {
   m_probs = probs;
   m_label = label;
+  // A screen reader cannot see the bars: the description reads them out, most likely first.
+  std::array<int, kNumEmotions> order{};
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
+    return m_probs[static_cast<size_t>(a)] > m_probs[static_cast<size_t>(b)];
+  });
+  QStringList parts;
+  for (int c : order) parts << expressionPercent(c, m_probs[static_cast<size_t>(c)]);
+  setAccessibleDescription(parts.join(tr(", ", "between the figures of the bars")));
   update();
 }
 
@@ -39,7 +67,7 @@ void ProbabilityChart::paintEvent(QPaintEvent*) {
   const int rowH = fm.height() + 2;
   int nameW = 0;
   for (int i = 0; i < kNumEmotions; ++i)
-    nameW = std::max(nameW, fm.horizontalAdvance(expressionName(i)));
+    nameW = std::max(nameW, fm.horizontalAdvance(expressionDisplayName(i)));
   const int valueW = fm.horizontalAdvance(QStringLiteral("100%"));
   const int barX = nameW + 6;
   const int barW = std::max(10, width() - barX - valueW - 6);
@@ -51,7 +79,7 @@ void ProbabilityChart::paintEvent(QPaintEvent*) {
     painter.setFont(f);
     painter.setPen(palette().color(QPalette::WindowText));
     painter.drawText(QRect(0, y, nameW, rowH), Qt::AlignRight | Qt::AlignVCenter,
-                     expressionName(i));
+                     expressionDisplayName(i));
     painter.fillRect(QRect(barX, y + 3, barW, rowH - 6), palette().color(QPalette::Midlight));
     painter.fillRect(QRect(barX, y + 3, qRound(barW * p), rowH - 6), expressionColor(i));
     painter.drawText(QRect(barX + barW + 4, y, valueW + 2, rowH), Qt::AlignRight | Qt::AlignVCenter,
@@ -107,15 +135,14 @@ void FaceEntry::setFace(int number, const FaceView& face) {
   // levels; the panel says so rather than presenting it as this frame's reading.
   // Followed faces keep the line (no jump as the age comes and goes); an unfollowed face's
   // label can be kept too (its box matched the last frame's), and then says so.
-  // (Two whole strings rather than tr()'s %n: the app ships no translation file that would
+  // (Two whole strings rather than tr()'s %n: no English translation file ships that would
   // make "frame(s)" plural.)
   m_age->setVisible(face.trackId >= 0 || face.predictionAge > 0);
   m_age->setText(face.predictionAge <= 0  ? QString()
                  : face.predictionAge == 1 ? tr("label 1 frame old")
                                            : tr("label %1 frames old").arg(face.predictionAge));
   const auto percent = [&](int c) {
-    return QStringLiteral("%1 %2%").arg(expressionName(c)).arg(
-        qRound(face.probs[static_cast<size_t>(c)] * 100));
+    return expressionPercent(c, face.probs[static_cast<size_t>(c)]);
   };
   if (face.uncertain) {
     // The two most likely expressions, both named: the model is not sure between them.
@@ -131,6 +158,11 @@ void FaceEntry::setFace(int number, const FaceView& face) {
     m_verdict->setStyleSheet(QString());
   }
   m_chart->setProbabilities(face.probs, face.label);
+  setAccessibleName(m_title->text());
+  setAccessibleDescription(m_age->text().isEmpty()
+                               ? m_verdict->text()
+                               : tr("%1; %2", "a face's verdict; the age of its label")
+                                     .arg(m_verdict->text(), m_age->text()));
 }
 
 FacePanel::FacePanel(QWidget* parent) : QScrollArea(parent) {
@@ -144,6 +176,8 @@ FacePanel::FacePanel(QWidget* parent) : QScrollArea(parent) {
   layout->addStretch(1);
   setWidget(m_content);
   setMinimumWidth(300);
+  setAccessibleName(tr("Faces"));
+  setAccessibleDescription(m_empty->text());
 }
 
 void FacePanel::setFaces(const QVector<FaceView>& faces) {
@@ -160,6 +194,10 @@ void FacePanel::setFaces(const QVector<FaceView>& faces) {
   }
   m_shown = static_cast<int>(faces.size());
   m_empty->setVisible(faces.isEmpty());
+  setAccessibleDescription(faces.isEmpty() ? m_empty->text()
+                                           : tr("%n face(s): label, confidence and the "
+                                                "probability of each expression",
+                                                nullptr, m_shown));
 }
 
 QStringList FacePanel::labels() const {

@@ -1,5 +1,6 @@
 // The side panel: one entry per face with its aligned crop, label, confidence and a bar
-// chart of the 7 probabilities.
+// chart of the 7 probabilities. Expression names are shown in the interface language; each
+// part has an accessible name, and the chart's accessible description carries its figures.
 #pragma once
 
 #include <QFrame>
@@ -12,7 +13,8 @@
 
 namespace microfer::gui {
 
-/// Horizontal bars, one per expression, in the annotator's colours.
+/// Horizontal bars, one per expression, in the annotator's colours. Its accessible
+/// description reads the bars out, most likely first: "happy 72%, neutral 15%, ...".
 class ProbabilityChart : public QWidget {
   Q_OBJECT
 
@@ -62,7 +64,8 @@ class FacePanel : public QScrollArea {
   /// widgets every frame.
   void setFaces(const QVector<FaceView>& faces);
   int faceCount() const { return m_shown; }
-  /// Expression names of the faces shown, in panel order.
+  /// Expression names of the faces shown, in panel order: the core's English names, as in
+  /// results.csv, whatever the interface language.
   QStringList labels() const;
   /// The entry of the i-th face shown (0-based), or nullptr.
   const FaceEntry* entry(int i) const { return i >= 0 && i < m_shown ? m_entries[i] : nullptr; }
@@ -76,7 +79,12 @@ class FacePanel : public QScrollArea {
 
 /// The colour used for an expression everywhere (the annotator's BGR colour as QColor).
 QColor expressionColor(int label);
-/// "happy" etc., or "?" for an invalid index.
+/// "happy" etc. (the core's English name, as in the CSV/JSONL files), or "?" for an invalid
+/// index.
 QString expressionName(int label);
+/// The name the window shows: expressionName() in the interface language ("高兴" in Chinese).
+QString expressionDisplayName(int label);
+/// "happy 72%": a displayed name and its probability in whole percent.
+QString expressionPercent(int label, float probability);
 
 }  // namespace microfer::gui

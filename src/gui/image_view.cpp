@@ -8,6 +8,7 @@ ImageView::ImageView(QWidget* parent) : QWidget(parent) {
   setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Expanding);
   setMinimumSize(160, 120);
   setAttribute(Qt::WA_OpaquePaintEvent);
+  setAccessibleName(tr("Image"));
 }
 
 void ImageView::setImage(const QImage& image) {
@@ -17,6 +18,7 @@ void ImageView::setImage(const QImage& image) {
 
 void ImageView::setPlaceholderText(const QString& text) {
   m_placeholder = text;
+  if (m_image.isNull()) setAccessibleDescription(text);
   update();
 }
 

@@ -1,4 +1,5 @@
-// The central view: one image scaled to fit, aspect ratio kept, centred.
+// The central view: one image scaled to fit, aspect ratio kept, centred. Its accessible
+// description is the placeholder text until the window describes the picture it shows.
 #pragma once
 
 #include <QImage>

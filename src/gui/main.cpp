@@ -6,6 +6,7 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QFileInfo>
+#include <QLocale>
 #include <QSettings>
 #include <QTimer>
 #include <cstdio>
@@ -14,6 +15,7 @@
 #include "main_window.hpp"
 #include "microfer/pipeline/pipeline.hpp"
 #include "microfer/runtime/runtime.hpp"
+#include "translations.hpp"
 
 #ifndef MICROFER_VERSION
 #define MICROFER_VERSION "unknown"
@@ -85,9 +87,14 @@ int main(int argc, char** argv) {
   const QCommandLineOption verboseOpt(
       QStringLiteral("verbose"),
       QStringLiteral("Detailed log on stderr, OpenCV's and FFmpeg's included."));
-  parser.addOptions(
-      {openOpt, shotOpt, resultsOpt, modelOpt, detectorOpt, ttaOpt, minFaceOpt, attentionOpt,
-       threadsOpt, verboseOpt});
+  const QCommandLineOption langOpt(
+      QStringLiteral("lang"),
+      QStringLiteral("Interface language: en or zh_CN (Simplified Chinese). Default: the "
+                     "system's (LANGUAGE, LC_ALL, LC_MESSAGES, LANG), English unless it is "
+                     "Simplified Chinese."),
+      QStringLiteral("LANG"));
+  parser.addOptions({openOpt, shotOpt, resultsOpt, modelOpt, detectorOpt, ttaOpt, minFaceOpt,
+                     attentionOpt, threadsOpt, verboseOpt, langOpt});
   parser.addPositionalArgument(
       QStringLiteral("paths"),
       QStringLiteral("Images, videos or folders to open (as from a file manager: "
@@ -96,6 +103,16 @@ int main(int argc, char** argv) {
   parser.process(app);
   if (parser.isSet(verboseOpt)) spdlog::set_level(spdlog::level::debug);
   microfer::setLibraryLogging(parser.isSet(verboseOpt));
+
+  // The window's language; the command line's own messages (here and --help) stay English.
+  const QString language = parser.isSet(langOpt) ? parser.value(langOpt)
+                                                 : microfer::gui::uiLanguageFor(QLocale::system());
+  if (!microfer::gui::uiLanguages().contains(language))
+    return fail(kExitUsage, QStringLiteral("--lang: '%1' is not one of: %2")
+                                .arg(language, microfer::gui::uiLanguages().join(", ")));
+  if (!microfer::gui::setUiLanguage(language) && parser.isSet(langOpt))
+    std::fprintf(stderr, "microfer: this build has no '%s' translation; the window stays English\n",
+                 qPrintable(language));
 
   // Overrides apply to this run only; the saved settings stay as the user left them.
   microfer::gui::AppSettings settings;

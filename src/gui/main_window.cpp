@@ -16,6 +16,7 @@
 #include <QPainter>
 #include <QPainterPath>
 #include <QProgressDialog>
+#include <QRegularExpression>
 #include <QSettings>
 #include <QStatusBar>
 #include <QTextStream>
@@ -125,6 +126,8 @@ void MainWindow::init(const AppSettings& settings) {
   restoreWindowState();
   m_ui->imageView->setPlaceholderText(
       tr("Drop an image, a folder or a video here\n\nor use File > Open Image… (Ctrl+O)"));
+  m_ui->menuBar->setAccessibleName(tr("Menu bar"));
+  m_ui->mainToolBar->setAccessibleName(tr("Main tool bar"));
 
   auto addStatus = [this](QLabel*& label) {
     label = new QLabel(this);
@@ -474,7 +477,7 @@ QString MainWindow::aboutText() const {
           .arg(QStringLiteral(MICROFER_VERSION), model,
                modelPath.isEmpty() ? tr("none installed") : modelPath.toHtmlEscaped(),
                accuracy.isEmpty() ? QString()
-                                  : QStringLiteral("<p><b>Model card:</b><br>%1</p>").arg(accuracy),
+                                  : tr("<p><b>Model card:</b><br>%1</p>").arg(accuracy),
                QString::fromLatin1(qVersion()));
 }
 
@@ -482,6 +485,9 @@ void MainWindow::display(const FrameView& view) {
   m_current = view;
   m_ui->imageView->setImage(view.annotated);
   m_ui->facePanel->setFaces(view.faces);
+  m_ui->imageView->setAccessibleDescription(
+      tr("%1, labelled: %n face(s) found", nullptr, static_cast<int>(view.faces.size()))
+          .arg(QFileInfo(view.source).fileName()));
   m_facesLabel->setText(tr("Faces: %1").arg(view.faces.size()));
   m_msLabel->setText(tr("%1 ms/frame").arg(view.processMs, 0, 'f', 0));
 }
@@ -573,9 +579,9 @@ void MainWindow::handleBatchFinished(const BatchSummary& summary) {
   QStringList counts;
   for (int i = 0; i < kNumEmotions; ++i)
     if (summary.perExpression[static_cast<size_t>(i)] > 0)
-      counts << QStringLiteral("%1 %2")
+      counts << tr("%1 %2", "a number of faces and their expression: 3 happy")
                     .arg(summary.perExpression[static_cast<size_t>(i)])
-                    .arg(expressionName(i));
+                    .arg(expressionDisplayName(i));
   QString text = tr("%1%2 of %3 images labelled, %4 faces found in %5.")
                      .arg(summary.cancelled ? tr("Cancelled: ") : QString())
                      .arg(summary.images)
@@ -702,6 +708,23 @@ void MainWindow::updateActions() {
   }
   m_ui->actionCamera->setText(m_streaming && m_streamIsCamera ? tr("Stop &Camera")
                                                               : tr("Start &Camera"));
+  updateToolBarTexts();
+}
+
+void MainWindow::updateToolBarTexts() {
+  // A button shows its action's text without the mnemonic: "Open Image", "打开图像" (a
+  // translation's "(&O)" goes as a whole, where Qt would leave "(O)"). Screen readers get the
+  // same name and the action's status tip as the description.
+  static const QRegularExpression mnemonic(QStringLiteral("\\(&[^)]\\)|&(?=[^&])|…$"));
+  for (QAction* a : m_ui->mainToolBar->actions()) {
+    if (a->isSeparator()) continue;
+    const QString plain = a->text().remove(mnemonic).trimmed();
+    a->setIconText(plain);
+    if (QWidget* button = m_ui->mainToolBar->widgetForAction(a)) {
+      button->setAccessibleName(plain);
+      button->setAccessibleDescription(a->statusTip());
+    }
+  }
 }
 
 QString MainWindow::detectorText() const {

@@ -133,6 +133,9 @@ class MainWindow : public QMainWindow {
   void addRecentFile(const QString& path);
   void rebuildRecentMenu();
   void updateActions();
+  /// The tool bar's buttons: their text and accessible name (the action's text without its
+  /// mnemonic) and accessible description (its status tip).
+  void updateToolBarTexts();
   void updateStatusLabels();
   /// "Detector: mtcnn", or "Detector: mtcnn (auto)" where the setting is auto.
   QString detectorText() const;
