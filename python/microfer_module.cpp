@@ -6,6 +6,7 @@
 
 #include <climits>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <mutex>
 #include <opencv2/imgproc.hpp>
@@ -317,7 +318,33 @@ an image, ValueError or TypeError for an unusable array or argument.)";
 
 }  // namespace
 
+namespace {
+/// A pip-installed module carries the shipped models as data files, in
+/// <prefix>/share/microfer/models (the venv's or the user's prefix). They are used unless the
+/// user set MICROFER_MODEL / MICROFER_YUNET_DIR / MICROFER_MTCNN_DIR, through those same
+/// variables: the core searches nothing else that a wheel can reach.
+void usePackagedModels() {
+  const py::module_ sys = py::module_::import("sys");
+  std::vector<std::string> prefixes = {sys.attr("prefix").cast<std::string>()};
+  try {
+    prefixes.push_back(py::module_::import("site").attr("USER_BASE").cast<std::string>());
+  } catch (const py::error_already_set&) {  // site may be disabled (python -S)
+  }
+  for (const auto& prefix : prefixes) {
+    const std::string dir = prefix + "/share/microfer/models";
+    if (!std::ifstream(dir + "/microfer-resnet10.mfm")) continue;
+    setenv("MICROFER_MODEL", (dir + "/microfer-resnet10.mfm").c_str(), /*overwrite=*/0);
+    if (std::ifstream(dir + "/yunet/yunet_n_320_320.onnx"))
+      setenv("MICROFER_YUNET_DIR", (dir + "/yunet").c_str(), 0);
+    if (std::ifstream(dir + "/mtcnn/det1.caffemodel"))
+      setenv("MICROFER_MTCNN_DIR", (dir + "/mtcnn").c_str(), 0);
+    return;
+  }
+}
+}  // namespace
+
 PYBIND11_MODULE(microfer, m) {
+  usePackagedModels();
   m.doc() = kModuleDoc;
   m.attr("__version__") = MICROFER_VERSION;
   py::tuple emotions(microfer::kNumEmotions);

@@ -17,6 +17,7 @@ packages=(
   libspdlog-dev nlohmann-json3-dev libgtest-dev libbenchmark-dev
   appstream desktop-file-utils       # scripts/check-packaging.sh (a CTest test)
   pybind11-dev python3-dev python3-numpy   # the microfer Python module (python/)
+  python3-venv python3-setuptools python3-wheel   # pip install . of the module (pyproject.toml)
   parallel                           # GNU parallel: the cluster-route test (README "Millions of images")
 )
 
