@@ -21,28 +21,34 @@ packages=(
   parallel                           # GNU parallel: the cluster-route test (README "Millions of images")
 )
 
+# Installed without their recommended packages (Dask's would bring matplotlib, scipy, ...).
+lean=(
+  python3-distributed                # Dask's LocalCluster: the Dask route's test (README "Millions of images")
+)
+
 jobs=${MICROFER_JOBS:-$(nproc)}
 if ! [[ $jobs =~ ^[1-9][0-9]*$ ]]; then
   echo "setup: MICROFER_JOBS must be a positive whole number of build jobs, not '$jobs'" >&2
   exit 2
 fi
 
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+missing=() missing_lean=()
+for p in "${packages[@]}" "${lean[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" && continue
+  if [[ " ${lean[*]} " == *" $p "* ]]; then missing_lean+=("$p"); else missing+=("$p"); fi
 done
-if ((${#missing[@]})); then
+if ((${#missing[@]} + ${#missing_lean[@]})); then
   sudo=""
   if [ "$(id -u)" -ne 0 ]; then
     if ! command -v sudo >/dev/null 2>&1; then
-      echo "setup: these Debian packages are missing: ${missing[*]}" >&2
+      echo "setup: these Debian packages are missing: ${missing[*]} ${missing_lean[*]}" >&2
       echo "setup: installing them needs root, and sudo is not installed: run this script as root," >&2
-      echo "       or have an administrator run: apt-get install ${missing[*]}" >&2
+      echo "       or have an administrator run: apt-get install ${missing[*]} ${missing_lean[*]}" >&2
       exit 1
     fi
     sudo="sudo"
   fi
-  echo "setup: missing Debian packages: ${missing[*]}"
+  echo "setup: missing Debian packages: ${missing[*]} ${missing_lean[*]}"
   echo "setup: updating apt's package lists${sudo:+ (with sudo)}"
   $sudo apt-get update -qq
   # What apt will fetch (dependencies included); archives already in apt's cache are not counted.
@@ -51,7 +57,13 @@ if ((${#missing[@]})); then
          awk '{s += $3} END {printf "%d", s / 1000000}')
   echo "setup: about to install $n_inst packages (these and their dependencies):" \
        "$mb MB to download, a few minutes"
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+  if ((${#missing[@]})); then
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+  if ((${#missing_lean[@]})); then
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+      "${missing_lean[@]}" >/dev/null
+  fi
 fi
 
 # The MTCNN weights (MIT, Zhang et al. 2016) ship in models/mtcnn/ with their licence and
