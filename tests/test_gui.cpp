@@ -21,6 +21,7 @@
 #include <nlohmann/json.hpp>
 #include <QSplitter>
 #include <QStatusBar>
+#include <QTableView>
 #include <QToolBar>
 #include <QSignalSpy>
 #include <QTimer>
@@ -48,7 +49,10 @@
 #include "microfer/capture/frame_source.hpp"
 #include "microfer/classify/model_file.hpp"
 #include "microfer/pipeline/pipeline.hpp"
+#include "microfer/output/results_writer.hpp"
 #include "pipeline_worker.hpp"
+#include "review_dialog.hpp"
+#include "review_model.hpp"
 #include "settings_dialog.hpp"
 #include "test_util.hpp"
 #include "translations.hpp"
@@ -131,6 +135,14 @@ size_t countLines(const fs::path& path) {
   while (std::getline(in, line))
     if (!line.empty()) ++n;
   return n;
+}
+
+/// For a microfer process of a test: offscreen, its settings under `config`.
+QProcessEnvironment offscreenEnvironment(const fs::path& config) {
+  QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+  env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+  env.insert(QStringLiteral("XDG_CONFIG_HOME"), QString::fromStdString(config.string()));
+  return env;
 }
 
 QAction* action(MainWindow& w, const char* name) {
@@ -859,10 +871,7 @@ TEST_F(Gui, SettingsFileHoldsTheCoresNamesAndSurvivesHandEdits) {
 
 TEST_F(Gui, CommandLineDetectorAndTtaAreTheCoresWords) {
   QProcess gui;
-  QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-  env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
-  env.insert(QStringLiteral("XDG_CONFIG_HOME"),
-             QString::fromStdString((results_ / "config").string()));
+  QProcessEnvironment env = offscreenEnvironment(results_ / "config");
   gui.setProcessEnvironment(env);
   // Refused before any window or model: a usage error that names the allowed words.
   const std::vector<std::pair<QStringList, std::string>> cases = {
@@ -1044,10 +1053,7 @@ TEST_F(Gui, HeadlessScreenshot) {
   if (image.empty()) GTEST_SKIP() << "needs assets/astronaut.png or ../shared/data/dlib-faces";
   const fs::path shot = results_ / "window.png";
   QProcess gui;
-  QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-  env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
-  env.insert(QStringLiteral("XDG_CONFIG_HOME"),
-             QString::fromStdString((results_ / "config").string()));
+  QProcessEnvironment env = offscreenEnvironment(results_ / "config");
   gui.setProcessEnvironment(env);
   // The image as a positional argument, as a file manager's "Open with MicroFER" passes it.
   gui.start(
@@ -1283,4 +1289,196 @@ TEST_F(Gui, FacePanelAndProbabilityBarsHaveAccessibleNamesAndFigures) {
   }
   QWidget* openButton = toolBar->widgetForAction(action(window, "actionOpenImage"));
   EXPECT_EQ(accessibleText(openButton, QAccessible::Name).toStdString(), "Open Image");
+}
+
+// ---- Review Results: the table of a results folder's faces, corrected and exported ----
+
+namespace {
+
+/// A results folder written by hand: 3 faces in two pictures, the second face uncertain and
+/// from a file whose name holds a comma and quotes (solid red, so its thumbnail is red).
+/// Returns the path of that file.
+fs::path writeReviewFolder(const fs::path& dir) {
+  fs::create_directories(dir);
+  const fs::path plain = dir / "plain.png";
+  const fs::path odd = dir / "faces, \"two\".png";
+  cv::imwrite(plain.string(), cv::Mat(120, 200, CV_8UC3, cv::Scalar(200, 120, 40)));
+  cv::imwrite(odd.string(), cv::Mat(120, 200, CV_8UC3, cv::Scalar(0, 0, 255)));
+  const std::string probs = ",0.01,0.01,0.01,0.90,0.03,0.02,0.02";
+  std::ofstream csv(dir / "results.csv");
+  csv << microfer::ResultsWriter::csvHeader() << '\n'
+      << plain.string() << ",0,,0,10.0,10.0,40.0,40.0,0.9900,happy,0.9500" << probs
+      << ",-1,0,flip/1/40,0\n"
+      << '"' << dir.string() << "/faces, \"\"two\"\".png\",0,,0,50.0,20.0,30.0,30.0,0.9000,sad,0.4100"
+      << probs << ",-1,1,flip/1/40,0\n"
+      << plain.string() << ",0,,1,100.0,10.0,50.0,50.0,0.9800,neutral,0.8000" << probs
+      << ",-1,0,flip/1/40,0\n";
+  return odd;
+}
+
+}  // namespace
+
+TEST(GuiReview, CsvReaderUndoesTheWritersQuoting) {
+  const std::string odd = "a \"quoted\", path\nwith a line break.png";
+  const std::string text = microfer::csvField(odd) + ",1,x\r\nplain,,\"\"\n" + "torn,\"never closed";
+  const auto records = microfer::parseCsv(text);
+  ASSERT_EQ(records.size(), 2u) << "the torn last record must be dropped";
+  EXPECT_EQ(records[0].fields, (std::vector<std::string>{odd, "1", "x"}));
+  EXPECT_EQ(records[0].text, microfer::csvField(odd) + ",1,x") << "the \\r\\n must not stay";
+  EXPECT_EQ(records[1].fields, (std::vector<std::string>{"plain", "", ""}));
+}
+
+TEST_F(Gui, ReviewTableFiltersCorrectsFromTheKeyboardAndExports) {
+  const fs::path dir = results_ / "review";
+  const fs::path odd = writeReviewFolder(dir);
+  microfer::gui::ReviewDialog dialog;
+  dialog.setMessageBoxesEnabled(false);
+  ASSERT_TRUE(dialog.openFolder(QString::fromStdString(dir.string())))
+      << dialog.lastError().toStdString();
+  dialog.show();
+  auto* model = dialog.model();
+  auto* view = dialog.table();
+  ASSERT_EQ(model->rowCount(), 3);
+  EXPECT_EQ(model->columnCount(), microfer::gui::ReviewModel::ColumnCount);
+  EXPECT_EQ(model->row(1).source.toStdString(), odd.string()) << "the quoted source path";
+  EXPECT_TRUE(model->row(1).uncertain);
+  EXPECT_EQ(model->row(1).label, microfer::emotionIndex("sad"));
+  EXPECT_NEAR(model->row(1).box.width(), 30.0, 1e-6);
+  EXPECT_FALSE(view->accessibleName().isEmpty());
+
+  // The thumbnail is the face box cut from its source (the red picture, found by its odd name).
+  const QImage thumb = model->index(1, microfer::gui::ReviewModel::Face)
+                           .data(Qt::DecorationRole)
+                           .value<QImage>();
+  ASSERT_FALSE(thumb.isNull()) << "no thumbnail for " << odd;
+  EXPECT_EQ(std::max(thumb.width(), thumb.height()), microfer::gui::ReviewModel::kThumbnailSide);
+  EXPECT_EQ(thumb.pixelColor(thumb.width() / 2, thumb.height() / 2), QColor(255, 0, 0));
+
+  // Filters, through the dialog's own combo boxes.
+  auto* show = dialog.findChild<QComboBox*>(QStringLiteral("reviewShow"));
+  auto* label = dialog.findChild<QComboBox*>(QStringLiteral("reviewLabel"));
+  ASSERT_TRUE(show && label);
+  show->setCurrentIndex(2);  // only uncertain
+  ASSERT_EQ(view->model()->rowCount(), 1);
+  EXPECT_TRUE(view->model()->index(0, 0).data(microfer::gui::ReviewModel::UncertainRole).toBool());
+  show->setCurrentIndex(1);  // uncertain first
+  ASSERT_EQ(view->model()->rowCount(), 3);
+  EXPECT_EQ(view->model()->index(0, 0).data(microfer::gui::ReviewModel::RowRole).toInt(), 1);
+  label->setCurrentIndex(label->findData(microfer::emotionIndex("neutral")));
+  ASSERT_EQ(view->model()->rowCount(), 1);
+  EXPECT_EQ(view->model()->index(0, 0).data(microfer::gui::ReviewModel::RowRole).toInt(), 2);
+  label->setCurrentIndex(0);
+  show->setCurrentIndex(0);
+  ASSERT_EQ(view->model()->rowCount(), 3);
+
+  // Keyboard: 1 sets "angry" on the first face and moves on; Down skips the second; 'h' sets
+  // "happy" on the third.
+  view->setFocus();
+  view->selectRow(0);
+  QTest::keyClick(view, Qt::Key_1);
+  EXPECT_EQ(model->row(0).reviewed, microfer::emotionIndex("angry"));
+  EXPECT_EQ(view->currentIndex().row(), 1) << "a correction moves to the next face";
+  QTest::keyClick(view, Qt::Key_Down);
+  QTest::keyClick(view, Qt::Key_H);
+  EXPECT_EQ(model->row(1).reviewed, -1);
+  EXPECT_EQ(model->row(2).reviewed, microfer::emotionIndex("happy"));
+
+  // F2 opens the list of labels in the row; choosing sets the label as the keys do.
+  view->selectRow(1);
+  QTest::keyClick(view, Qt::Key_F2);
+  auto* editor = view->findChild<QComboBox*>();
+  ASSERT_NE(editor, nullptr) << "F2 opened no list";
+  editor->setCurrentIndex(editor->findData(microfer::emotionIndex("fear")));
+  Q_EMIT editor->activated(editor->currentIndex());
+  EXPECT_EQ(model->row(1).reviewed, microfer::emotionIndex("fear"));
+  model->setReviewedLabel(1, -1);
+
+  // Export: results.csv's rows with reviewed_label appended, the prediction kept.
+  QSignalSpy exported(&dialog, &microfer::gui::ReviewDialog::exported);
+  auto* exportButton = dialog.findChild<QPushButton*>(QStringLiteral("reviewExport"));
+  ASSERT_NE(exportButton, nullptr);
+  EXPECT_FALSE(exportButton->accessibleName().isEmpty());
+  QTest::mouseClick(exportButton, Qt::LeftButton);
+  ASSERT_EQ(exported.count(), 1) << dialog.lastError().toStdString();
+  const fs::path reviewed = dir / "results-reviewed.csv";
+  const std::string original = microfer::test::slurp(dir / "results.csv");
+  const auto rows = microfer::parseCsv(microfer::test::slurp(reviewed));
+  ASSERT_EQ(rows.size(), 4u);
+  EXPECT_EQ(rows[0].text, microfer::ResultsWriter::csvHeader() + ",reviewed_label");
+  const int labelAt = column(rows[0].fields, "label");
+  const int reviewedAt = column(rows[0].fields, "reviewed_label");
+  ASSERT_GE(labelAt, 0);
+  ASSERT_EQ(reviewedAt, static_cast<int>(rows[0].fields.size()) - 1);
+  const std::vector<std::string> labels = {"happy", "sad", "neutral"};
+  const std::vector<std::string> corrected = {"angry", "", "happy"};
+  for (size_t r = 1; r < rows.size(); ++r) {
+    EXPECT_EQ(rows[r].fields[labelAt], labels[r - 1]) << "row " << r << ": prediction kept";
+    EXPECT_EQ(rows[r].fields[reviewedAt], corrected[r - 1]) << "row " << r;
+    EXPECT_NE(original.find(rows[r].text.substr(0, rows[r].text.rfind(','))), std::string::npos)
+        << "row " << r << " is not results.csv's row as it was";
+  }
+  EXPECT_EQ(rows[2].fields[0], odd.string());
+  for (const auto& f : fs::directory_iterator(dir))
+    EXPECT_EQ(f.path().filename().string().rfind(".tmp-", 0), std::string::npos) << f.path();
+
+  // Opened again, the folder shows the corrections exported before.
+  microfer::gui::ReviewDialog again;
+  again.setMessageBoxesEnabled(false);
+  ASSERT_TRUE(again.openFolder(QString::fromStdString(dir.string())));
+  EXPECT_EQ(again.model()->row(0).reviewed, microfer::emotionIndex("angry"));
+  EXPECT_EQ(again.model()->reviewedCount(), 2);
+
+  // A folder without results is refused with a reason.
+  fs::create_directories(results_ / "empty");
+  EXPECT_FALSE(again.openFolder(QString::fromStdString((results_ / "empty").string())));
+  EXPECT_NE(again.lastError().indexOf(QStringLiteral("results.csv")), -1);
+}
+
+TEST_F(Gui, FileMenuReviewResultsOpensTheTableOnTheChosenFolder) {
+  const fs::path dir = results_ / "review";
+  writeReviewFolder(dir);
+  MainWindow window(testSettings());
+  window.setMessageBoxesEnabled(false);
+  std::vector<MainWindow::ChooserKind> asked;
+  window.setFileChooser([&](MainWindow::ChooserKind kind) {
+    asked.push_back(kind);
+    return QString::fromStdString(dir.string());
+  });
+  action(window, "actionReviewResults")->trigger();
+  ASSERT_EQ(asked.size(), 1u);
+  EXPECT_EQ(asked[0], MainWindow::ChooserKind::Results);
+  auto* dialog = window.findChild<microfer::gui::ReviewDialog*>(QStringLiteral("reviewDialog"));
+  ASSERT_NE(dialog, nullptr);
+  EXPECT_TRUE(dialog->isVisible());
+  EXPECT_EQ(dialog->model()->rowCount(), 3);
+  dialog->close();
+
+  // A folder without results.csv: an error message, no dialog.
+  fs::create_directories(results_ / "empty");
+  EXPECT_EQ(window.reviewResults(QString::fromStdString((results_ / "empty").string())), nullptr);
+  EXPECT_NE(window.lastMessage().indexOf(QStringLiteral("results.csv")), -1);
+}
+
+TEST_F(Gui, ReviewScreenshotNeedsNoModel) {
+  const fs::path dir = results_ / "review";
+  writeReviewFolder(dir);
+  const fs::path shot = results_ / "review.png";
+  QProcess gui;
+  QProcessEnvironment env = offscreenEnvironment(results_ / "config");
+  gui.setProcessEnvironment(env);
+  gui.start(QStringLiteral(MICROFER_GUI),
+            {QStringLiteral("--review"), QString::fromStdString(dir.string()),
+             QStringLiteral("--screenshot"), QString::fromStdString(shot.string())});
+  ASSERT_TRUE(gui.waitForFinished(60000));
+  ASSERT_EQ(gui.exitCode(), 0) << gui.readAllStandardError().toStdString();
+  const cv::Mat png = cv::imread(shot.string());
+  ASSERT_FALSE(png.empty()) << shot;
+  EXPECT_GE(png.cols, 800);
+  EXPECT_FALSE(fs::exists(dir / "results-reviewed.csv")) << "a screenshot wrote an export";
+
+  gui.start(QStringLiteral(MICROFER_GUI),
+            {QStringLiteral("--review"), QString::fromStdString((results_ / "none").string()),
+             QStringLiteral("--screenshot"), QString::fromStdString(shot.string())});
+  ASSERT_TRUE(gui.waitForFinished(60000));
+  EXPECT_EQ(gui.exitCode(), 2);
 }

@@ -166,6 +166,14 @@
         <source>&amp;About MicroFER</source>
         <translation>关于 MicroFER(&amp;A)</translation>
     </message>
+    <message>
+        <source>Revie&amp;w Results…</source>
+        <translation>审阅结果(&amp;W)…</translation>
+    </message>
+    <message>
+        <source>Review every face of a results folder, correct labels and export them</source>
+        <translation>审阅结果文件夹中的每张人脸，更正标签并导出</translation>
+    </message>
 </context>
 <context>
     <name>SettingsDialog</name>
@@ -585,6 +593,22 @@ Results: %1</source>
         <source>— ms/frame</source>
         <translation>— 毫秒/帧</translation>
     </message>
+    <message>
+        <source>Review Results</source>
+        <translation>审阅结果</translation>
+    </message>
+    <message>
+        <source>Reviewed labels written to %1</source>
+        <translation>审阅后的标签已写入 %1</translation>
+    </message>
+    <message>
+        <source>Review Results…</source>
+        <translation>审阅结果…</translation>
+    </message>
+    <message>
+        <source>Review results</source>
+        <translation>审阅结果</translation>
+    </message>
 </context>
 <context>
     <name>microfer::gui::PipelineWorker</name>
@@ -615,6 +639,142 @@ Results: %1</source>
         <source>, </source>
         <comment>between the figures of the bars</comment>
         <translation>，</translation>
+    </message>
+</context>
+<context>
+    <name>microfer::gui::ReviewDialog</name>
+    <message>
+        <source>Reviewed label</source>
+        <translation>审阅标签</translation>
+    </message>
+    <message>
+        <source>not reviewed</source>
+        <translation>未审阅</translation>
+    </message>
+    <message>
+        <source>&amp;Export Reviewed CSV</source>
+        <translation>导出审阅 CSV(&amp;E)</translation>
+    </message>
+    <message>
+        <source>Review Results</source>
+        <translation>审阅结果</translation>
+    </message>
+    <message>
+        <source>Review results</source>
+        <translation>审阅结果</translation>
+    </message>
+    <message>
+        <source>All faces</source>
+        <translation>全部人脸</translation>
+    </message>
+    <message>
+        <source>Uncertain first</source>
+        <translation>不确定的优先</translation>
+    </message>
+    <message>
+        <source>Only uncertain</source>
+        <translation>仅不确定的</translation>
+    </message>
+    <message>
+        <source>Which faces to show</source>
+        <translation>显示哪些人脸</translation>
+    </message>
+    <message>
+        <source>Every label</source>
+        <translation>所有标签</translation>
+    </message>
+    <message>
+        <source>Predicted label to show</source>
+        <translation>要显示的预测标签</translation>
+    </message>
+    <message>
+        <source>&amp;Show:</source>
+        <translation>显示(&amp;S)：</translation>
+    </message>
+    <message>
+        <source>&amp;Label:</source>
+        <translation>标签(&amp;L)：</translation>
+    </message>
+    <message>
+        <source>Faces to review</source>
+        <translation>待审阅的人脸</translation>
+    </message>
+    <message>
+        <source>Keys 1 to 7 or an expression&apos;s first letter set the reviewed label of the selected faces (u: surprise); 0 or Delete clears it; F2 or a double-click opens a list</source>
+        <translation>按 1 到 7 或表情英文名的首字母设置所选人脸的审阅标签（u：惊讶）；0 或 Delete 清除；F2 或双击打开列表</translation>
+    </message>
+    <message>
+        <source>Correct the selected face with a key: %1 (or the first letter; u: surprise); 0 clears; arrow keys move; F2 or a double-click opens a list.</source>
+        <translation>用按键更正所选人脸：%1（或英文名首字母；u：惊讶）；0 清除；方向键移动；F2 或双击打开列表。</translation>
+    </message>
+    <message>
+        <source>Export reviewed CSV</source>
+        <translation>导出审阅 CSV</translation>
+    </message>
+    <message>
+        <source>Write results-reviewed.csv: results.csv with a reviewed_label column</source>
+        <translation>写入 results-reviewed.csv：即 results.csv 加上 reviewed_label 列</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Review Results — %1</source>
+        <translation>审阅结果 — %1</translation>
+    </message>
+    <message>
+        <source>Export Reviewed CSV</source>
+        <translation>导出审阅 CSV</translation>
+    </message>
+    <message>
+        <source>Written: %1</source>
+        <translation>已写入：%1</translation>
+    </message>
+    <message numerus="yes">
+        <source>%1 of %n face(s) shown, %2 reviewed</source>
+        <translation>
+            <numerusform>显示 %1 / %n 张人脸，已审阅 %2 张</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>microfer::gui::ReviewModel</name>
+    <message>
+        <source>Face in %1</source>
+        <translation>%1 中的人脸</translation>
+    </message>
+    <message>
+        <source>uncertain</source>
+        <translation>不确定</translation>
+    </message>
+    <message>
+        <source>Face</source>
+        <translation>人脸</translation>
+    </message>
+    <message>
+        <source>Label</source>
+        <translation>标签</translation>
+    </message>
+    <message>
+        <source>Confidence</source>
+        <translation>置信度</translation>
+    </message>
+    <message>
+        <source>Uncertain</source>
+        <translation>不确定</translation>
+    </message>
+    <message>
+        <source>Reviewed label</source>
+        <translation>审阅标签</translation>
+    </message>
+    <message>
+        <source>Source</source>
+        <translation>来源</translation>
+    </message>
+    <message>
+        <source>Frame</source>
+        <translation>帧</translation>
     </message>
 </context>
 <context>

@@ -1,5 +1,6 @@
 // microfer: the desktop application. With --open PATH --screenshot OUT.png it labels the
-// image, renders the whole window to OUT.png and exits (for documentation and tests; works
+// image, renders the whole window to OUT.png and exits; with --review DIR --screenshot OUT.png
+// it renders the review table of a results folder instead (for documentation and tests; works
 // with QT_QPA_PLATFORM=offscreen).
 #include <spdlog/spdlog.h>
 
@@ -13,6 +14,7 @@
 #include <stdexcept>
 
 #include "main_window.hpp"
+#include "review_dialog.hpp"
 #include "microfer/pipeline/pipeline.hpp"
 #include "microfer/runtime/runtime.hpp"
 #include "translations.hpp"
@@ -93,7 +95,12 @@ int main(int argc, char** argv) {
                      "system's (LANGUAGE, LC_ALL, LC_MESSAGES, LANG), English unless it is "
                      "Simplified Chinese."),
       QStringLiteral("LANG"));
-  parser.addOptions({openOpt, shotOpt, resultsOpt, modelOpt, detectorOpt, ttaOpt, minFaceOpt,
+  const QCommandLineOption reviewOpt(
+      QStringLiteral("review"),
+      QStringLiteral("Open the review table of a results folder (File > Review Results...); "
+                     "with --screenshot OUT.png, save the table to it and exit."),
+      QStringLiteral("DIR"));
+  parser.addOptions({openOpt, reviewOpt, shotOpt, resultsOpt, modelOpt, detectorOpt, ttaOpt, minFaceOpt,
                      attentionOpt, threadsOpt, verboseOpt, langOpt});
   parser.addPositionalArgument(
       QStringLiteral("paths"),
@@ -165,8 +172,23 @@ int main(int argc, char** argv) {
   for (const QString& p : toOpen)
     if (!QFileInfo::exists(p)) return fail(kExitUsage, QStringLiteral("no file or folder '%1'").arg(p));
   const QString open = toOpen.isEmpty() ? QString() : toOpen.first();
+  const QString review = parser.value(reviewOpt);
+  if (!review.isEmpty() && !QFileInfo(review).isDir())
+    return fail(kExitUsage, QStringLiteral("--review: no folder '%1'").arg(review));
+  if (!screenshot.isEmpty() && !review.isEmpty()) {
+    // The table alone: no model to load, nothing written but the screenshot.
+    microfer::gui::ReviewDialog dialog;
+    dialog.setMessageBoxesEnabled(false);
+    if (!dialog.openFolder(review)) return fail(kExitInputFailed, dialog.lastError());
+    dialog.resize(900, 620);
+    dialog.show();
+    QApplication::processEvents();  // lays out and decodes the visible thumbnails
+    if (!dialog.grab().save(screenshot))
+      return fail(kExitInputFailed, QStringLiteral("cannot write screenshot '%1'").arg(screenshot));
+    return 0;
+  }
   if (!screenshot.isEmpty() && open.isEmpty())
-    return fail(kExitUsage, QStringLiteral("--screenshot needs --open IMAGE"));
+    return fail(kExitUsage, QStringLiteral("--screenshot needs --open IMAGE or --review DIR"));
 
   // A headless screenshot writes the screenshot and nothing else (no results, no File →
   // Recent entry), unless --results names a folder for the labelled copy and its rows.
@@ -178,6 +200,8 @@ int main(int argc, char** argv) {
     window.show();
     if (!toOpen.isEmpty())
       QTimer::singleShot(0, &window, [&window, toOpen] { window.openPaths(toOpen); });
+    if (!review.isEmpty())
+      QTimer::singleShot(0, &window, [&window, review] { window.reviewResults(review); });
     return app.exec();
   }
 

@@ -16,6 +16,7 @@
 #include <QPainter>
 #include <QPainterPath>
 #include <QProgressDialog>
+#include <QPushButton>
 #include <QRegularExpression>
 #include <QSettings>
 #include <QStatusBar>
@@ -29,6 +30,7 @@
 #include "microfer/capture/frame_source.hpp"
 #include "microfer/capture/image_io.hpp"
 #include "pipeline_worker.hpp"
+#include "review_dialog.hpp"
 #include "settings_dialog.hpp"
 #include "ui_main_window.h"
 
@@ -157,6 +159,7 @@ void MainWindow::init(const AppSettings& settings) {
   connect(m_ui->actionStop, &QAction::triggered, this, &MainWindow::stopStream);
   connect(m_ui->actionSnapshot, &QAction::triggered, this, &MainWindow::saveSnapshot);
   connect(m_ui->actionOpenResults, &QAction::triggered, this, &MainWindow::openResultsFolder);
+  connect(m_ui->actionReviewResults, &QAction::triggered, this, &MainWindow::chooseResults);
   connect(m_ui->actionQuit, &QAction::triggered, this, &QWidget::close);
   connect(m_ui->actionAttention, &QAction::toggled, this, &MainWindow::toggleAttention);
   connect(m_ui->actionRecord, &QAction::toggled, this, &MainWindow::toggleRecord);
@@ -254,6 +257,12 @@ QString MainWindow::choose(ChooserKind kind) {
           this, tr("Open Video"), last,
           tr("Videos (*.mp4 *.avi *.mkv *.mov *.webm *.mpg);;All files (*)"));
       break;
+    case ChooserKind::Results: {
+      // The last batch's folder, else the results folder in use.
+      const QString start = m_lastSummary.outDir.isEmpty() ? m_settings.effectiveResultsDir()
+                                                           : m_lastSummary.outDir;
+      return QFileDialog::getExistingDirectory(this, tr("Review Results"), start);
+    }
     case ChooserKind::Stream: {
       const QString lastUrl = store.value(QStringLiteral("lastStream")).toString();
       const QString url =
@@ -285,6 +294,31 @@ void MainWindow::chooseFolder() {
 void MainWindow::chooseVideo() {
   const QString path = choose(ChooserKind::Video);
   if (!path.isEmpty()) openVideo(path);
+}
+
+void MainWindow::chooseResults() {
+  const QString path = choose(ChooserKind::Results);
+  if (!path.isEmpty()) reviewResults(path);
+}
+
+ReviewDialog* MainWindow::reviewResults(const QString& folder) {
+  auto* dialog = new ReviewDialog(this);
+  dialog->setObjectName(QStringLiteral("reviewDialog"));
+  dialog->setAttribute(Qt::WA_DeleteOnClose);
+  dialog->setMessageBoxesEnabled(false);  // the window reports, as for every other error
+  if (!dialog->openFolder(folder)) {
+    showMessage(true, tr("Review Results"), dialog->lastError());
+    statusBar()->showMessage(dialog->lastError());
+    delete dialog;
+    return nullptr;
+  }
+  dialog->setMessageBoxesEnabled(m_messageBoxes);
+  connect(dialog, &ReviewDialog::exported, this, [this](const QString& path) {
+    statusBar()->showMessage(tr("Reviewed labels written to %1").arg(QDir::toNativeSeparators(path)),
+                             8000);
+  });
+  dialog->show();  // not modal: the window stays usable beside the table
+  return dialog;
 }
 
 void MainWindow::chooseStream() {
@@ -598,7 +632,14 @@ void MainWindow::handleBatchFinished(const BatchSummary& summary) {
     details << tr("failed: %1: %2").arg(path, reason);
   for (const auto& [path, reason] : summary.skipped)
     details << tr("skipped: %1: %2").arg(path, reason);
-  showMessage(!summary.failures.isEmpty(), tr("Batch finished"), text, details.join('\n'));
+  QMessageBox* box =
+      showMessage(!summary.failures.isEmpty(), tr("Batch finished"), text, details.join('\n'));
+  if (box && summary.faces > 0 && !summary.outDir.isEmpty()) {
+    QPushButton* review = box->addButton(tr("Review Results…"), QMessageBox::ActionRole);
+    review->setAccessibleName(tr("Review results"));
+    const QString outDir = summary.outDir;
+    connect(review, &QPushButton::clicked, this, [this, outDir] { reviewResults(outDir); });
+  }
   statusBar()->showMessage(text.section(QLatin1Char('\n'), 0, 0));
   Q_EMIT batchCompleted(summary);
 }
@@ -647,15 +688,16 @@ void MainWindow::handleError(const QString& message, bool setup) {
   Q_EMIT errorShown(message, setup);
 }
 
-void MainWindow::showMessage(bool error, const QString& title, const QString& text,
-                             const QString& details) {
+QMessageBox* MainWindow::showMessage(bool error, const QString& title, const QString& text,
+                                     const QString& details) {
   m_lastMessage = text;
-  if (!m_messageBoxes) return;
+  if (!m_messageBoxes) return nullptr;
   auto* box = new QMessageBox(error ? QMessageBox::Warning : QMessageBox::Information, title, text,
                               QMessageBox::Ok, this);
   if (!details.isEmpty()) box->setDetailedText(details);
   box->setAttribute(Qt::WA_DeleteOnClose);
   box->open();  // never a nested event loop: results keep arriving behind it
+  return box;
 }
 
 void MainWindow::addRecentFile(const QString& path) {

@@ -14,6 +14,7 @@
 #include "gui_types.hpp"
 
 class QLabel;
+class QMessageBox;
 class QProgressDialog;
 
 namespace Ui {
@@ -25,12 +26,13 @@ namespace microfer::gui {
 class FacePanel;
 class ImageView;
 class PipelineWorker;
+class ReviewDialog;
 
 class MainWindow : public QMainWindow {
   Q_OBJECT
 
  public:
-  enum class ChooserKind { Image, Folder, Video, Stream };
+  enum class ChooserKind { Image, Folder, Video, Stream, Results };
   /// Asks the user for a path; returns "" when cancelled. Tests replace the file dialogs
   /// with one of these so they can drive the real actions.
   using FileChooser = std::function<QString(ChooserKind)>;
@@ -72,6 +74,9 @@ class MainWindow : public QMainWindow {
   void startCamera();
   void stopStream();
   void openResultsFolder();
+  /// Opens the review table (ReviewDialog) on `folder`'s results.csv; returns the dialog, or
+  /// nullptr when the folder has no readable results (reported like any error).
+  ReviewDialog* reviewResults(const QString& folder);
   void showSettings();
   void showAbout();
   /// Opens a path by its kind: a folder is batch-labelled, a video played, else an image.
@@ -108,6 +113,7 @@ class MainWindow : public QMainWindow {
   void chooseImage();
   void chooseFolder();
   void chooseVideo();
+  void chooseResults();
   void toggleCamera(bool on);
   void togglePause(bool paused);
   void toggleAttention(bool on);
@@ -128,8 +134,9 @@ class MainWindow : public QMainWindow {
   QString choose(ChooserKind kind);
   void chooseStream();
   void display(const FrameView& view);
-  void showMessage(bool error, const QString& title, const QString& text,
-                   const QString& details = QString());
+  /// The message box shown (deleted when closed), or nullptr where boxes are disabled.
+  QMessageBox* showMessage(bool error, const QString& title, const QString& text,
+                           const QString& details = QString());
   void addRecentFile(const QString& path);
   void rebuildRecentMenu();
   void updateActions();

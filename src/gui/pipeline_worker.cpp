@@ -274,7 +274,6 @@ void PipelineWorker::processBatch(const QStringList& paths) {
       // The labelled image and CSV row are written before the image counts as done, so a
       // cancelled batch's summary and results.csv always agree.
       const LabelledFrame labelled = session.labelImage(image, images[i], nullptr, mirrored[i]);
-      writer->markDone(images[i]);
       const FrameResult& result = labelled.result;
       const cv::Mat& annotated = labelled.annotated;
       ++summary.images;

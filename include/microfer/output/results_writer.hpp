@@ -17,6 +17,17 @@ namespace microfer {
 /// comma, a quote or a line break (results.csv, eval --probs).
 std::string csvField(const std::string& s);
 
+/// One CSV record: its text as in the file (without the line break) and its fields, unquoted.
+struct CsvRecord {
+  std::string text;
+  std::vector<std::string> fields;
+};
+
+/// Splits CSV text into records: fields may be quoted ("a,b", "say ""hi"""), a quoted field
+/// may hold a line break; "\r\n" ends a record like "\n". The inverse of csvField.
+/// A half-written last record (a quote never closed) is dropped.
+std::vector<CsvRecord> parseCsv(const std::string& text);
+
 class Pipeline;
 
 /// What one run labelled: images, video or stream frames, faces in them, inputs that failed.

@@ -93,15 +93,16 @@ class LabelSession {
   // --- Still images ------------------------------------------------------------------
   /// process -> annotate; writes nothing and reports nothing.
   LabelledFrame inspectImage(const cv::Mat& image, const std::string& source);
-  /// Writes the labelled copy, then its record; reports it. Returns the labelled copy's path.
+  /// Writes the labelled copy, then its record, then marks the source done in the results
+  /// folder (ResultsWriter::markDone: what `label --resume` skips); reports it. Returns the
+  /// labelled copy's path.
   std::string saveImage(const LabelledFrame& labelled);
   /// inspectImage + saveImage. `labelledPath`, if given, receives the labelled copy's path;
   /// `mirrorAs` names it (see LabelledFrame).
   LabelledFrame labelImage(const cv::Mat& image, const std::string& source,
                            std::string* labelledPath = nullptr, const std::string& mirrorAs = "");
   /// Reads the file (LabelOptions::read) and labels it (the copy named as `mirrorAs`, see
-  /// LabelledFrame); then marks the file done in the results folder
-  /// (ResultsWriter::markDone).
+  /// LabelledFrame).
   LabelledFrame labelImage(const std::string& path, std::string* labelledPath = nullptr,
                            const std::string& mirrorAs = "");
 
@@ -115,7 +116,8 @@ class LabelSession {
   bool labelFrame(const Frame& frame, LabelledFrame* labelled = nullptr);
   /// Closes the labelled video now (a later frame with writeVideo opens a new one).
   void closeVideo();
-  /// Ends the stream: closes the labelled video (which throws if it is incomplete).
+  /// Ends the stream: closes the labelled video (which throws if it is incomplete), then
+  /// marks the source done in the results folder when a frame was recorded.
   StreamSummary endStream();
   /// Ends the stream after an error: the unfinished video is removed. No-throw.
   void abortStream() noexcept;
@@ -133,8 +135,7 @@ class LabelSession {
   StreamSummary labelSource(FrameSource& source, const std::string& mirrorAs = "");
   /// A video file, read through a FrameSource in file mode (no frame dropped). Throws
   /// InputError "cannot open video ..." / "... has no readable frames"; sets
-  /// StreamSummary::warning when fewer frames decode than the container declares. Marks the
-  /// file done in the results folder when every frame is recorded.
+  /// StreamSummary::warning when fewer frames decode than the container declares.
   StreamSummary labelVideo(const std::string& path, const std::string& mirrorAs = "");
 
  private:

@@ -42,20 +42,8 @@ bool readRecord(std::istream& in, bool csv, std::string& record, bool& torn) {
 
 /// The first field of a CSV record (results.csv's source column), unquoted.
 std::string firstCsvField(const std::string& record) {
-  if (record.empty() || record[0] != '"') return record.substr(0, record.find_first_of(",\n"));
-  std::string out;
-  for (size_t i = 1; i < record.size(); ++i) {
-    if (record[i] == '"') {
-      if (i + 1 < record.size() && record[i + 1] == '"') {
-        out += '"';
-        ++i;
-        continue;
-      }
-      break;
-    }
-    out += record[i];
-  }
-  return out;
+  const std::vector<CsvRecord> parsed = parseCsv(record);
+  return parsed.empty() || parsed[0].fields.empty() ? std::string() : parsed[0].fields[0];
 }
 
 std::string jsonSource(const std::string& record) {
@@ -169,6 +157,55 @@ void publish(const std::string& tmp, const std::string& final) {
 }
 
 }  // namespace
+
+std::vector<CsvRecord> parseCsv(const std::string& text) {
+  std::vector<CsvRecord> records;
+  CsvRecord record;
+  std::string field;
+  bool quoted = false, inRecord = false;
+  size_t start = 0;
+  auto endField = [&] {
+    record.fields.push_back(field);
+    field.clear();
+  };
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    inRecord = true;
+    if (quoted) {
+      if (c != '"')
+        field += c;
+      else if (i + 1 < text.size() && text[i + 1] == '"')
+        field += text[++i];
+      else
+        quoted = false;
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      endField();
+    } else if (c == '\n') {
+      size_t end = i;
+      if (end > start && text[end - 1] == '\r') {
+        end -= 1;
+        if (!field.empty() && field.back() == '\r') field.pop_back();
+      }
+      endField();
+      record.text = text.substr(start, end - start);
+      if (!record.text.empty()) records.push_back(std::move(record));
+      record = CsvRecord();
+      start = i + 1;
+      inRecord = false;
+    } else {
+      field += c;
+    }
+  }
+  if (inRecord && !quoted) {  // a last record without its line break
+    endField();
+    record.text = text.substr(start);
+    if (!record.text.empty() && record.text.back() == '\r') record.text.pop_back();
+    if (!record.text.empty()) records.push_back(std::move(record));
+  }
+  return records;
+}
 
 ResultsWriter::Resume ResultsWriter::resume(const std::string& outDir) {
   Resume r;

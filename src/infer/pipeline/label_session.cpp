@@ -87,6 +87,7 @@ std::string LabelSession::saveImage(const LabelledFrame& labelled) {
       written = writer_->writeLabelledImage(labelled.result.source, labelled.annotated,
                                             labelled.mirrorAs);
     writer_->append(labelled.result);
+    writer_->markDone(labelled.result.source);
   }
   if (callback_) callback_(labelled.result, labelled.annotated);
   return written;
@@ -103,9 +104,7 @@ LabelledFrame LabelSession::labelImage(const cv::Mat& image, const std::string& 
 
 LabelledFrame LabelSession::labelImage(const std::string& path, std::string* labelledPath,
                                        const std::string& mirrorAs) {
-  LabelledFrame out = labelImage(readImage(path, options_.read), path, labelledPath, mirrorAs);
-  if (writer_) writer_->markDone(path);
-  return out;
+  return labelImage(readImage(path, options_.read), path, labelledPath, mirrorAs);
 }
 
 void LabelSession::beginStream(const std::string& source, double fps,
@@ -187,6 +186,7 @@ void LabelSession::closeVideo() {
 StreamSummary LabelSession::endStream() {
   streaming_ = false;
   closeVideo();
+  if (writer_ && stream_.framesLabelled > 0) writer_->markDone(stream_.source);
   return stream_;
 }
 
@@ -237,9 +237,7 @@ StreamSummary LabelSession::labelVideo(const std::string& path, const std::strin
   options.queueSize = 4;  // a file: every frame is labelled, none is dropped
   options.dropOldest = false;
   FrameSource source(openVideoProvider(path), options);
-  StreamSummary summary = labelSource(source, mirrorAs);
-  if (writer_) writer_->markDone(path);
-  return summary;
+  return labelSource(source, mirrorAs);
 }
 
 }  // namespace microfer
