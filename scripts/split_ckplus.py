@@ -17,6 +17,8 @@ import os
 import random
 import sys
 
+from split_lfw_expressions import write_or_check
+
 SEED = 1
 PARTS = (("train", 0.60), ("val", 0.20), ("test", 0.20))
 
@@ -72,16 +74,7 @@ def main():
     if not os.path.isdir(args.data):
         print("split: %s not found (CK+48 lives in ../shared)" % args.data)
         return 2
-    text = render(sequences(args.data))
-    if args.check:
-        with open(args.out) as f:
-            same = f.read() == text
-        print("split: %s %s" % (args.out, "reproduces" if same else "DIFFERS"))
-        return 0 if same else 1
-    with open(args.out, "w") as f:
-        f.write(text)
-    print("".join(l[2:] + "\n" for l in text.splitlines() if l.startswith("# ")), end="")
-    return 0
+    return write_or_check(render(sequences(args.data)), args.out, args.check)
 
 
 if __name__ == "__main__":

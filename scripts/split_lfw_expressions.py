@@ -82,14 +82,19 @@ def main():
     if not os.path.isdir(args.data):
         print("split: %s not found (lfw-expressions lives in ../shared)" % args.data)
         return 2
-    text = render(*make_split(args.data))
-    if args.check:
-        with open(args.out) as f:
+    return write_or_check(render(*make_split(args.data)), args.out, args.check)
+
+
+def write_or_check(text, out, check):
+    """Writes a split list (printing its '# ' summary lines), or with `check` compares it with
+    the committed one; returns the exit code. Shared with split_ckplus.py."""
+    if check:
+        with open(out) as f:
             same = f.read() == text
-        print("split: %s %s" % (args.out, "reproduces" if same else "DIFFERS"))
+        print("split: %s %s" % (out, "reproduces" if same else "DIFFERS"))
         return 0 if same else 1
-    os.makedirs(os.path.dirname(args.out), exist_ok=True)
-    with open(args.out, "w") as f:
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    with open(out, "w") as f:
         f.write(text)
     print("".join(l[2:] + "\n" for l in text.splitlines() if l.startswith("# ")), end="")
     return 0
