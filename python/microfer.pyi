@@ -1,6 +1,6 @@
 # Type stubs of the microfer extension module (python/microfer_module.cpp).
 import os
-from typing import Any, List, Optional, Tuple, TypedDict, Union
+from typing import Any, Iterable, List, Literal, Optional, Tuple, TypedDict, Union
 
 __version__: str
 EMOTIONS: Tuple[str, str, str, str, str, str, str]
@@ -24,6 +24,8 @@ class Labeller:
     def __init__(self, detector: str = ..., tta: str = ..., model: Optional[ModelPath] = ...,
                  min_confidence: Optional[float] = ...) -> None: ...
     def label(self, image: Image) -> List[Face]: ...
+    def label_many(self, images: Iterable[Image], workers: Optional[int] = ...,
+                   on_error: Literal["raise", "none"] = ...) -> List[Optional[List[Face]]]: ...
     @property
     def detector(self) -> str: ...
     @property
@@ -37,3 +39,8 @@ class Labeller:
 
 def label(image: Image, detector: str = ..., tta: str = ..., model: Optional[ModelPath] = ...,
           min_confidence: Optional[float] = ...) -> List[Face]: ...
+
+def label_many(images: Iterable[Image], detector: str = ..., tta: str = ...,
+               model: Optional[ModelPath] = ..., min_confidence: Optional[float] = ...,
+               workers: Optional[int] = ...,
+               on_error: Literal["raise", "none"] = ...) -> List[Optional[List[Face]]]: ...

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test suite under the sanitizers, each in a build folder of its own:
 #   build-asan  AddressSanitizer + UndefinedBehaviorSanitizer + LeakSanitizer
-#               (-DMICROFER_SANITIZE=ON): the tests of test_core, test_pipeline, test_gui,
+#               (-DMICROFER_SANITIZE=ON): the tests of test_core, test_pipeline, test_capture,
+#               test_gui,
 #               two at a time, then the tests that pace themselves by the clock (streams,
 #               the adaptive live view, the GUI's video and camera, soak) one at a time.
 #               Left out: the training runs whose seconds go to LibTorch's uninstrumented
@@ -9,7 +10,7 @@
 #               ASan in Training.ResumeReachesTheSameState, SoftTargetsAreLearntInsteadOfTheLabel,
 #               PerSourceBalanceOfOneSourceIsThePooledLoss and the CLI's train tests.
 #   build-tsan  ThreadSanitizer (-DMICROFER_SANITIZE_THREAD=ON): the capture thread and queue,
-#               tracker, results writer, damaged-video and soak tests. Not test_gui: Qt's event
+#               tracker, results writer, damaged-video and soak tests (test_capture). Not test_gui: Qt's event
 #               queue is uninstrumented, so every queued signal would look like a race.
 # Debian's LibTorch, OpenMP, OpenCV, GDAL, GLib and Qt are not instrumented: what is reported
 # inside them is suppressed entry by entry, with the reason, in tests/sanitizers/*.supp; our
@@ -35,8 +36,8 @@ flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -
 
 stamp() { echo "== $(date +%T) $*"; }
 
-# Tests that time themselves against the clock: run alone, never beside another test.
-CLOCKED='^(Streams|AdaptiveSession|QualityController|Soak|FrameSource|DamagedVideo)\.|^Gui\.(VideoRuns|OpenStream|MissingCamera|CameraLost|VideoWithout|ResultsGoUnder)'
+# CLOCKED: the tests that time themselves against the clock (run alone, never beside another).
+source scripts/lib/clocked-tests.sh
 # Training runs that spend their time in LibTorch (uninstrumented): not run under ASan.
 ASAN_SKIP='^(Training\.(SoftTargetsAreLearntInsteadOfTheLabel|EachSourceLearnsItsOwnTeachers|DistillationPullsTheStudentTowardsItsTeacher|BestModelIsTheBestValidationEpoch|LossFallsOnRealImages|LowResolutionEpochsThenFullSize)|DeviceTrainer\.(LearnsRepeatsAndExportsAModelFile|BudgetShortensTheWholeSchedule))$'
 
@@ -48,9 +49,9 @@ for run in "${runs[@]}"; do
       export ASAN_OPTIONS="halt_on_error=1:detect_leaks=1:detect_stack_use_after_return=1"
       export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:suppressions=$supp/ubsan.supp"
       export LSAN_OPTIONS="suppressions=$supp/lsan.supp:print_suppressions=0"
-      stamp "ASan+UBSan: configure and build test_core test_pipeline test_gui"
+      stamp "ASan+UBSan: configure and build test_core test_pipeline test_capture test_gui"
       cmake -S . -B build-asan "${flags[@]}" -DMICROFER_SANITIZE=ON >/dev/null
-      cmake --build build-asan -j "$jobs" --target test_core test_pipeline test_gui
+      cmake --build build-asan -j "$jobs" --target test_core test_pipeline test_capture test_gui
       stamp "ASan+UBSan: ctest, two at a time"
       (cd build-asan && ctest --output-on-failure --timeout 1800 -j 2 -E "$CLOCKED|$ASAN_SKIP")
       stamp "ASan+UBSan: ctest, the clocked tests one at a time"
@@ -61,13 +62,15 @@ for run in "${runs[@]}"; do
       # ignore_noninstrumented_modules: only our instrumented code's accesses are checked,
       # not what LibTorch/OpenMP, GLib or GDAL do inside themselves (see tsan.supp).
       export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:ignore_noninstrumented_modules=1:suppressions=$supp/tsan.supp"
-      stamp "TSan: configure and build test_pipeline"
+      # test_capture needs microfer_infer and microfer-bench only: not the trainer, the CLI or
+      # the other test programs. Its one test that runs microfer-cli is left out here.
+      stamp "TSan: configure and build test_capture"
       cmake -S . -B build-tsan "${flags[@]}" -DMICROFER_SANITIZE_THREAD=ON \
         -DMICROFER_BUILD_GUI=OFF >/dev/null
-      cmake --build build-tsan -j "$jobs" --target test_pipeline
+      cmake --build build-tsan -j "$jobs" --target test_capture
       stamp "TSan: ctest (capture thread, queue, tracker, results)"
       (cd build-tsan && ctest --output-on-failure --timeout 1800 \
-        -R '^(FrameSource|Tracker|ResultsWriter|DamagedVideo|Soak)\.')
+        -R '^(FrameSource|Tracker|ResultsWriter|DamagedVideo|Soak)\.' -E '\.CliLabels')
       unset TSAN_OPTIONS
       ;;
     *)

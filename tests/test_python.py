@@ -155,6 +155,35 @@ class LabelPath(unittest.TestCase):
         for faces in results[1:]:
             self.assertEqual(faces, results[0])
 
+    def test_label_many_keeps_order_and_matches_label(self):
+        labeller = microfer.Labeller(detector="haar", tta="flip")
+        single = labeller.label(ASTRONAUT)
+        data = pathlib.Path(ASTRONAUT).read_bytes()
+        inputs = [ASTRONAUT, __file__, data, os.fsencode(ASTRONAUT), __file__]
+        for workers in (1, 2, 3):
+            out = labeller.label_many(iter(inputs), workers=workers, on_error="none")
+            self.assertEqual(len(out), len(inputs))
+            self.assertIsNone(out[1])
+            self.assertIsNone(out[4])
+            for faces in (out[0], out[2], out[3]):
+                self.assertEqual(len(faces), 1)
+                for name, p in single[0]["probabilities"].items():
+                    self.assertAlmostEqual(faces[0]["probabilities"][name], p, places=5)
+        # The module-level call keeps label()'s pipeline; the default raises the first failure.
+        self.assertEqual(len(microfer.label_many([ASTRONAUT] * 3, workers=2)), 3)
+        with self.assertRaises(RuntimeError) as cm:
+            labeller.label_many([ASTRONAUT, __file__], workers=2)
+        self.assertIn(os.path.basename(__file__), str(cm.exception))
+        with self.assertRaises(FileNotFoundError):
+            labeller.label_many(["/no/such/photo.jpg"])
+        self.assertEqual(labeller.label_many([]), [])
+        with self.assertRaises(ValueError):
+            labeller.label_many([ASTRONAUT], workers=0)
+        with self.assertRaises(ValueError):
+            labeller.label_many([ASTRONAUT], on_error="skip")
+        with self.assertRaises(TypeError):
+            labeller.label_many([ASTRONAUT, 3.5])
+
     def test_missing_file_is_named(self):
         with tempfile.TemporaryDirectory() as tmp:
             missing = os.path.join(tmp, "no-such-photo.jpg")

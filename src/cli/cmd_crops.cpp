@@ -2,7 +2,7 @@
 
 #include "commands.hpp"
 #include "common.hpp"
-#include "microfer/classify/model_file.hpp"
+#include "microfer/classify/model_info.hpp"
 #include "microfer/train/photo_crops.hpp"
 #include "microfer/types.hpp"
 

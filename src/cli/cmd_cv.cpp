@@ -7,7 +7,7 @@
 #include "commands.hpp"
 #include "common.hpp"
 #include "microfer/train/cross_validation.hpp"
-#include "microfer/classify/model_file.hpp"
+#include "microfer/classify/model_info.hpp"
 
 namespace microfer::cli {
 

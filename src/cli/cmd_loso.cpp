@@ -11,7 +11,7 @@
 #include "microfer/train/cross_validation.hpp"
 #include "microfer/runtime/file_io.hpp"
 #include "microfer/train/micro_dataset.hpp"
-#include "microfer/classify/model_file.hpp"
+#include "microfer/classify/model_info.hpp"
 #include "microfer/types.hpp"
 
 namespace microfer::cli {

@@ -3,7 +3,7 @@
 #include <filesystem>
 #include <system_error>
 
-#include "microfer/classify/model_file.hpp"
+#include "microfer/classify/model_info.hpp"
 #include "microfer/classify/model_path.hpp"
 
 namespace microfer::gui {

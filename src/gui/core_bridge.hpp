@@ -1,6 +1,6 @@
-// The few core facts the GUI needs that live in torch-including headers. The matching
-// .cpp is the only GUI translation unit that sees LibTorch; it includes no Qt header, so
-// torch's `slots` identifier never meets Qt's macros.
+// The few core facts the GUI needs about model files, in std types. The matching .cpp
+// includes no Qt header, so the core's headers never meet Qt's macros; neither reaches
+// LibTorch (scripts/check-layers.py checks every GUI source).
 #pragma once
 
 #include <string>

@@ -14,7 +14,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "microfer/classify/model_file.hpp"
+#include "microfer/classify/model_info.hpp"
 #include "microfer/classify/model_path.hpp"
 #include "microfer/runtime/checksum.hpp"
 #include "microfer/runtime/runtime.hpp"

@@ -12,38 +12,12 @@
 // with the command that converts it (microfer-cli export, through loadFormat1Model()).
 #pragma once
 
-#include <stdexcept>
 #include <string>
-#include <vector>
 
-#include "microfer/runtime/checksum.hpp"
-#include "microfer/align/face_aligner.hpp"
-#include "microfer/classify/model_path.hpp"
+#include "microfer/classify/model_info.hpp"
 #include "microfer/classify/network.hpp"
 
 namespace microfer {
-
-/// Thrown for any problem with a model file; the message names the file.
-class ModelFileError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
-/// Everything stored next to the weights.
-struct ModelInfo {
-  std::string name = "microfer-resnet10";
-  NetworkConfig network;
-  float mean = 0.5f, stdDev = 0.25f;    ///< input = (pixel/255 - mean) / stdDev
-  std::vector<std::string> classNames;  ///< in output order
-  CropGeometry crop;
-  std::string notes;  ///< free text: training data, protocol, measured accuracy
-  /// Calibration (`microfer-cli calibrate`, fitted on validation parts): each view's
-  /// probabilities are softmax(logits / temperature); 1 = as trained.
-  float temperature = 1.f;
-  /// A face whose top probability (after calibration) is below this is shown as
-  /// "uncertain" (its label is kept); chosen on validation parts. 0 = never.
-  float uncertainBelow = 0.f;
-};
 
 /// Writes `model` and `info` to `path` (via a temporary file renamed into place).
 void saveModel(const std::string& path, MicroAttentionResNet& model, const ModelInfo& info);
@@ -57,9 +31,5 @@ MicroAttentionResNet loadModel(const std::string& path, ModelInfo& info);
 /// convert it; a format-2 file is read as loadModel() does. LibTorch's archive reader parses
 /// the payload: only for files the user trusts (their own old models), never on load.
 MicroAttentionResNet loadFormat1Model(const std::string& path, ModelInfo& info);
-
-/// Reads only the verified header.
-ModelInfo readModelInfo(const std::string& path);
-
 
 }  // namespace microfer

@@ -35,9 +35,22 @@ void setLibraryLogging(bool verbose);
 /// kernel after every pass.
 void configureRuntime(int threads);
 
+/// configureRuntime's thread counts without its allocator settings: for a library loaded into
+/// another program (the Python module), whose allocator is that program's to set.
+void configureThreads(int threads);
+
 /// The same for training: LibTorch gets `threads` (<= 0: one per logical CPU; LibTorch's own
 /// default counts physical cores only, 1 on a 2-vCPU VM, where 2 threads train 1.65x faster),
 /// OpenCV one thread (its pool would fight LibTorch's OpenMP threads over the batches).
 void tuneRuntimeForTorch(int threads);
+
+/// The cores this process may run on: its CPU affinity (taskset, a Slurm task's
+/// --cpus-per-task, a container's cpuset), at least 1. The default thread count everywhere.
+int usableCores();
+
+/// LibTorch work started from the calling thread runs on that thread alone (the OpenMP thread
+/// count is kept per thread; other threads keep theirs): for programs that run one pipeline
+/// per core, each on a thread of its own (the Python module's label_many).
+void useOneThreadInThisThread();
 
 }  // namespace microfer

@@ -5,6 +5,7 @@
 
 #include <ATen/Parallel.h>
 #include <malloc.h>
+#include <omp.h>
 
 #include <algorithm>
 #include <opencv2/core.hpp>
@@ -36,28 +37,47 @@ void restartWithPassiveOpenMpWait(char** argv) {
   // set, which is harmless: libgomp has already read its settings.
 }
 
-namespace {
-// The cores this process may run on: its CPU affinity (taskset, a Slurm task's
-// --cpus-per-task, a container's cpuset), not every core of the machine, so that processes
-// sharing a node do not each start a thread per core.
-int threadsOrCores(int threads) {
-  if (threads > 0) return threads;
+int usableCores() {
+  // The affinity, not every core of the machine, so that processes sharing a node do not
+  // each start a thread per core.
   cpu_set_t set;
   CPU_ZERO(&set);
   if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0) return CPU_COUNT(&set);
   return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 }
+
+namespace {
+int threadsOrCores(int threads) { return threads > 0 ? threads : usableCores(); }
+}  // namespace
+
+void useOneThreadInThisThread() {
+  // at::get_num_threads first: it gives a thread new to LibTorch its thread count, which would
+  // otherwise undo the 1 set here later (see SingleThreadScope in expression_classifier.cpp).
+  (void)at::get_num_threads();
+  omp_set_num_threads(1);
+}
+
+namespace {
+// glibc keeps freed tensor buffers instead of returning them to the kernel after every pass.
+void keepFreedBuffers() {
+  mallopt(M_MMAP_THRESHOLD, 1000000000);
+  mallopt(M_TRIM_THRESHOLD, 1000000000);
+}
 }  // namespace
 
 void tuneRuntimeForTorch(int threads) {
-  mallopt(M_MMAP_THRESHOLD, 1000000000);
-  mallopt(M_TRIM_THRESHOLD, 1000000000);
+  keepFreedBuffers();
   at::set_num_threads(threadsOrCores(threads));
   cv::setNumThreads(1);
 }
 
 void configureRuntime(int threads) {
-  tuneRuntimeForTorch(threads);
+  keepFreedBuffers();
+  configureThreads(threads);
+}
+
+void configureThreads(int threads) {
+  at::set_num_threads(threadsOrCores(threads));
   // Detection (OpenCV) and classification (LibTorch) run one after the other, so both may use
   // every core: with LibTorch's OpenMP threads waiting passively they take turns instead of
   // fighting. Measured on 2 cores: Haar detection 62 -> 33 ms, MTCNN 17.6 -> 14.3 ms per
