@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Packaging check (CTest: Packaging.MetainfoAndDesktopFileValidate): the AppStream metainfo and
 # the .desktop file that `cmake --install` puts in share/metainfo and share/applications are
-# valid, and the metainfo's launchable names the installed .desktop file. Runs offline.
+# valid, the .desktop file names the app in every interface language (translations/), and the
+# metainfo's launchable names the installed .desktop file. Runs offline. The .deb itself:
+# scripts/check-deb.sh.
 # Needs appstreamcli (Debian: appstream) and desktop-file-validate (desktop-file-utils), which
 # scripts/setup.sh installs; where either is missing it says so and exits 0.
 set -euo pipefail
@@ -33,6 +35,14 @@ appstreamcli validate --no-net --pedantic "$metainfo" ||
 echo "== desktop-file-validate $desktop"
 out=$(desktop-file-validate "$desktop" 2>&1) || { echo "$out"; fail "$desktop is not a valid desktop entry"; }
 [ -z "$out" ] || echo "$out"
+# Every interface language of the app (translations/microfer_LANG.ts) names the app in menus too.
+for ts in translations/microfer_*.ts; do
+  [ -f "$ts" ] || continue
+  lang=$(basename "$ts" .ts); lang=${lang#microfer_}
+  for key in Name GenericName Comment; do
+    grep -q "^$key\[$lang\]=." "$desktop" || fail "$desktop has no $key[$lang]= (the app has a $lang interface)"
+  done
+done
 echo "ok"
 
 # The installed layout: the metainfo's <launchable> must name a .desktop file that is installed.

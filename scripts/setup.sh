@@ -16,6 +16,7 @@ packages=(
   qt6-translations-l10n fonts-wqy-microhei   # Qt's own Chinese strings; CJK glyphs for that UI
   libspdlog-dev nlohmann-json3-dev libgtest-dev libbenchmark-dev
   appstream desktop-file-utils       # scripts/check-packaging.sh (a CTest test)
+  help2man dpkg-dev lintian          # man pages (build), cpack's dpkg-shlibdeps, scripts/check-deb.sh
   pybind11-dev python3-dev python3-numpy   # the microfer Python module (python/)
   python3-venv python3-setuptools python3-wheel   # pip install . of the module (pyproject.toml)
   parallel                           # GNU parallel: the cluster-route test (README "Millions of images")

@@ -13,8 +13,8 @@ Usage: microfer-cli COMMAND [options]
 Commands:
   label PATH...   detect, align and classify every face; write labelled images,
                   results.csv and results.jsonl (see: microfer-cli label --help)
-  merge OUT DIR...  join the results folders of a job's parts (label --shard, a
-                  Slurm array, GNU parallel) into one
+  merge OUT DIR...  join the results folders of a job's parts (label --shard,
+                    a Slurm array, GNU parallel) into one
   train           train the micro-attention network (see: microfer-cli train --help)
   eval            accuracy of a model on a labelled folder of face crops
   cv              subject-independent k-fold cross-validation (CK+)
