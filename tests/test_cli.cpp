@@ -13,6 +13,8 @@
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <opencv2/videoio.hpp>
+#include <set>
 #include <sstream>
 
 #include "microfer/runtime/checksum.hpp"
@@ -22,6 +24,7 @@
 #include "microfer/classify/network.hpp"
 #include "microfer/detect/face_detector.hpp"
 #include "microfer/output/results_writer.hpp"
+#include "microfer/output/timeline.hpp"
 #include "microfer/pipeline/pipeline.hpp"
 #include "microfer/types.hpp"
 #include "test_util.hpp"
@@ -298,6 +301,104 @@ TEST_F(CliTest, FilesFromNoImagesAndAMirroredTree) {
     }
   EXPECT_EQ(doneLists, 1);
   EXPECT_EQ(run("label --files-from \"" + (dir / "missing.txt").string() + "\"" + common, dir), 2);
+}
+
+// A short video (10 FPS) of two astronauts side by side: two faces, two tracks.
+void writeTwoFaceVideo(const fs::path& path, int frames) {
+  const cv::Mat face = cv::imread(test::sourceDir() + "/assets/astronaut.png");
+  ASSERT_FALSE(face.empty());
+  cv::Mat pair;
+  cv::hconcat(face, face, pair);
+  cv::resize(pair, pair, cv::Size(768, 384));
+  cv::VideoWriter writer(path.string(), cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), 10,
+                         pair.size());
+  ASSERT_TRUE(writer.isOpened()) << path;
+  for (int i = 0; i < frames; ++i) writer.write(pair);
+}
+
+// The track ids of results.csv's faces.
+std::set<std::string> trackIds(const fs::path& csv) {
+  const auto records = parseCsv(slurp(csv));
+  std::set<std::string> ids;
+  if (records.empty()) return ids;
+  const auto& header = records[0].fields;
+  const auto col = std::find(header.begin(), header.end(), "track") - header.begin();
+  for (size_t i = 1; i < records.size(); ++i)
+    if (static_cast<size_t>(col) < records[i].fields.size())
+      ids.insert(records[i].fields[static_cast<size_t>(col)]);
+  return ids;
+}
+
+// Every *_timeline.png under `dir`.
+std::vector<fs::path> timelines(const fs::path& dir) {
+  std::vector<fs::path> found;
+  for (const auto& e : fs::recursive_directory_iterator(dir))
+    if (e.path().filename().string().find("_timeline") != std::string::npos) found.push_back(e.path());
+  return found;
+}
+
+// A labelled video gets its expression timeline beside the results: a picture with one
+// panel per face track of results.csv, each with curves in the expressions' colours.
+TEST_F(CliTest, VideoGetsATimelineWithAPanelPerTrackBesideItsResults) {
+  const fs::path clip = in / "two faces.avi";
+  writeTwoFaceVideo(clip, 12);
+  const fs::path out = dir / "out";
+  ASSERT_EQ(run("label \"" + clip.string() + "\" --out \"" + out.string() + "\" --model " + model +
+                    " --detector haar --tta off",
+                dir),
+            0)
+      << slurp(dir / "stderr.txt");
+  const fs::path png = out / "two faces_timeline.png";
+  ASSERT_TRUE(fs::exists(png)) << slurp(dir / "stdout.txt");
+  EXPECT_NE(slurp(dir / "stdout.txt").find(png.string()), std::string::npos)
+      << "the label line names it: " << slurp(dir / "stdout.txt");
+  EXPECT_EQ(timelines(out).size(), 1u) << "one picture per video";
+  const cv::Mat picture = cv::imread(png.string());
+  ASSERT_FALSE(picture.empty()) << "not a readable image: " << png;
+
+  const auto ids = trackIds(out / "results.csv");
+  ASSERT_GE(ids.size(), 2u) << "both astronauts are tracked";
+  EXPECT_EQ(ids.count("-1"), 0u) << "smoothing is on: every face has a track";
+  const int panels = std::min<int>(static_cast<int>(ids.size()), TimelineDrawOptions{}.maxPanels);
+  EXPECT_EQ(picture.size(), timelinePictureSize(panels)) << panels << " panels";
+  // Each panel's plot holds coloured curves (the grid and the text are grey or black).
+  for (int i = 0; i < panels; ++i) {
+    const cv::Rect panel = timelinePanel(i);
+    int coloured = 0;
+    for (int y = panel.y + 24; y < panel.y + panel.height; ++y)
+      for (int x = 0; x < panel.width; ++x) {
+        const cv::Vec3b p = picture.at<cv::Vec3b>(y, x);
+        coloured += std::max({p[0], p[1], p[2]}) - std::min({p[0], p[1], p[2]}) > 60;
+      }
+    EXPECT_GT(coloured, 50) << "panel " << i << " has no curves";
+  }
+}
+
+TEST_F(CliTest, NoImagesWritesNoTimeline) {
+  const fs::path clip = in / "clip.avi";
+  writeTwoFaceVideo(clip, 6);
+  const fs::path out = dir / "out";
+  ASSERT_EQ(run("label \"" + clip.string() + "\" --no-images --out \"" + out.string() +
+                    "\" --model " + model + " --detector haar --tta off",
+                dir),
+            0)
+      << slurp(dir / "stderr.txt");
+  EXPECT_EQ(test::lines(out / "results.jsonl").size(), 6u) << "the records are written";
+  EXPECT_TRUE(timelines(out).empty()) << "--no-images wrote " << timelines(out).front();
+  for (const auto& e : fs::recursive_directory_iterator(out))
+    EXPECT_NE(e.path().extension(), ".png") << "--no-images wrote " << e.path();
+}
+
+TEST_F(CliTest, StillImageWritesNoTimeline) {
+  fs::copy_file(test::sourceDir() + "/assets/astronaut.png", in / "astronaut.png");
+  const fs::path out = dir / "out";
+  ASSERT_EQ(run("label \"" + (in / "astronaut.png").string() + "\" --out \"" + out.string() +
+                    "\" --model " + model + " --detector haar --tta off",
+                dir),
+            0)
+      << slurp(dir / "stderr.txt");
+  EXPECT_TRUE(fs::exists(out / "astronaut_labelled.png"));
+  EXPECT_TRUE(timelines(out).empty()) << "a still image has no time: " << timelines(out).front();
 }
 
 // --resume after a killed run: the inputs the run finished are skipped, the records of one it

@@ -7,6 +7,7 @@
 #include <QDropEvent>
 #include <QElapsedTimer>
 #include <QDir>
+#include <QDockWidget>
 #include <QFileInfo>
 #include <QKeySequence>
 #include <QStandardPaths>
@@ -47,7 +48,7 @@
 #include "image_view.hpp"
 #include "main_window.hpp"
 #include "microfer/capture/frame_source.hpp"
-#include "microfer/classify/model_file.hpp"
+#include "microfer/classify/model_info.hpp"
 #include "microfer/pipeline/pipeline.hpp"
 #include "microfer/output/results_writer.hpp"
 #include "pipeline_worker.hpp"
@@ -797,6 +798,61 @@ TEST_F(Gui, VideoWithoutFramesIsReportedNotSilentlyFinished) {
   EXPECT_FALSE(window.isStreaming());
 }
 
+// When a video has been labelled, View > Expression Timeline shows the timeline the core
+// wrote beside its results: the dock opens on its own with that picture.
+TEST_F(Gui, VideoEndShowsItsExpressionTimeline) {
+  REQUIRE_MODEL();
+  const std::string image = sampleImage();
+  if (image.empty()) GTEST_SKIP() << "needs assets/astronaut.png or ../shared/data/dlib-faces";
+  const fs::path video = results_ / "face.avi";
+  {
+    cv::Mat frame = cv::imread(image);
+    cv::resize(frame, frame, cv::Size(320, 320));
+    cv::VideoWriter writer(video.string(), cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), 10,
+                           frame.size());
+    ASSERT_TRUE(writer.isOpened());
+    for (int i = 0; i < 5; ++i) writer.write(frame);
+  }
+  MainWindow window(testSettings());
+  window.setMessageBoxesEnabled(false);
+  window.setFileChooser(
+      [&](MainWindow::ChooserKind) { return QString::fromStdString(video.string()); });
+  window.show();
+  auto* dock = window.findChild<QDockWidget*>(QStringLiteral("timelineDock"));
+  ASSERT_NE(dock, nullptr);
+  QAction* toggle = action(window, "actionTimeline");
+  ASSERT_NE(toggle, nullptr);
+  EXPECT_FALSE(toggle->text().isEmpty());
+  EXPECT_FALSE(dock->accessibleName().isEmpty());
+  EXPECT_FALSE(window.timelineView()->accessibleName().isEmpty());
+  EXPECT_TRUE(window.timelineView()->image().isNull()) << "nothing before a video";
+
+  QSignalSpy ended(&window, &MainWindow::streamEnded);
+  action(window, "actionOpenVideo")->trigger();
+  ASSERT_TRUE(ended.wait(240000) || !ended.isEmpty()) << window.lastMessage().toStdString();
+  const auto end = ended.first().first().value<microfer::gui::StreamEnd>();
+  ASSERT_TRUE(end.error.isEmpty()) << end.error.toStdString();
+  ASSERT_FALSE(end.timelinePath.isEmpty());
+  const fs::path png = end.timelinePath.toStdString();
+  EXPECT_EQ(png.parent_path(), fs::path(end.outDir.toStdString())) << "beside the results";
+  EXPECT_EQ(png.filename(), "face_timeline.png");
+  const cv::Mat written = cv::imread(png.string());
+  ASSERT_FALSE(written.empty()) << png;
+
+  EXPECT_TRUE(dock->isVisibleTo(&window)) << "the dock opens when a timeline arrives";
+  EXPECT_TRUE(toggle->isChecked());
+  const QImage shown = window.timelineView()->image();
+  EXPECT_EQ(shown.width(), written.cols);
+  EXPECT_EQ(shown.height(), written.rows);
+  EXPECT_TRUE(window.timelineView()->accessibleDescription().contains(end.timelinePath))
+      << window.timelineView()->accessibleDescription().toStdString();
+  // The menu item hides it and shows it again.
+  toggle->trigger();
+  EXPECT_FALSE(dock->isVisibleTo(&window));
+  toggle->trigger();
+  EXPECT_TRUE(dock->isVisibleTo(&window));
+}
+
 TEST_F(Gui, SettingsSurviveARestart) {
   AppSettings chosen;
   chosen.detector = microfer::DetectorChoice::Mtcnn;
@@ -1178,6 +1234,7 @@ TEST_F(Gui, ChineseInterfaceShowsChineseMenusAndExpressionNames) {
     EXPECT_EQ(file->title().toStdString(), "文件(&F)");
     EXPECT_EQ(action(window, "actionOpenImage")->text().toStdString(), "打开图像(&O)…");
     EXPECT_EQ(action(window, "actionCamera")->text().toStdString(), "启动摄像头(&C)");
+    EXPECT_EQ(action(window, "actionTimeline")->text().toStdString(), "表情时间线(&T)");
     auto* toolBar = window.findChild<QToolBar*>(QStringLiteral("mainToolBar"));
     ASSERT_NE(toolBar, nullptr);
     QWidget* openButton = toolBar->widgetForAction(action(window, "actionOpenImage"));

@@ -16,6 +16,7 @@
 #include "microfer/pipeline/label_session.hpp"
 #include "microfer/pipeline/pipeline.hpp"
 #include "microfer/output/results_writer.hpp"
+#include "microfer/output/timeline.hpp"
 #include "microfer/pipeline/tracker.hpp"
 #include "test_util.hpp"
 
@@ -302,6 +303,92 @@ TEST_F(LabelSessionSources, ImagesAreWrittenThenRecordedAndReported) {
   const LabelledFrame l = dryRun.inspectImage(image, "x.png");
   EXPECT_EQ(l.annotated.size(), image.size());
   EXPECT_EQ(test::lines(writer.jsonlPath()).size(), 1u);
+}
+
+// An hour of video at 25 FPS in at most 100 points per track, and the means still exact:
+// "happy" rises linearly with time, so each point's mean is its mean time's value.
+TEST(ExpressionTimeline, AnHourInBoundedPointsWithExactMeans) {
+  TimelineLimits limits;
+  limits.maxPointsPerTrack = 100;
+  ExpressionTimeline timeline(limits);
+  constexpr long long kFrames = 25LL * 3600;
+  constexpr double kSpanMs = 40.0 * (kFrames - 1);
+  for (long long i = 0; i < kFrames; ++i) {
+    const double t = 40.0 * static_cast<double>(i);
+    std::array<float, kNumEmotions> rising{};
+    rising[3] = static_cast<float>(t / kSpanMs);      // happy
+    rising[6] = static_cast<float>(1 - t / kSpanMs);  // neutral
+    timeline.add(7, t, rising);
+    if (i % 2 == 0) {  // every other frame, a face without a track: always sad
+      std::array<float, kNumEmotions> sad{};
+      sad[4] = 1;
+      timeline.add(-1, t, sad);
+    }
+  }
+  const auto tracks = timeline.tracks();
+  ASSERT_EQ(tracks.size(), 2u);
+  EXPECT_EQ(tracks[0].id, -1) << "by id, the untracked first";
+  EXPECT_EQ(tracks[1].id, 7);
+  EXPECT_EQ(timeline.tracksSeen(), 2);
+  EXPECT_DOUBLE_EQ(timeline.firstMs(), 0);
+  EXPECT_DOUBLE_EQ(timeline.lastMs(), kSpanMs);
+
+  const ExpressionTimeline::Track& rising = tracks[1];
+  EXPECT_EQ(rising.faces, kFrames);
+  EXPECT_LE(rising.points.size(), 100u);
+  EXPECT_GE(rising.points.size(), 50u) << "coarsening halves the points at most";
+  long long faces = 0;
+  double previous = -1;
+  for (const auto& p : rising.points) {
+    faces += p.faces;
+    EXPECT_GT(p.timeMs, previous) << "in time order";
+    previous = p.timeMs;
+    EXPECT_NEAR(p.probs[3], p.timeMs / kSpanMs, 1e-4) << "at " << p.timeMs << " ms";
+    EXPECT_NEAR(p.probs[3] + p.probs[6], 1.0, 1e-4);
+  }
+  EXPECT_EQ(faces, kFrames) << "merged buckets keep every face";
+  EXPECT_NEAR(rising.mean[3], 0.5, 1e-6);
+  EXPECT_NEAR(rising.mean[6], 0.5, 1e-6);
+  EXPECT_DOUBLE_EQ(rising.firstMs, 0);
+  EXPECT_DOUBLE_EQ(rising.lastMs, kSpanMs);
+
+  const ExpressionTimeline::Track& untracked = tracks[0];
+  EXPECT_EQ(untracked.faces, (kFrames + 1) / 2);
+  EXPECT_LE(untracked.points.size(), 100u);
+  for (const auto& p : untracked.points) EXPECT_FLOAT_EQ(p.probs[4], 1.0f);
+}
+
+TEST(ExpressionTimeline, KeepsTheLargestTracksWithinItsLimitAndDrawsAPanelEach) {
+  TimelineLimits limits;
+  limits.maxTracks = 4;
+  ExpressionTimeline timeline(limits);
+  std::array<float, kNumEmotions> happy{};
+  happy[3] = 1;
+  // Tracks 0..9 one after another, track k with k + 1 faces: the one on screen (the newest)
+  // and the three largest that ended stay.
+  double t = 0;
+  for (int id = 0; id < 10; ++id)
+    for (int n = 0; n <= id; ++n, t += 40) timeline.add(id, t, happy);
+  const auto tracks = timeline.tracks();
+  ASSERT_EQ(tracks.size(), 4u);
+  EXPECT_EQ(timeline.tracksSeen(), 10);
+  for (size_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(tracks[i].id, static_cast<int>(6 + i));
+    EXPECT_EQ(tracks[i].faces, 7 + static_cast<long long>(i));
+    EXPECT_DOUBLE_EQ(tracks[i].mean[3], 1.0);
+  }
+
+  // One panel per track, up to maxPanels; an empty timeline still makes a picture.
+  TimelineDrawOptions draw;
+  draw.title = "clip.avi";
+  draw.maxPanels = 3;
+  const cv::Mat capped = drawTimeline(timeline, draw);
+  EXPECT_EQ(capped.type(), CV_8UC3);
+  EXPECT_EQ(capped.size(), timelinePictureSize(3, draw));
+  draw.maxPanels = 8;
+  EXPECT_EQ(drawTimeline(timeline, draw).size(), timelinePictureSize(4, draw));
+  EXPECT_GT(timelinePictureSize(4, draw).height, timelinePictureSize(3, draw).height);
+  EXPECT_EQ(drawTimeline(ExpressionTimeline(), draw).size(), timelinePictureSize(1, draw));
 }
 
 TEST(Tracker, IdsAreStableAndLabelsSmoothed) {

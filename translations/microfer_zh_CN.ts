@@ -609,6 +609,34 @@ Results: %1</source>
         <source>Review results</source>
         <translation>审阅结果</translation>
     </message>
+    <message>
+        <source>Expression timeline</source>
+        <translation>表情时间线</translation>
+    </message>
+    <message>
+        <source>Open a video: when it has been labelled, each face&apos;s expressions over time appear here</source>
+        <translation>打开一个视频：标注完成后，每张人脸的表情随时间的变化会显示在这里</translation>
+    </message>
+    <message>
+        <source>Timeline</source>
+        <translation>时间线</translation>
+    </message>
+    <message>
+        <source>Expression &amp;Timeline</source>
+        <translation>表情时间线(&amp;T)</translation>
+    </message>
+    <message>
+        <source>Show the last video&apos;s expression timeline: per face track, the probabilities of the seven expressions over time</source>
+        <translation>显示上一个视频的表情时间线：每条人脸轨迹上七种表情的概率随时间的变化</translation>
+    </message>
+    <message>
+        <source>Cannot read the timeline %1</source>
+        <translation>无法读取时间线 %1</translation>
+    </message>
+    <message>
+        <source>Expression timeline of %1, saved as %2</source>
+        <translation>%1 的表情时间线，已保存为 %2</translation>
+    </message>
 </context>
 <context>
     <name>microfer::gui::PipelineWorker</name>

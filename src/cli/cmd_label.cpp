@@ -48,7 +48,7 @@ Options:
   --files-from LIST      also label the paths in LIST, one a line ('-': stdin), as
                          given: no folder walk for a manifest of files; their
                          labelled copies mirror each path under --out
-  --no-images            records only: no labelled images or videos
+  --no-images            records only: no labelled images, videos or timelines
   --resume               skip the inputs a run into --out already finished (its
                          runs/*.done lists); records of inputs left unfinished by a
                          killed run, and a half-written last line, are dropped
@@ -70,7 +70,9 @@ Options:
   --verbose              detailed log, OpenCV's and FFmpeg's included
 )";
 const char* kLabelHelpEnd = R"(Writes DIR/<name>_labelled.<ext>, DIR/results.csv (one row per face), DIR/results.jsonl
-(one object per image or frame, with or without faces) and DIR/runs/<run id>.json
+(one object per image or frame, with or without faces), per video or stream
+DIR/<name>_timeline.png (a panel per face track, the longest 8: the 7 probabilities
+over time) and DIR/runs/<run id>.json
 (program, model and checksum, detector, TTA, thresholds, inputs, start and end) with
 DIR/runs/<run id>.done (the inputs it finished): a record per process, which no
 other process rewrites, so that several processes may share one --out. On a terminal,
@@ -167,7 +169,8 @@ long long labelStream(LabelSession& session, const std::string& location, double
                             std::to_string(source.framesDropped()) + " skipped while busy, " +
                             std::to_string(source.reconnects()) + " reconnections) -> " +
                             (summary.videoPath.empty() ? std::string("no video")
-                                                       : summary.videoPath));
+                                                       : summary.videoPath) +
+                            (summary.timelinePath.empty() ? "" : ", " + summary.timelinePath));
   if (source.state() == FrameSource::State::Failed) throw InputError(source.error());
   if (labelled == 0 && !gInterrupted)
     throw InputError("stream '" + source.name() + "' ended without a frame");
@@ -248,7 +251,8 @@ int runLabel(const std::vector<std::string>& argv) {
   Pipeline pipeline(cfg);  // model / detector problems -> exit 3 in main
   ResultsWriter writer(outDir);
   LabelOptions labelOptions;
-  labelOptions.writeImages = labelOptions.writeVideo = !a.flag("no-images");
+  labelOptions.writeImages = labelOptions.writeVideo = labelOptions.writeTimeline =
+      !a.flag("no-images");
   labelOptions.annotate.attention = cfg.withAttention;
   labelOptions.smooth = !a.flag("no-smooth");
   labelOptions.every = every;
@@ -284,7 +288,8 @@ int runLabel(const std::vector<std::string>& argv) {
         totals.run.frames += video.framesLabelled;
         output.line(progress, path + ": " + std::to_string(video.framesLabelled) +
                                   " frames labelled -> " +
-                                  (video.videoPath.empty() ? "records" : video.videoPath));
+                                  (video.videoPath.empty() ? "records" : video.videoPath) +
+                                  (video.timelinePath.empty() ? "" : ", " + video.timelinePath));
       } else {
         std::string written;
         const FrameResult r = session.labelImage(path, &written, mirrored[i]).result;

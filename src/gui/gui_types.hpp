@@ -81,6 +81,7 @@ struct StreamEnd {
   qint64 framesDropped = 0;
   QString outDir;
   QString videoPath;  ///< labelled video, if one was written
+  QString timelinePath;  ///< the expression timeline's picture, if one was written
 };
 
 }  // namespace microfer::gui

@@ -3,6 +3,7 @@
 #include <QCloseEvent>
 #include <QDesktopServices>
 #include <QDir>
+#include <QDockWidget>
 #include <QDragEnterEvent>
 #include <QDropEvent>
 #include <QFile>
@@ -125,6 +126,7 @@ void MainWindow::init(const AppSettings& settings) {
   setAcceptDrops(true);
   m_ui->splitter->setStretchFactor(0, 3);
   m_ui->splitter->setStretchFactor(1, 1);
+  createTimelineDock();  // before the saved dock state is restored
   restoreWindowState();
   m_ui->imageView->setPlaceholderText(
       tr("Drop an image, a folder or a video here\n\nor use File > Open Image… (Ctrl+O)"));
@@ -678,7 +680,50 @@ void MainWindow::handleStreamFinished(const StreamEnd& end) {
                                  .arg(end.framesProcessed)
                                  .arg(QDir::toNativeSeparators(end.outDir)));
   }
+  showTimeline(end);
   Q_EMIT streamEnded(end);
+}
+
+void MainWindow::createTimelineDock() {
+  m_timelineView = new ImageView(this);
+  m_timelineView->setObjectName(QStringLiteral("timelineView"));
+  m_timelineView->setAccessibleName(tr("Expression timeline"));
+  m_timelineView->setPlaceholderText(
+      tr("Open a video: when it has been labelled, each face's expressions over time "
+         "appear here"));
+  m_timelineView->setMinimumSize(320, 160);
+  m_timelineDock = new QDockWidget(tr("Timeline"), this);
+  m_timelineDock->setObjectName(QStringLiteral("timelineDock"));  // for saveState()
+  m_timelineDock->setAccessibleName(tr("Timeline"));
+  m_timelineDock->setWidget(m_timelineView);
+  addDockWidget(Qt::BottomDockWidgetArea, m_timelineDock);
+  m_timelineDock->hide();
+  QAction* toggle = m_timelineDock->toggleViewAction();
+  toggle->setObjectName(QStringLiteral("actionTimeline"));
+  toggle->setText(tr("Expression &Timeline"));
+  toggle->setStatusTip(
+      tr("Show the last video's expression timeline: per face track, the probabilities of "
+         "the seven expressions over time"));
+  m_ui->menuView->addSeparator();
+  m_ui->menuView->addAction(toggle);
+}
+
+void MainWindow::showTimeline(const StreamEnd& end) {
+  if (end.timelinePath.isEmpty()) return;
+  // The picture the core wrote beside the results, so the app and the folder agree.
+  const QImage picture(end.timelinePath);
+  if (picture.isNull()) {
+    m_timelineView->setImage(QImage());
+    m_timelineView->setPlaceholderText(tr("Cannot read the timeline %1")
+                                           .arg(QDir::toNativeSeparators(end.timelinePath)));
+  } else {
+    m_timelineView->setImage(picture);
+    m_timelineView->setAccessibleDescription(
+        tr("Expression timeline of %1, saved as %2")
+            .arg(QFileInfo(end.source).fileName(), QDir::toNativeSeparators(end.timelinePath)));
+  }
+  m_timelineDock->show();
+  m_timelineDock->raise();
 }
 
 void MainWindow::handleError(const QString& message, bool setup) {

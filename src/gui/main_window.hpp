@@ -13,6 +13,7 @@
 #include "app_settings.hpp"
 #include "gui_types.hpp"
 
+class QDockWidget;
 class QLabel;
 class QMessageBox;
 class QProgressDialog;
@@ -56,6 +57,9 @@ class MainWindow : public QMainWindow {
   // For tests and the headless mode.
   FacePanel* facePanel() const;
   ImageView* imageView() const;
+  /// The Timeline dock's view: the last video's or camera's expression timeline (the
+  /// <name>_timeline.png the core wrote beside its results).
+  ImageView* timelineView() const { return m_timelineView; }
   PipelineWorker* worker() const { return m_worker; }
   const FrameView& currentView() const { return m_current; }
   const BatchSummary& lastBatchSummary() const { return m_lastSummary; }
@@ -144,6 +148,9 @@ class MainWindow : public QMainWindow {
   /// mnemonic) and accessible description (its status tip).
   void updateToolBarTexts();
   void updateStatusLabels();
+  /// View > Expression Timeline: a dock that shows the picture a stream's end wrote.
+  void createTimelineDock();
+  void showTimeline(const StreamEnd& end);
   /// "Detector: mtcnn", or "Detector: mtcnn (auto)" where the setting is auto.
   QString detectorText() const;
 
@@ -180,6 +187,8 @@ class MainWindow : public QMainWindow {
   QLabel* m_fpsLabel = nullptr;
   QLabel* m_msLabel = nullptr;
   QLabel* m_qualityLabel = nullptr;  ///< live view: the adaptive quality level
+  QDockWidget* m_timelineDock = nullptr;
+  ImageView* m_timelineView = nullptr;
 };
 
 /// The application icon, drawn in code (the same design as assets/microfer.svg) because

@@ -451,7 +451,7 @@ void PipelineWorker::finishStream(const QString& error) {
   if (m_streamSession) {
     end.videoPath = fromStd(m_streamSession->videoPath());
     try {
-      m_streamSession->endStream();
+      end.timelinePath = fromStd(m_streamSession->endStream().timelinePath);
     } catch (const std::exception& e) {
       if (end.error.isEmpty()) end.error = fromStd(e.what());
     }

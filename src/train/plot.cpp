@@ -1,6 +1,5 @@
 #include "microfer/train/plot.hpp"
 
-
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
@@ -10,6 +9,8 @@
 #include <opencv2/imgproc.hpp>
 #include <stdexcept>
 
+#include "microfer/output/chart.hpp"
+
 namespace microfer {
 
 cv::Mat plotSeries(const std::string& title, const std::vector<Series>& series) {
@@ -17,23 +18,18 @@ cv::Mat plotSeries(const std::string& title, const std::vector<Series>& series) 
   cv::Mat img(H, W, CV_8UC3, cv::Scalar(255, 255, 255));
   size_t n = 1;
   double rightMax = 1e-9;
+  bool rightAxis = false;
   for (const auto& s : series) {
     n = std::max(n, s.values.size());
+    rightAxis = rightAxis || s.rightAxis;
     if (s.rightAxis)
       for (double v : s.values) rightMax = std::max(rightMax, v);
   }
   const int pw = W - L - R, ph = H - T - B;
-  cv::rectangle(img, {L, T}, {L + pw, T + ph}, cv::Scalar(0, 0, 0));
   const auto font = cv::FONT_HERSHEY_SIMPLEX;
-  for (int i = 0; i <= 10; ++i) {
-    const int y = T + ph - ph * i / 10;
-    cv::line(img, {L, y}, {L + pw, y}, cv::Scalar(225, 225, 225));
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.1f", i / 10.0);
-    cv::putText(img, buf, {L - 35, y + 4}, font, 0.4, cv::Scalar(0, 0, 0));
-    std::snprintf(buf, sizeof buf, "%.2f", rightMax * i / 10.0);
-    cv::putText(img, buf, {L + pw + 5, y + 4}, font, 0.4, cv::Scalar(0, 0, 0));
-  }
+  ChartArea area;
+  area.rect = cv::Rect(L, T, pw, ph);
+  drawHorizontalGrid(img, area, 10, "%.1f", rightAxis ? rightMax : 0, "%.2f");
   const auto xOf = [&](size_t i) { return L + (n > 1 ? int(pw * i / (n - 1)) : pw / 2); };
   // Label every epoch up to 25, else every 5th, 10th, 50th, ... so labels never overlap.
   size_t step = 1;
@@ -42,9 +38,9 @@ cv::Mat plotSeries(const std::string& title, const std::vector<Series>& series) 
     if (step == 1 || (i + 1) % step == 0 || i == 0)
       cv::putText(img, std::to_string(i + 1), {xOf(i) - 5, T + ph + 18}, font, 0.4,
                   cv::Scalar(0, 0, 0));
-  cv::putText(img, "epoch", {L + pw / 2 - 20, H - 12}, font, 0.5, cv::Scalar(0, 0, 0));
-  cv::putText(img, title, {L, 25}, font, 0.6, cv::Scalar(0, 0, 0), 1, cv::LINE_AA);
-  int legendY = T + 20;
+  drawLabel(img, "epoch", {L + pw / 2 - 20, H - 12}, 0.5);
+  drawLabel(img, title, {L, 25}, 0.6);
+  std::vector<LegendEntry> legend;
   for (const auto& s : series) {
     const double scale = s.rightAxis ? rightMax : 1.0;
     std::vector<cv::Point> pts;
@@ -52,11 +48,9 @@ cv::Mat plotSeries(const std::string& title, const std::vector<Series>& series) 
       pts.emplace_back(xOf(i), T + ph - int(ph * std::clamp(s.values[i] / scale, 0.0, 1.0)));
     if (pts.size() > 1) cv::polylines(img, pts, false, s.color, 2, cv::LINE_AA);
     for (const auto& p : pts) cv::circle(img, p, 3, s.color, -1, cv::LINE_AA);
-    cv::line(img, {L + 10, legendY - 4}, {L + 35, legendY - 4}, s.color, 2);
-    cv::putText(img, s.name + (s.rightAxis ? " (right axis)" : ""), {L + 40, legendY}, font, 0.45,
-                cv::Scalar(0, 0, 0), 1, cv::LINE_AA);
-    legendY += 18;
+    legend.push_back({s.name + (s.rightAxis ? " (right axis)" : ""), s.color});
   }
+  drawLegend(img, {L + 10, T + 20}, legend);
   return img;
 }
 

@@ -1,4 +1,4 @@
-// Writing results: labelled images, results.csv, results.jsonl, labelled videos.
+// Writing results: labelled images, results.csv, results.jsonl, labelled videos, timelines.
 #pragma once
 
 #include <map>
@@ -83,6 +83,11 @@ class ResultsWriter {
   /// created: the labelled tree mirrors the inputs' tree.
   std::string writeLabelledImage(const std::string& sourcePath, const cv::Mat& annotated,
                                  const std::string& mirrorAs = "");
+  /// Saves a stream's expression timeline (output/timeline.hpp) for `sourcePath` as
+  /// <folder>/<stem>_timeline.png (`mirrorAs` as above), beside its labelled video; returns
+  /// the written path.
+  std::string writeTimeline(const std::string& sourcePath, const cv::Mat& picture,
+                            const std::string& mirrorAs = "");
   /// Starts a labelled video for `sourcePath` (MJPG in .avi; `mirrorAs` as above); returns its
   /// final path.
   std::string openVideo(const std::string& sourcePath, double fps, cv::Size size,

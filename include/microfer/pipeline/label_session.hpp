@@ -10,6 +10,7 @@
 #include <string>
 
 #include "microfer/output/annotator.hpp"
+#include "microfer/output/timeline.hpp"
 #include "microfer/capture/frame_source.hpp"
 #include "microfer/capture/image_io.hpp"
 #include "microfer/pipeline/quality_controller.hpp"
@@ -28,6 +29,11 @@ struct LabelOptions {
   int every = 1;            ///< streams: label every Nth frame (by Frame::index)
   bool writeVideo = true;   ///< streams: write the labelled video (checked at every frame)
   bool writeImages = true;  ///< images: write the labelled copy (false: records only)
+  /// Streams (video files, cameras, live streams alike): when a stream with a labelled frame
+  /// ends, draw its expression timeline (per track, the probabilities over time) into
+  /// <name>_timeline.png beside its records (false: none). Read at endStream().
+  bool writeTimeline = true;
+  TimelineLimits timelineLimits;  ///< bounded memory for the timeline of a long stream
   ImageReadOptions read;    ///< images read from files
   /// Streams: the live view's adaptive quality. Each labelled frame's cost (labelFrame()
   /// from start to end) is measured against the frame budget (1000 / (fps / every), the fps
@@ -61,6 +67,7 @@ struct StreamSummary {
   long long faces = 0;
   double declaredFrames = 0;  ///< the container's frame count (0 unknown)
   std::string videoPath;      ///< the labelled video ("" when none was written)
+  std::string timelinePath;   ///< the expression timeline's picture ("" when none was written)
   /// "video 'x': only N of its M frames could be read (...)" when a file ended early;
   /// empty otherwise.
   std::string warning;
@@ -116,8 +123,9 @@ class LabelSession {
   bool labelFrame(const Frame& frame, LabelledFrame* labelled = nullptr);
   /// Closes the labelled video now (a later frame with writeVideo opens a new one).
   void closeVideo();
-  /// Ends the stream: closes the labelled video (which throws if it is incomplete), then
-  /// marks the source done in the results folder when a frame was recorded.
+  /// Ends the stream: closes the labelled video (which throws if it is incomplete), writes
+  /// the expression timeline (LabelOptions::writeTimeline; throws when it cannot be
+  /// written), then marks the source done in the results folder when a frame was recorded.
   StreamSummary endStream();
   /// Ends the stream after an error: the unfinished video is removed. No-throw.
   void abortStream() noexcept;
@@ -127,6 +135,9 @@ class LabelSession {
   /// the first adaptive frame and when adaptive is off.
   const QualityController* quality() const { return quality_.get(); }
   const std::string& videoPath() const { return videoPath_; }
+  /// The stream's expression timeline so far (every labelled frame's faces since
+  /// beginStream(); kept until the next stream begins).
+  const ExpressionTimeline& timeline() const { return timeline_; }
 
   // --- Whole sources -------------------------------------------------------------------
   /// Labels every frame of `source` (every Nth), until it ends. Throws InputError when it
@@ -151,6 +162,7 @@ class LabelSession {
   bool videoOpen_ = false;
   cv::Size videoSize_;  ///< frame size of the open labelled video
   std::unique_ptr<QualityController> quality_;
+  ExpressionTimeline timeline_;
 };
 
 }  // namespace microfer

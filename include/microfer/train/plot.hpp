@@ -1,4 +1,5 @@
-// Small charts drawn with OpenCV (no Python): training curves and confusion matrices.
+// Small charts drawn with OpenCV (no Python): training curves and confusion matrices, on the
+// drawing primitives of microfer/output/chart.hpp (shared with the expression timeline).
 #pragma once
 
 #include <opencv2/core.hpp>

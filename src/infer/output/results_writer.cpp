@@ -383,6 +383,14 @@ std::string ResultsWriter::writeLabelledImage(const std::string& sourcePath,
   return path;
 }
 
+std::string ResultsWriter::writeTimeline(const std::string& sourcePath, const cv::Mat& picture,
+                                         const std::string& mirrorAs) {
+  // Inputs end in a video extension, never .png: the name cannot be an input's.
+  const std::string path = uniquePath(sourcePath, "_timeline", ".png", mirrorAs);
+  writeImageAtomically(path, picture);
+  return path;
+}
+
 std::string ResultsWriter::openVideo(const std::string& sourcePath, double fps, cv::Size size,
                                      const std::string& mirrorAs) {
   closeVideo();

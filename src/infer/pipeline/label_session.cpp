@@ -1,7 +1,10 @@
 #include "microfer/pipeline/label_session.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <optional>
 
 #include "microfer/pipeline/pipeline.hpp"
@@ -120,6 +123,7 @@ void LabelSession::beginStream(const std::string& source, double fps,
   videoPath_.clear();
   videoOpen_ = false;
   quality_.reset();
+  timeline_ = ExpressionTimeline(options_.timelineLimits);
   streaming_ = true;
 }
 
@@ -145,6 +149,7 @@ bool LabelSession::labelFrame(const Frame& frame, LabelledFrame* labelled) {
   out.result = pipeline_->processStream(frame.image, stream_.source, frame.index);
   out.result.timestampMs = frame.timestampMs;
   if (options_.smooth) tracker_.update(out.result);
+  timeline_.add(out.result);  // the smoothed probabilities, as recorded
   out.annotated = frame.image.clone();
   annotate(out.annotated, out.result, options_.annotate);
   out.ms = msSince(start);
@@ -186,6 +191,18 @@ void LabelSession::closeVideo() {
 StreamSummary LabelSession::endStream() {
   streaming_ = false;
   closeVideo();
+  if (writer_ && options_.writeTimeline && stream_.framesLabelled > 0) {
+    TimelineDrawOptions draw;
+    // A file by its name; a camera or stream by its (redacted) location.
+    std::error_code ec;
+    draw.title = std::filesystem::is_regular_file(stream_.source, ec)
+                     ? std::filesystem::path(stream_.source).filename().string()
+                     : stream_.source;
+    stream_.timelinePath = writer_->writeTimeline(videoName_, drawTimeline(timeline_, draw),
+                                                  videoMirror_);
+    spdlog::debug("timeline of '{}' ({} tracks): {}", stream_.source, timeline_.tracksSeen(),
+                  stream_.timelinePath);
+  }
   if (writer_ && stream_.framesLabelled > 0) writer_->markDone(stream_.source);
   return stream_;
 }
@@ -197,6 +214,7 @@ void LabelSession::abortStream() noexcept {
     writer_->discardVideo();
   }
   stream_.videoPath.clear();
+  stream_.timelinePath.clear();
 }
 
 StreamSummary LabelSession::labelSource(FrameSource& source, const std::string& mirrorAs) {
