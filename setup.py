@@ -49,7 +49,9 @@ class EggInfoInBuild(egg_info):
 
 def models():
     """(folder, files) pairs: the default model, the others that ship, the detectors."""
-    out = [("share/microfer/models", sorted(glob.glob("models/*.mfm")) + ["models/MODEL_CARD.md"])]
+    with open(os.path.join(HERE, "models", "SHIPPED"), encoding="utf-8") as f:  # the one list
+        shipped = [line.strip() for line in f if line.strip() and not line.startswith("#")]
+    out = [("share/microfer/models", ["models/" + name for name in shipped])]
     for sub in ("yunet", "mtcnn"):
         files = sorted(f for f in glob.glob("models/%s/*" % sub) if os.path.isfile(f))
         out.append(("share/microfer/models/" + sub, files))

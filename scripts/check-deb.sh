@@ -126,12 +126,12 @@ deb=$(ls "$out"/*.deb)
 echo "== $(basename "$deb"): $(du -h "$deb" | cut -f1)"
 dpkg-deb -f "$deb" Package Version Section Priority Depends
 
-# Only the models that are meant to ship (models/MODEL_CARD.md): the three of the card.
+# Only the models that are meant to ship: the .mfm files of models/SHIPPED (the card's three)
+# and the two detectors' weights.
 shipped=$(dpkg-deb -c "$deb" | awk '{print $NF}' | grep -E '\.(mfm|onnx|caffemodel)$' | sort)
-expected=$(printf '%s\n' ./usr/share/microfer/models/microfer-resnet10-fer2013.mfm \
-  ./usr/share/microfer/models/microfer-resnet10-v7.mfm ./usr/share/microfer/models/microfer-resnet10.mfm \
-  ./usr/share/microfer/models/mtcnn/det{1,2,3}.caffemodel \
-  ./usr/share/microfer/models/yunet/yunet_n_320_320.onnx | sort)
+expected=$( { grep -E '^[^#].*\.mfm$' models/SHIPPED | sed 's|^|./usr/share/microfer/models/|'
+              printf '%s\n' ./usr/share/microfer/models/mtcnn/det{1,2,3}.caffemodel \
+                ./usr/share/microfer/models/yunet/yunet_n_320_320.onnx; } | sort)
 [ "$shipped" = "$expected" ] ||
   fail "the package's model files differ from the ones meant to ship:$(diff <(echo "$expected") <(echo "$shipped") || true)"
 echo "-- models: $(echo "$shipped" | wc -l) files, the three of the model card and the two detectors'"

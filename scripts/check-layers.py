@@ -7,7 +7,10 @@ source files and fails when a layer reaches what it must not:
   baselines, plots);
 - the desktop app (src/gui) never reaches LibTorch (a model file's header is read through
   microfer/classify/model_info.hpp, which has no LibTorch).
-Prints each offending path of includes."""
+Given the two libraries' archives (CTest passes them: check-layers.py INFER.a TRAIN.a), it also
+checks the link: no symbol that microfer_infer needs is defined by microfer_train.
+Prints each offending path of includes, or symbol."""
+import subprocess
 import os
 import re
 import sys
@@ -55,8 +58,39 @@ def offences(source, forbidden):
     return found
 
 
+LINKED = ", the libraries' symbols"
+
+
+def symbols(archive, *flags):
+    """Demangled names from `nm -C` with `flags`, without addresses and kinds."""
+    out = subprocess.run(["nm", "-C", *flags, archive], check=True, capture_output=True,
+                         text=True).stdout
+    names = set()
+    for line in out.splitlines():
+        parts = line.split(None, 2)
+        if len(parts) == 3 and len(parts[1]) == 1:  # "ADDRESS KIND NAME"
+            kind, name = parts[1], parts[2]
+        elif len(parts) == 2 and parts[0] == "U":   # "U NAME"
+            kind, name = parts
+        else:
+            continue
+        names.add((kind, name))
+    return names
+
+
+def link_offences(infer_lib, train_lib):
+    """microfer:: functions the inference library leaves undefined that the training library
+    defines (kind T: its own code, not an inline or template copy)."""
+    needed = {n for k, n in symbols(infer_lib, "-u") if n.startswith("microfer::")}
+    defined = {n for k, n in symbols(train_lib, "--defined-only") if k == "T"}
+    return sorted(needed & defined)
+
+
 def main():
     problems = []
+    if len(sys.argv) == 3:
+        problems += [f"microfer_infer links training code: {n}"
+                     for n in link_offences(sys.argv[1], sys.argv[2])]
     if not INFERENCE or not TRAINING_HEADERS:
         problems.append("src/infer or include/microfer/train is empty: update this script")
     for src in INFERENCE:
@@ -71,7 +105,8 @@ def main():
     for p in problems:
         print(p)
     print(f"check-layers: {'FAILED' if problems else 'passed'} "
-          f"({len(INFERENCE)} inference sources, the desktop app's sources)")
+          f"({len(INFERENCE)} inference sources, the desktop app's sources"
+          f"{LINKED if len(sys.argv) == 3 else ''})")
     return 1 if problems else 0
 
 

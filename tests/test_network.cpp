@@ -16,7 +16,8 @@
 #include <map>
 #include <opencv2/imgproc.hpp>
 
-#include "microfer/classify/calibration.hpp"
+#include "microfer/train/calibration.hpp"
+#include "microfer/train/weight_transfer.hpp"
 #include "microfer/classify/expression_classifier.hpp"
 #include "microfer/classify/model_file.hpp"
 #include "test_util.hpp"

@@ -5,6 +5,7 @@
 #include "commands.hpp"
 #include "common.hpp"
 #include "microfer/classify/model_file.hpp"
+#include "microfer/train/weight_transfer.hpp"
 
 namespace microfer::cli {
 

@@ -4,7 +4,7 @@
 
 #include "commands.hpp"
 #include "common.hpp"
-#include "microfer/classify/calibration.hpp"
+#include "microfer/train/calibration.hpp"
 #include "microfer/classify/expression_classifier.hpp"
 #include "microfer/classify/model_file.hpp"
 

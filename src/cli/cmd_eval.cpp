@@ -13,7 +13,7 @@
 
 #include "commands.hpp"
 #include "common.hpp"
-#include "microfer/classify/calibration.hpp"
+#include "microfer/train/calibration.hpp"
 #include "microfer/runtime/checksum.hpp"
 #include "microfer/train/dataset.hpp"
 #include "microfer/train/metrics.hpp"

@@ -11,7 +11,7 @@
 namespace microfer::cli {
 
 // Measures where the detector puts the eyes and the box on training crops, so the aligner's
-// crop geometry reproduces the framing the network was trained on (README: Crop geometry).
+// crop geometry reproduces the framing the network was trained on (docs/TRAINING.md, "Crop geometry").
 int runGeometry(const std::vector<std::string>& argv) {
   const Args a(argv, {"help", "verbose"}, {"data", "detector", "max", "split"});
   if (a.flag("help") || !a.has("data")) {

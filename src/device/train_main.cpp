@@ -11,6 +11,8 @@
 #include <thread>
 #include <vector>
 
+#include <torch/cuda.h>
+
 #include "args.hpp"
 #include "microfer/train/device_trainer.hpp"
 

@@ -68,8 +68,8 @@ int main(int argc, char** argv) {
       QStringLiteral("DIR"));
   const QCommandLineOption detectorOpt(
       QStringLiteral("detector"),
-      QStringLiteral("Face detector: auto (MTCNN where its weights are found, else Haar), "
-                     "haar or mtcnn."),
+      QStringLiteral("Face detector: auto (YuNet where its model is found, else MTCNN where "
+                     "its weights are, else Haar), yunet, mtcnn or haar."),
       QStringLiteral("KIND"));
   const QCommandLineOption modelOpt(
       QStringLiteral("model"),

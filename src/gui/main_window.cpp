@@ -505,9 +505,11 @@ QString MainWindow::aboutText() const {
          "<p>Facial-expression recognition with a micro-attention network.</p>"
          "<p><b>Model:</b> %2<br><b>File:</b> %3</p>%4"
          "<p>Qt %5</p>"
-         "<p><b>Licences of what ships:</b> MicroFER and its trained models: MIT; MTCNN "
+         "<p><b>Licences of what ships:</b> MicroFER and its trained models: MIT; YuNet "
+         "model (Wu, Peng, Yu 2023): Apache-2.0; MTCNN "
          "weights (Zhang et al. 2016): MIT; Qt: LGPL-3.0; OpenCV: Apache-2.0; LibTorch: "
-         "BSD-3-Clause; spdlog: MIT; nlohmann/json: MIT. Their texts: LICENSE and "
+         "BSD-3-Clause; spdlog: MIT; nlohmann/json: MIT. Their texts: LICENSE, "
+         "models/yunet/LICENSE and "
          "models/mtcnn/LICENSE in MicroFER, /usr/share/doc/&lt;package&gt;/copyright for "
          "each library.</p>")
           .arg(QStringLiteral(MICROFER_VERSION), model,

@@ -1,5 +1,7 @@
 #include "microfer/train/device_trainer.hpp"
 
+#include <torch/torch.h>  // optimisers, losses, checkpoints: the whole C++ API
+
 #include <ATen/Context.h>
 
 #include <algorithm>

@@ -1,5 +1,7 @@
 #include "microfer/train/trainer.hpp"
 
+#include <torch/torch.h>  // optimisers, losses, checkpoints: the whole C++ API
+
 #include "microfer/runtime/file_io.hpp"
 
 #include <malloc.h>
@@ -21,6 +23,7 @@
 #include <opencv2/core.hpp>
 
 #include "microfer/train/plot.hpp"
+#include "microfer/train/weight_transfer.hpp"
 #include "microfer/types.hpp"
 
 namespace microfer {

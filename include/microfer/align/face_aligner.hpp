@@ -12,7 +12,7 @@ namespace microfer {
 /// Measured by `microfer-cli geometry --data ../shared/data/fer2013/train --max 200`
 /// (1,400 training crops, padded and upscaled x3): MTCNN puts the eye centres at
 /// 31.7 % and 68.7 % of the width and 37.4 % of the height; a Haar box is 45.8 px of 48,
-/// centred. See README "Crop geometry".
+/// centred. See docs/TRAINING.md, "Crop geometry".
 struct CropGeometry {
   int size = 48;             ///< square crop side, pixels
   float leftEyeX = 0.315f;   ///< eye on the image's left, as a fraction of `size`

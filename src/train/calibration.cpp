@@ -1,4 +1,4 @@
-#include "microfer/classify/calibration.hpp"
+#include "microfer/train/calibration.hpp"
 
 #include <algorithm>
 #include <cmath>
