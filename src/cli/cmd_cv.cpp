@@ -35,9 +35,9 @@ pooled confusion matrix.
 }  // namespace
 
 TrainConfig foldTrainConfig(const Args& a, const std::vector<std::string>& classNames) {
-  TrainConfig cfg;
+  const bool transfer = !a.get("init").empty();
+  TrainConfig cfg = foldTrainDefaults(transfer);
   cfg.initModel = a.get("init");
-  const bool transfer = !cfg.initModel.empty();
   if (transfer) {
     const ModelInfo init = readModelInfo(cfg.initModel);
     cfg.network = init.network;
@@ -46,12 +46,10 @@ TrainConfig foldTrainConfig(const Args& a, const std::vector<std::string>& class
   cfg.network.numClasses = static_cast<int>(classNames.size());
   cfg.network.width = a.getInt("width", cfg.network.width);
   chooseAttentionWiring(a, cfg.network);
-  cfg.epochs = a.getInt("epochs", 30);
-  cfg.batchSize = a.getInt("batch", 32);
-  cfg.lr = a.getDouble("lr", transfer ? 0.003 : 0.01);
-  cfg.warmupEpochs = transfer ? 0 : 1;
-  cfg.seed = static_cast<unsigned>(a.getInt("seed", 1));
-  cfg.quiet = true;
+  cfg.epochs = a.getInt("epochs", cfg.epochs);
+  cfg.batchSize = a.getInt("batch", cfg.batchSize);
+  cfg.lr = a.getDouble("lr", cfg.lr);
+  cfg.seed = static_cast<unsigned>(a.getInt("seed", static_cast<int>(cfg.seed)));
   if (cfg.epochs < 1 || cfg.batchSize < 2 || cfg.network.width < 1)
     throw UsageError("--epochs, --batch and --width must be positive (batch >= 2)");
   return cfg;

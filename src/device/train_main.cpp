@@ -59,19 +59,19 @@ int main(int argc, char** argv) {
     return a.flag("help") ? 0 : 2;
   }
   try {
-    DeviceTrainConfig c;
+    DeviceTrainConfig c;  // its defaults are the options' defaults
     c.outDir = a.get("out");
-    c.epochs = a.getInt("epochs", 120);
-    c.batchSize = a.getInt("batch", 128);
-    c.lr = a.getDouble("lr", 0.05);
-    c.weightDecay = a.getDouble("wd", 5e-4);
-    c.labelSmoothing = a.getDouble("smoothing", 0.1);
-    c.warmupEpochs = a.getDouble("warmup", 1);
+    c.epochs = a.getInt("epochs", c.epochs);
+    c.batchSize = a.getInt("batch", c.batchSize);
+    c.lr = a.getDouble("lr", c.lr);
+    c.weightDecay = a.getDouble("wd", c.weightDecay);
+    c.labelSmoothing = a.getDouble("smoothing", c.labelSmoothing);
+    c.warmupEpochs = a.getDouble("warmup", c.warmupEpochs);
     const int seed = a.getInt("seed", 1);
     if (seed < 0) throw cli::UsageError("--seed must not be negative");
     c.seed = unsigned(seed);
-    c.network.width = a.getInt("width", 32);
-    c.network.dropout = a.getDouble("dropout", 0.2);
+    c.network.width = a.getInt("width", c.network.width);
+    c.network.dropout = a.getDouble("dropout", c.network.dropout);
     c.network.attention = !a.flag("no-attention");
     if (!c.network.attention && a.has("attention-wiring")) {
       std::fprintf(stderr, "--attention-wiring wires the attention unit: not with --no-attention\n");

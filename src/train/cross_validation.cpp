@@ -8,6 +8,16 @@
 
 namespace microfer {
 
+TrainConfig foldTrainDefaults(bool transfer) {
+  TrainConfig cfg;
+  cfg.epochs = 30;
+  cfg.batchSize = 32;
+  cfg.lr = transfer ? 0.003 : 0.01;
+  cfg.warmupEpochs = transfer ? 0 : 1;
+  cfg.quiet = true;
+  return cfg;
+}
+
 std::vector<int> leaveOneSubjectOutFolds(const std::vector<Sample>& samples,
                                          std::vector<std::string>* subjects) {
   std::map<std::string, int> foldOf;
