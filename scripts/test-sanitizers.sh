@@ -2,6 +2,7 @@
 # The test suite under the sanitizers, each in a build folder of its own:
 #   build-asan  AddressSanitizer + UndefinedBehaviorSanitizer + LeakSanitizer
 #               (-DMICROFER_SANITIZE=ON): the tests of test_core, test_pipeline, test_capture,
+#               test_teacher (the tfjs weights reader),
 #               test_gui,
 #               two at a time, then the tests that pace themselves by the clock (streams,
 #               the adaptive live view, the GUI's video and camera, soak) one at a time.
@@ -49,9 +50,10 @@ for run in "${runs[@]}"; do
       export ASAN_OPTIONS="halt_on_error=1:detect_leaks=1:detect_stack_use_after_return=1"
       export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:suppressions=$supp/ubsan.supp"
       export LSAN_OPTIONS="suppressions=$supp/lsan.supp:print_suppressions=0"
-      stamp "ASan+UBSan: configure and build test_core test_pipeline test_capture test_gui"
+      stamp "ASan+UBSan: configure and build test_core test_pipeline test_capture test_teacher test_gui"
       cmake -S . -B build-asan "${flags[@]}" -DMICROFER_SANITIZE=ON >/dev/null
-      cmake --build build-asan -j "$jobs" --target test_core test_pipeline test_capture test_gui
+      cmake --build build-asan -j "$jobs" --target test_core test_pipeline test_capture test_teacher \
+        test_gui
       stamp "ASan+UBSan: ctest, two at a time"
       (cd build-asan && ctest --output-on-failure --timeout 1800 -j 2 -E "$CLOCKED|$ASAN_SKIP")
       stamp "ASan+UBSan: ctest, the clocked tests one at a time"
