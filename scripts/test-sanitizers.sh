@@ -2,13 +2,11 @@
 # The test suite under the sanitizers, each in a build folder of its own:
 #   build-asan  AddressSanitizer + UndefinedBehaviorSanitizer + LeakSanitizer
 #               (-DMICROFER_SANITIZE=ON): the tests of test_core, test_pipeline, test_capture,
-#               test_teacher (the tfjs weights reader),
-#               test_gui,
-#               two at a time, then the tests that pace themselves by the clock (streams,
+#               test_teacher (the tfjs weights reader), test_gui, two at a time, then the tests that pace themselves by the clock (streams,
 #               the adaptive live view, the GUI's video and camera, soak) one at a time.
 #               Left out: the training runs whose seconds go to LibTorch's uninstrumented
 #               arithmetic (ASAN_SKIP below); the trainer's own code still runs under
-#               ASan in Training.ResumeReachesTheSameState, SoftTargetsAreLearntInsteadOfTheLabel,
+#               ASan in Training.ResumeReachesTheSameState,
 #               PerSourceBalanceOfOneSourceIsThePooledLoss and the CLI's train tests.
 #   build-tsan  ThreadSanitizer (-DMICROFER_SANITIZE_THREAD=ON): the capture thread and queue,
 #               tracker, results writer, damaged-video and soak tests (test_capture). Not test_gui: Qt's event
