@@ -14,7 +14,6 @@
 
 #include <ATen/Parallel.h>
 #include <opencv2/core.hpp>
-#include <torch/torch.h>
 
 #include "bench_support.hpp"
 #include "tool.hpp"
