@@ -38,6 +38,7 @@ while IFS= read -r line; do
   [ -n "${line// }" ] || continue
   line=${line//'${SHARED}'/$shared}
   line=${line//'${CROPS}'/$crops}
+  line=${line//'${RUNS}'/$runs}
   read -r -a words <<< "$line"
   args+=("${words[@]}")
 done < "$file"
