@@ -5,6 +5,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <memory>
 #include <set>
@@ -21,6 +22,7 @@
 #include "microfer/pipeline/pipeline.hpp"
 #include "microfer/runtime/file_io.hpp"
 #include "microfer/train/plot.hpp"
+#include "microfer/train/teacher_trainer.hpp"
 
 namespace microfer::cli {
 
@@ -62,7 +64,9 @@ Usage: microfer-cli eval --data DIR [options]
                          and no warnings; the figures are printed
   --model A.mfm,B.mfm    (crops, not --pipeline) an ensemble: the label is the argmax of
                          the mean of the models' calibrated probabilities; each model costs
-                         its own time per face
+                         its own time per face. A face teacher (.json manifest or a
+                         fine-tuned .pt, docs/TRAINING.md) is scored on the same crops,
+                         flipped unless --tta off, uncalibrated; alone or in an ensemble
 
 Prints per-class precision/recall/F1, the confusion matrix and a last line
 "accuracy=0.7012 macro_f1=0.6811 n=3589".
@@ -106,6 +110,8 @@ int runEval(const std::vector<std::string>& argv) {
   configureRuntime(cfg.classifier.threads);
   if (a.flag("pipeline") && cfg.classifier.modelPath.find(',') != std::string::npos)
     throw UsageError("--pipeline takes one --model, not an ensemble");
+  if (a.flag("pipeline") && isFaceApiTeacherFile(cfg.classifier.modelPath))
+    throw UsageError("--pipeline runs MicroFER models; a face teacher is scored on crops");
 
   Dataset ds;
   if (a.has("data")) {
@@ -180,35 +186,54 @@ int runEval(const std::vector<std::string>& argv) {
   if (!a.flag("pipeline")) {
     // One classifier per member of an ensemble (--model A,B,...); one model (or none: the
     // default) is an ensemble of one.
-    std::vector<std::unique_ptr<ExpressionClassifier>> members;
+    // A member is a MicroFER model or a face teacher file (.json manifest / fine-tuned .pt):
+    // the teacher is scored on the same crops, flipped with any TTA other than off,
+    // uncalibrated.
+    std::vector<std::unique_ptr<ExpressionClassifier>> models;
+    std::vector<std::function<std::vector<Prediction>(const std::vector<cv::Mat>&)>> members;
     const std::vector<std::string> paths = splitList(cfg.classifier.modelPath);
     for (const std::string& path : paths) {
       if (path.empty() && paths.size() > 1)
         throw UsageError("--model: an empty name in the list '" + cfg.classifier.modelPath + "'");
+      if (isFaceApiTeacherFile(path)) {
+        FaceApiExpressionNet teacher = loadFaceApiTeacher(path);
+        const bool flip = cfg.classifier.tta.mode != TtaMode::Off;
+        members.push_back([teacher, flip](const std::vector<cv::Mat>& crops) mutable {
+          std::vector<Prediction> out;
+          for (const auto& p : predictFaceApi(teacher, crops, flip)) {
+            Prediction pred;
+            std::copy(p.begin(), p.end(), pred.probs.begin());
+            pred.settle();
+            out.push_back(pred);
+          }
+          return out;
+        });
+        continue;
+      }
       ClassifierConfig member = cfg.classifier;
       member.modelPath = path;
-      members.push_back(std::make_unique<ExpressionClassifier>(member));
+      models.push_back(std::make_unique<ExpressionClassifier>(member));
+      ExpressionClassifier* model = models.back().get();
+      members.push_back([model](const std::vector<cv::Mat>& crops) { return model->classify(crops); });
+      if (models.size() > 1 && (model->cropGeometry().size != models.front()->cropGeometry().size ||
+                                model->classNames() != models.front()->classNames()))
+        throw UsageError("--model: the ensemble's models must take the same crop size and "
+                         "have the same classes in the same order");
     }
-    if (members.size() > 1) {
-      std::printf("ensemble of %zu models: the mean of their calibrated probabilities; "
-                  "uncertain below %.2f (the first model's threshold)\n",
-                  members.size(), members.front()->uncertainBelow());
-      for (const auto& m : members)
-        if (m->cropGeometry().size != members.front()->cropGeometry().size ||
-            m->classNames() != members.front()->classNames())
-          throw UsageError("--model: the ensemble's models must take the same crop size and "
-                           "have the same classes in the same order");
-    }
+    if (members.size() > 1)
+      std::printf("ensemble of %zu models: the mean of their probabilities; uncertain below %.2f "
+                  "(the first model's threshold)\n",
+                  members.size(), models.empty() ? 0.f : models.front()->uncertainBelow());
     const size_t batch = static_cast<size_t>(std::max(1, a.getInt("batch", 64)));
     Progress progress("eval", ds.samples.size(), !a.flag("quiet"));
     for (size_t start = 0; start < ds.samples.size(); start += batch) {
       std::vector<cv::Mat> crops;
       for (size_t i = start; i < std::min(ds.samples.size(), start + batch); ++i)
         crops.push_back(ds.samples[i].image);
-      auto preds = members.front()->classify(crops);
+      auto preds = members.front()(crops);
       if (members.size() > 1) {
         for (size_t m = 1; m < members.size(); ++m) {
-          const auto more = members[m]->classify(crops);
+          const auto more = members[m](crops);
           for (size_t i = 0; i < preds.size(); ++i)
             for (int c = 0; c < kNumEmotions; ++c) preds[i].probs[c] += more[i].probs[c];
         }

@@ -12,6 +12,7 @@
 #include "common.hpp"
 #include "microfer/classify/model_file.hpp"
 #include "microfer/classify/network.hpp"
+#include "microfer/train/teacher_trainer.hpp"
 #include "microfer/train/trainer.hpp"
 
 namespace microfer::cli {
@@ -55,7 +56,13 @@ Model:
                       --init model, else prototxt
   --init FILE         start from this model's weights (transfer learning); with a larger
                       --width, the model is widened first (the same logits at the start)
-  --teacher FILE[,FILE...]  distil from this model (several: their averaged soft targets)
+  --net face-api      fine-tune the pretrained face teacher instead (face-api's
+                      faceExpressionNet, 112 x 112 RGB; docs/TRAINING.md): the same data,
+                      targets, augmentation and schedule; --init is its start (default the
+                      manifest of scripts/teacher/fetch-face-api.sh); writes teacher-best.pt,
+                      teacher-last.pt and a resumable checkpoint into --out
+  --teacher FILE[,FILE...]  distil from this model (several: their averaged soft targets);
+                      a face teacher (.json manifest or a fine-tuned .pt) takes the same crops
   --source-teachers LIST  a teacher per --data source instead: one entry per source,
                       comma-separated, each entry's models joined by '+' (A+B,C,C: the
                       first source's images learn A and B's averaged soft targets)
@@ -122,7 +129,7 @@ int runTrain(const std::vector<std::string>& argv) {
       {"data",        "csv",   "val",  "val-prefix", "max-per-class", "width",  "blocks",  "init",
        "weights",     "split-list", "teacher", "source-teachers", "distill", "distill-temp",
        "epochs",      "batch", "lr",   "wd",         "smoothing",     "warmup", "balance", "seed",
-       "max-batches", "out",   "name", "threads", "low-res", "attention-wiring", "ferplus"});
+       "max-batches", "out",   "name", "threads", "low-res", "attention-wiring", "ferplus", "net"});
   if (a.flag("help")) {
     std::fputs(kTrainHelp, stdout);
     return 0;
@@ -132,10 +139,19 @@ int runTrain(const std::vector<std::string>& argv) {
   tuneRuntimeForTorch(a.getInt("threads", 0));
 
   TrainConfig cfg;
+  const std::string net = a.get("net", "microfer");
+  if (net != "microfer" && net != "face-api") throw UsageError("--net must be microfer or face-api");
+  const bool faceApi = net == "face-api";
+  if (faceApi && (a.has("width") || a.has("blocks") || a.flag("no-attention") ||
+                  a.has("attention-wiring") || a.has("low-res") || a.has("teacher") ||
+                  a.has("source-teachers")))
+    throw UsageError("--net face-api fine-tunes the face teacher: the shipped network's options "
+                     "(--width, --blocks, --no-attention, --attention-wiring, --low-res) and "
+                     "teachers do not apply");
   cfg.network.width = a.getInt("width", 32);
   if (a.has("blocks")) cfg.network.blocksPerStage = parseIntList(a.get("blocks"));
   cfg.network.attention = !a.flag("no-attention");
-  chooseAttentionWiring(a, cfg.network);
+  if (!faceApi) chooseAttentionWiring(a, cfg.network);
   cfg.epochs = a.getInt("epochs", cfg.epochs);
   cfg.batchSize = a.getInt("batch", cfg.batchSize);
   cfg.lr = a.getDouble("lr", cfg.lr);
@@ -234,6 +250,16 @@ int runTrain(const std::vector<std::string>& argv) {
     countText += trainSet.classNames[i] + "=" + std::to_string(counts[i]) + " ";
   spdlog::info("training images: {} ({}); validation images: {}", trainSet.samples.size(),
                countText, haveVal ? valSet.samples.size() : 0);
+  if (faceApi) {
+    const std::string start = a.get("init", faceApiExpressionManifest(faceApiTeacherDir()));
+    const TrainResult r = fineTuneFaceApiTeacher(trainSet, haveVal ? &valSet : nullptr, cfg, start);
+    const auto& last = r.history.back();
+    std::printf("fine-tuned the face teacher %d epochs; best epoch %d; last: train_acc=%.4f "
+                "val_acc=%.4f\nbest: %s\nlast: %s\n",
+                last.epoch, r.bestEpoch, last.trainAccuracy, last.valAccuracy,
+                r.bestModel.c_str(), r.lastModel.c_str());
+    return 0;
+  }
   {
     MicroAttentionResNet probe(cfg.network);
     spdlog::info("network: width {}, {} blocks, attention {}, {} parameters", cfg.network.width,

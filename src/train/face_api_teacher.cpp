@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "microfer/runtime/file_io.hpp"
 #include "microfer/train/tfjs_weights.hpp"
 
 namespace microfer {
@@ -178,6 +179,42 @@ torch::Tensor toFaceApiInput(const cv::Mat& face) {
       .permute({0, 3, 1, 2})
       .to(torch::kFloat32)
       .contiguous();
+}
+
+torch::Tensor faceApiInputFromBatch(const torch::Tensor& x, float mean, float stdDev) {
+  TORCH_CHECK(x.dim() == 4 && x.size(1) == 1, "faceApiInputFromBatch takes N x 1 x S x S, got ",
+              x.sizes());
+  const torch::Tensor pixels = ((x * stdDev + mean) * 255.f).clamp(0.f, 255.f);
+  const torch::Tensor sized =
+      x.size(2) == kInputSize && x.size(3) == kInputSize
+          ? pixels
+          : F::interpolate(pixels, F::InterpolateFuncOptions()
+                                       .size(std::vector<int64_t>{kInputSize, kInputSize})
+                                       .mode(torch::kBilinear)
+                                       .align_corners(false));
+  return sized.expand({-1, 3, -1, -1});
+}
+
+void saveFaceApiTeacher(const std::string& path, FaceApiExpressionNet& net) {
+  std::ostringstream bytes;
+  torch::save(net, bytes);
+  writeFileAtomically(path, bytes.str());
+}
+
+bool isFaceApiTeacherFile(const std::string& path) {
+  auto endsWith = [&path](const std::string& tail) {
+    return path.size() >= tail.size() && path.compare(path.size() - tail.size(), tail.size(), tail) == 0;
+  };
+  return endsWith(".json") || endsWith(".pt");
+}
+
+FaceApiExpressionNet loadFaceApiTeacher(const std::string& path) {
+  if (path.size() >= 5 && path.compare(path.size() - 5, 5, ".json") == 0)
+    return loadFaceApiExpressionNet(path);
+  FaceApiExpressionNet net;
+  torch::load(net, path);
+  net->eval();
+  return net;
 }
 
 }  // namespace microfer

@@ -1,5 +1,6 @@
 #include "microfer/train/train_schedule.hpp"
 
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include <algorithm>
@@ -50,6 +51,29 @@ std::string metricsCsv(const std::vector<EpochMetrics>& history) {
       << m.valAccuracy << ',' << m.valFlipAccuracy << ',' << m.lr << ',' << m.seconds << ','
       << m.imagesPerSecond << '\n';
   return f.str();
+}
+
+nlohmann::json epochMetricsJson(const EpochMetrics& m) {
+  return {{"epoch", m.epoch},
+          {"train_loss", m.trainLoss},
+          {"train_accuracy", m.trainAccuracy},
+          {"val_loss", m.valLoss},
+          {"val_accuracy", m.valAccuracy},
+          {"lr", m.lr},
+          {"seconds", m.seconds},
+          {"images_per_second", m.imagesPerSecond}};
+}
+EpochMetrics epochMetricsFromJson(const nlohmann::json& j) {
+  EpochMetrics m;
+  m.epoch = j.at("epoch");
+  m.trainLoss = j.at("train_loss");
+  m.trainAccuracy = j.at("train_accuracy");
+  m.valLoss = j.at("val_loss");
+  m.valAccuracy = j.at("val_accuracy");
+  m.lr = j.at("lr");
+  m.seconds = j.at("seconds");
+  m.imagesPerSecond = j.at("images_per_second");
+  return m;
 }
 
 }  // namespace microfer

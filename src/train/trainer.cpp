@@ -22,6 +22,7 @@
 #include <thread>
 #include <opencv2/core.hpp>
 
+#include "microfer/train/face_api_teacher.hpp"
 #include "microfer/train/plot.hpp"
 #include "microfer/train/weight_transfer.hpp"
 #include "microfer/types.hpp"
@@ -74,34 +75,12 @@ std::string fmtTime(double s) {
 }
 
 
-nlohmann::json toJson(const EpochMetrics& m) {
-  return {{"epoch", m.epoch},
-          {"train_loss", m.trainLoss},
-          {"train_accuracy", m.trainAccuracy},
-          {"val_loss", m.valLoss},
-          {"val_accuracy", m.valAccuracy},
-          {"lr", m.lr},
-          {"seconds", m.seconds},
-          {"images_per_second", m.imagesPerSecond}};
-}
-EpochMetrics fromJson(const nlohmann::json& j) {
-  EpochMetrics m;
-  m.epoch = j.at("epoch");
-  m.trainLoss = j.at("train_loss");
-  m.trainAccuracy = j.at("train_accuracy");
-  m.valLoss = j.at("val_loss");
-  m.valAccuracy = j.at("val_accuracy");
-  m.lr = j.at("lr");
-  m.seconds = j.at("seconds");
-  m.imagesPerSecond = j.at("images_per_second");
-  return m;
-}
-
 /// The teachers of a run: each distinct model file loaded once; `groups[g]` lists the teachers
 /// whose softened probabilities are averaged for group g: one group per source, or a single
 /// group that serves every source.
 struct Teachers {
-  std::vector<MicroAttentionResNet> models;
+  /// Each teacher's logits for a batch of the student's input.
+  std::vector<std::function<torch::Tensor(const torch::Tensor&)>> models;
   std::vector<std::vector<size_t>> groups;
   bool empty() const { return models.empty(); }
   size_t groupOf(int source) const { return groups.size() == 1 ? 0 : size_t(source); }
@@ -111,7 +90,7 @@ struct Teachers {
 torch::Tensor softTargets(Teachers& teachers, size_t group, const torch::Tensor& x, double t) {
   torch::Tensor soft;
   for (const size_t m : teachers.groups[group]) {
-    const torch::Tensor p = torch::softmax(teachers.models[m]->forward(x) / t, 1);
+    const torch::Tensor p = torch::softmax(teachers.models[m](x) / t, 1);
     soft = soft.defined() ? soft + p : p;
   }
   return soft / double(teachers.groups[group].size());
@@ -235,6 +214,40 @@ std::vector<std::vector<float>> predictCrops(MicroAttentionResNet& model,
   return out;
 }
 
+TrainingBatch makeTrainingBatch(const Dataset& trainSet, const std::vector<int>& order, int first,
+                                int count, int size, std::mt19937& rng, const TrainConfig& cfg,
+                                const std::vector<std::vector<float>>& weightTable,
+                                bool softTargets) {
+  const int classes = cfg.network.numClasses;
+  TrainingBatch b;
+  b.x = torch::empty({count, 1, size, size});
+  b.y = torch::empty({count}, torch::kLong);
+  b.w = torch::empty({count});
+  if (softTargets) b.target = torch::empty({count, classes});
+  for (int i = 0; i < count; ++i) {
+    const Sample& smp = trainSet.samples[size_t(order[size_t(first + i)])];
+    cv::Mat dst(size, size, CV_32F, b.x[i].data_ptr<float>());
+    augmentCrop(smp.image, dst, rng, cfg.augment, cfg.mean, cfg.stdDev);
+    b.y[i] = smp.label;
+    b.w[i] = weightTable[size_t(cfg.balancePerSource ? smp.source : 0)][size_t(smp.label)];
+    if (!softTargets) continue;
+    float* row = b.target[i].data_ptr<float>();
+    if (!smp.target.empty()) {
+      std::copy(smp.target.begin(), smp.target.end(), row);
+    } else {
+      const float eps = float(cfg.labelSmoothing);
+      std::fill(row, row + classes, eps / classes);
+      row[smp.label] += 1.f - eps;
+    }
+  }
+  return b;
+}
+
+torch::Tensor softTargetLoss(const torch::Tensor& logits, const torch::Tensor& target,
+                             const torch::Tensor& weight) {
+  return (-(target * torch::log_softmax(logits, 1)).sum(1) * weight).sum() / weight.sum();
+}
+
 TrainResult train(const Dataset& trainSet, const Dataset* val, const TrainConfig& cfg) {
   if (trainSet.samples.empty()) throw std::invalid_argument("empty training set");
   if (cfg.lowResEpochs > 0 && (cfg.lowResSize < 8 || cfg.lowResSize > cfg.network.inputSize))
@@ -301,8 +314,6 @@ TrainResult train(const Dataset& trainSet, const Dataset* val, const TrainConfig
   // Pooled balance: one class-weight vector (the loss every shipped model was trained with);
   // per source: a weight per image, looked up by its source and class.
   const torch::Tensor weights = torch::tensor(weightTable.front()).to(device);
-  std::vector<float> flatTable;
-  for (const auto& row : weightTable) flatTable.insert(flatTable.end(), row.begin(), row.end());
   if (!cfg.teacherModels.empty() && !cfg.sourceTeacherModels.empty())
     throw std::invalid_argument("give teachers for all sources or per source, not both");
   // One list for every source, or one per source: what the checkpoint records.
@@ -325,25 +336,37 @@ TrainResult train(const Dataset& trainSet, const Dataset* val, const TrainConfig
       for (const auto& path : list) {
         auto known = loaded.find(path);
         if (known == loaded.end()) {
-          ModelInfo ti;
-          MicroAttentionResNet teacher = loadModel(path, ti);
-          if (ti.network.numClasses != cfg.network.numClasses)
-            throw std::invalid_argument("teacher '" + path + "' has " +
-                                        std::to_string(ti.network.numClasses) + " classes, not " +
-                                        std::to_string(cfg.network.numClasses));
-          // The teacher sees the student's batch: same normalisation and input size.
-          if (ti.mean != cfg.mean || ti.stdDev != cfg.stdDev ||
-              ti.network.inputSize != cfg.network.inputSize ||
-              ti.network.inChannels != cfg.network.inChannels)
-            throw std::invalid_argument("teacher '" + path +
-                                        "' expects another input (normalisation or size)");
-          teacher->to(device);
-          teacher->eval();
-          // A teacher is never trained: on the CPU its convolutions run prepacked, as at
-          // inference.
-          if (device.is_cpu()) teacher->packForInference();
           known = loaded.emplace(path, teachers.models.size()).first;
-          teachers.models.push_back(teacher);
+          if (isFaceApiTeacherFile(path)) {
+            // The pretrained face teacher (face-api's network, or a fine-tuned copy): it takes
+            // the same crops, back to pixels and resized to its 112 x 112 RGB input.
+            FaceApiExpressionNet teacher = loadFaceApiTeacher(path);
+            teacher->to(device);
+            const float mean = cfg.mean, stdDev = cfg.stdDev;
+            teachers.models.push_back([teacher, mean, stdDev](const torch::Tensor& x) mutable {
+              return teacher->forward(faceApiInputFromBatch(x, mean, stdDev));
+            });
+          } else {
+            ModelInfo ti;
+            MicroAttentionResNet teacher = loadModel(path, ti);
+            if (ti.network.numClasses != cfg.network.numClasses)
+              throw std::invalid_argument("teacher '" + path + "' has " +
+                                          std::to_string(ti.network.numClasses) +
+                                          " classes, not " + std::to_string(cfg.network.numClasses));
+            // The teacher sees the student's batch: same normalisation and input size.
+            if (ti.mean != cfg.mean || ti.stdDev != cfg.stdDev ||
+                ti.network.inputSize != cfg.network.inputSize ||
+                ti.network.inChannels != cfg.network.inChannels)
+              throw std::invalid_argument("teacher '" + path +
+                                          "' expects another input (normalisation or size)");
+            teacher->to(device);
+            teacher->eval();
+            // A teacher is never trained: on the CPU its convolutions run prepacked, as at
+            // inference.
+            if (device.is_cpu()) teacher->packForInference();
+            teachers.models.push_back(
+                [teacher](const torch::Tensor& x) mutable { return teacher->forward(x); });
+          }
         }
         teachers.groups.back().push_back(known->second);
       }
@@ -417,7 +440,7 @@ TrainResult train(const Dataset& trainSet, const Dataset* val, const TrainConfig
     startEpoch = j.at("epochs_done");
     bestVal = j.at("best_val");
     result.bestEpoch = j.at("best_epoch");
-    for (const auto& e : j.at("history")) result.history.push_back(fromJson(e));
+    for (const auto& e : j.at("history")) result.history.push_back(epochMetricsFromJson(e));
     torch::load(model, ckModel.string(), device);
     torch::load(opt, ckOpt.string(), device);
     if (!cfg.quiet) spdlog::info("resumed from {} after epoch {}", cfg.outDir, startEpoch);
@@ -451,31 +474,12 @@ TrainResult train(const Dataset& trainSet, const Dataset* val, const TrainConfig
       const auto tData = Clock::now();
       const int first = b * cfg.batchSize;
       const int bs = std::min(cfg.batchSize, n - first);
-      torch::Tensor x = torch::empty({bs, 1, size, size});
-      torch::Tensor y = torch::empty({bs}, torch::kLong);
-      torch::Tensor w = torch::empty({bs});
+      TrainingBatch batch = makeTrainingBatch(trainSet, order, first, bs, size, rng, cfg,
+                                              weightTable, haveSoftTargets);
       std::vector<size_t> groupOfImage(teachers.empty() ? 0 : size_t(bs));
-      const int classes = cfg.network.numClasses;
-      torch::Tensor target = haveSoftTargets ? torch::empty({bs, classes}) : torch::Tensor();
-      for (int i = 0; i < bs; ++i) {
-        const Sample& smp = trainSet.samples[order[first + i]];
-        cv::Mat dst(size, size, CV_32F, x[i].data_ptr<float>());
-        augmentCrop(smp.image, dst, rng, cfg.augment, cfg.mean, cfg.stdDev);
-        y[i] = smp.label;
-        if (!teachers.empty()) groupOfImage[size_t(i)] = teachers.groupOf(smp.source);
-        if (cfg.balancePerSource || haveSoftTargets)
-          w[i] = flatTable[size_t(cfg.balancePerSource ? smp.source : 0) * classes + smp.label];
-        if (haveSoftTargets) {
-          float* row = target[i].data_ptr<float>();
-          if (!smp.target.empty()) {
-            std::copy(smp.target.begin(), smp.target.end(), row);
-          } else {
-            const float eps = float(cfg.labelSmoothing);
-            std::fill(row, row + classes, eps / classes);
-            row[smp.label] += 1.f - eps;
-          }
-        }
-      }
+      for (int i = 0; i < bs && !teachers.empty(); ++i)
+        groupOfImage[size_t(i)] = teachers.groupOf(trainSet.samples[order[first + i]].source);
+      torch::Tensor x = batch.x, y = batch.y, w = batch.w, target = batch.target;
       x = x.to(device);
       y = y.to(device);
       dataSeconds += std::chrono::duration<double>(Clock::now() - tData).count();
@@ -487,8 +491,7 @@ TrainResult train(const Dataset& trainSet, const Dataset* val, const TrainConfig
       torch::Tensor loss;
       if (haveSoftTargets) {
         // Cross-entropy against each image's target distribution, weighted mean by image.
-        const torch::Tensor wd = w.to(device);
-        loss = (-(target.to(device) * torch::log_softmax(logits, 1)).sum(1) * wd).sum() / wd.sum();
+        loss = softTargetLoss(logits, target.to(device), w.to(device));
       } else if (cfg.balancePerSource) {
         // A weight per image (its class's weight within its source), the weighted mean over the
         // batch. Without label smoothing this is cross_entropy's class-weighted mean; with it,
@@ -599,7 +602,7 @@ TrainResult train(const Dataset& trainSet, const Dataset* val, const TrainConfig
                             {"best_val", bestVal},
                             {"best_epoch", result.bestEpoch},
                             {"history", nlohmann::json::array()}};
-    for (const auto& h : result.history) state["history"].push_back(toJson(h));
+    for (const auto& h : result.history) state["history"].push_back(epochMetricsJson(h));
     writeFileAtomically(ckState.string(), state.dump(1));
     writeFileAtomically((out / "metrics.csv").string(), metricsCsv(result.history));
     std::vector<double> trainAcc, valAcc, trainLoss;

@@ -76,4 +76,24 @@ FaceApiExpressionNet loadFaceApiExpressionNet(const std::string& manifestPath);
 /// RGB 0..255.
 torch::Tensor toFaceApiInput(const cv::Mat& face);
 
+/// A batch of the shipped network's input as the teacher's: N x 1 x S x S crops normalised as
+/// (pixel / 255 - mean) / stdDev (ModelInfo::mean, ::stdDev; augmentCrop, normaliseCrop) back to
+/// 0..255, replicated to RGB and resized bilinearly to N x 3 x 112 x 112. Differentiable; on
+/// the device of `x`. The same crops, one at a time, through toFaceApiInput differ by the
+/// interpolation only (OpenCV's and LibTorch's bilinear kernels round differently).
+torch::Tensor faceApiInputFromBatch(const torch::Tensor& x, float mean, float stdDev);
+
+/// Writes a (fine-tuned) teacher's weights to `path` (LibTorch's archive of the module; written
+/// atomically). Training time only, like the teacher.
+void saveFaceApiTeacher(const std::string& path, FaceApiExpressionNet& net);
+
+/// A teacher from `path`: face-api's own weights manifest (`*.json`,
+/// faceApiExpressionManifest()) or a file saveFaceApiTeacher() wrote (a fine-tuned teacher).
+/// In eval() mode. Throws TfjsWeightsError (manifest) or c10::Error (archive) on a bad file.
+FaceApiExpressionNet loadFaceApiTeacher(const std::string& path);
+
+/// Whether `path` names a face teacher for loadFaceApiTeacher() rather than a MicroFER model
+/// file: a `.json` manifest or a `.pt` archive.
+bool isFaceApiTeacherFile(const std::string& path);
+
 }  // namespace microfer

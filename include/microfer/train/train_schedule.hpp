@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 namespace microfer {
 
 enum class ClassBalance {
@@ -40,5 +42,10 @@ struct EpochMetrics {
 /// epoch,train_loss,train_accuracy,val_loss,val_accuracy,val_flip_accuracy,lr,seconds,
 /// images_per_second — a header line, then one line per epoch.
 std::string metricsCsv(const std::vector<EpochMetrics>& history);
+
+/// An epoch's metrics as the checkpoints of both trainers of train() and the face teacher
+/// keep them (checkpoint.json's "history"), and back.
+nlohmann::json epochMetricsJson(const EpochMetrics& m);
+EpochMetrics epochMetricsFromJson(const nlohmann::json& j);
 
 }  // namespace microfer

@@ -103,6 +103,23 @@ double validationScore(const std::vector<Sample>& samples,
 /// touches test data unless the caller passes it as `val`).
 TrainResult train(const Dataset& train, const Dataset* val, const TrainConfig& config);
 
+/// One training batch: the augmented crops (N x 1 x size x size, normalised), hard labels, a
+/// loss weight per image (its class's weight, pooled or within its source:
+/// TrainConfig::balancePerSource) and, where `softTargets`, each image's target distribution
+/// (its FER+ votes, or its label smoothed by TrainConfig::labelSmoothing).
+struct TrainingBatch {
+  torch::Tensor x, y, w, target;
+};
+/// Images order[first .. first + count) of `trainSet`, augmented with `rng`; `weightTable` as
+/// classWeightTable() returns it.
+TrainingBatch makeTrainingBatch(const Dataset& trainSet, const std::vector<int>& order, int first,
+                                int count, int size, std::mt19937& rng, const TrainConfig& cfg,
+                                const std::vector<std::vector<float>>& weightTable,
+                                bool softTargets);
+/// Cross-entropy against each row's target distribution, the weighted mean over the batch.
+torch::Tensor softTargetLoss(const torch::Tensor& logits, const torch::Tensor& target,
+                             const torch::Tensor& weight);
+
 /// Plain forward pass (no TTA) over crops; returns N x classes probabilities.
 std::vector<std::vector<float>> predictCrops(MicroAttentionResNet& model,
                                              const std::vector<cv::Mat>& crops, float mean,
