@@ -1047,6 +1047,48 @@ TEST_F(CliTest, CrossValidationSummaryIsMeanAndStdOfItsFolds) {
   EXPECT_EQ(foldWiring("cvm"), "microfer");
 }
 
+// cv reads the FER+ votes as train does: each image learns its raters' distribution and is
+// scored against its top class. Votes that call every crop happy are what the folds score.
+TEST_F(CliTest, CrossValidationReadsFerPlusVotes) {
+  MICROFER_REQUIRE_SHARED("data/ckplus48");
+  const fs::path data = dir / "ck";
+  const int perClass = 4;
+  copyRealCrops(test::sharedDir() + "/data/ckplus48", data, perClass);
+  {
+    std::ofstream votes(dir / "votes.csv");
+    votes << "file,usage,ferplus_image,neutral,happiness,surprise,sadness,anger,disgust,fear,"
+             "contempt,unknown,NF,match_rmse\n";
+    for (const auto& e : fs::recursive_directory_iterator(data))
+      if (e.is_regular_file())
+        votes << "ck/" << e.path().parent_path().filename().string() << "/"
+              << e.path().filename().string() << ",Training,x.png,0,10,0,0,0,0,0,0,0,0,1.0\n";
+  }
+  ASSERT_EQ(run("cv --data \"" + data.string() + "\" --folds 2 --epochs 1 --width 4 --batch 16 "
+                "--threads 1 --ferplus \"" + (dir / "votes.csv").string() + "\" --out \"" +
+                (dir / "cv").string() + "\"",
+                dir),
+            0)
+      << slurp(dir / "stderr.txt");
+  const std::string out = slurp(dir / "stdout.txt");
+  const int n = perClass * 6;  // 6 classes without contempt
+  EXPECT_NE(out.find("FER+ votes: " + std::to_string(n) + " images learn"), std::string::npos)
+      << out;
+  // Every held-out crop's truth is now happy: the pooled report's happy line (precision,
+  // recall, f1, support) has all of them as its support.
+  const auto at = out.find("\nhappy ");
+  ASSERT_NE(at, std::string::npos) << out;
+  const std::string line = out.substr(at + 1, out.find('\n', at + 1) - at - 1);
+  EXPECT_EQ(std::stoi(line.substr(line.find_last_of(' ') + 1)), n) << line;
+  // A votes file that names none of the images is refused.
+  std::ofstream(dir / "none.csv") << "file,usage,ferplus_image,neutral,happiness,surprise,"
+                                     "sadness,anger,disgust,fear,contempt,unknown,NF,match_rmse\n"
+                                     "x/y/z.png,Training,x.png,0,10,0,0,0,0,0,0,0,0,1.0\n";
+  EXPECT_EQ(run("cv --data \"" + data.string() + "\" --folds 2 --epochs 1 --width 4 --ferplus \"" +
+                    (dir / "none.csv").string() + "\" --out \"" + (dir / "cv2").string() + "\"",
+                dir),
+            2);
+}
+
 // The LBP + SVM baseline end to end on real crops: it trains, tests on the other part and
 // reports every test image.
 TEST_F(CliTest, BaselineTrainsAndReportsEveryTestImage) {

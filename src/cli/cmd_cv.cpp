@@ -7,6 +7,7 @@
 #include "commands.hpp"
 #include "common.hpp"
 #include "microfer/train/cross_validation.hpp"
+#include "microfer/train/ferplus.hpp"
 #include "microfer/classify/model_info.hpp"
 
 namespace microfer::cli {
@@ -24,6 +25,10 @@ Usage: microfer-cli cv --data DIR [options]
   --width N         (32, or the --init model's)
   --attention-wiring prototxt|microfer  the micro-attention unit's wiring (see `train
                     --help`; default: the --init model's, else prototxt)
+  --ferplus FILE    crowd votes in FER+'s form (../shared/data/ferplus/ferplus.csv keyed by
+                    the last three parts of each file's path, or fer2013new.csv): each image
+                    learns its raters' distribution over the 7 classes and is scored against
+                    its top class (images without a usable vote are left out; see train --help)
   --seed N (1)      fold assignment and training seed
   --out DIR         per-fold training folders (default runs/cv)
   --threads N       LibTorch threads
@@ -59,7 +64,7 @@ int runCrossValidation(const std::vector<std::string>& argv) {
   const Args a(
       argv, {"help", "verbose"},
       {"data", "folds", "init", "epochs", "lr", "batch", "width", "seed", "out", "threads",
-       "attention-wiring"});
+       "attention-wiring", "ferplus"});
   if (a.flag("help")) {
     std::fputs(kCvHelp, stdout);
     return 0;
@@ -70,7 +75,15 @@ int runCrossValidation(const std::vector<std::string>& argv) {
   const int k = a.getInt("folds", 10);
   if (k < 2) throw UsageError("--folds must be at least 2");
   const unsigned seed = static_cast<unsigned>(a.getInt("seed", 1));
-  const Dataset all = loadImageFolder(a.get("data"));
+  Dataset all = loadImageFolder(a.get("data"));
+  if (a.has("ferplus")) {
+    const size_t before = all.samples.size();
+    const auto r = applyFerPlusOption(all, readFerPlusVotes(a.get("ferplus")), FerPlusUse::Target,
+                                      a.get("ferplus"));
+    std::printf("FER+ votes: %d images learn their raters' distribution and are scored against "
+                "its top class (%d of them differ from their folder's label); %zu left out\n",
+                r.kept, r.relabelled, before - all.samples.size());
+  }
   const std::vector<int> fold = subjectFolds(all.samples, k, seed);
   const TrainConfig base = foldTrainConfig(a, all.classNames);
   const std::filesystem::path out = a.get("out", "runs/cv");
