@@ -49,4 +49,9 @@ if [ -f "$out/checkpoint.json" ]; then
 fi
 echo "reproduce: training $recipe into $out"
 "$cli" train "${args[@]}" --out "$out" "${resume[@]}" "$@"
-echo "reproduce: done: $out/last.mfm"
+# A face-teacher recipe (--net face-api) writes teacher-*.pt, the others last.mfm.
+if grep -q '^--net face-api' "$file"; then
+  echo "reproduce: done: $out/teacher-best.pt"
+else
+  echo "reproduce: done: $out/last.mfm"
+fi
