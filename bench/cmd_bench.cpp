@@ -26,6 +26,7 @@
 #include "microfer/capture/frame_source.hpp"
 #include "microfer/capture/image_io.hpp"
 #include "microfer/detect/imglab.hpp"
+#include "microfer/pipeline/label_run.hpp"
 #include "microfer/pipeline/label_session.hpp"
 #include "microfer/pipeline/pipeline.hpp"
 #include "microfer/output/results_writer.hpp"
@@ -481,10 +482,10 @@ int benchFrames(const Args& a, const PipelineConfig& cfg, int faces) {
 
 int benchFolder(const Args& a, const PipelineConfig& cfg) {
   const std::string dir = a.get("folder");
-  ExpandedInputs inputs = expandInputs({dir});
-  std::vector<std::string> images;
-  for (const auto& f : inputs.files)
-    if (hasImageExtension(f)) images.push_back(f);
+  LabelRunOptions imagesOnly;  // as `label` would label them, videos left out
+  imagesOnly.videos = VideoPolicy::ImagesOnly;
+  LabelRun batch(expandInputs({dir}), imagesOnly);
+  const std::vector<std::string>& images = batch.inputs().files;
   if (images.empty()) throw InputError("no images in '" + dir + "'");
   const int warmup = std::min<int>(a.getInt("warmup", 5), static_cast<int>(images.size()));
 
@@ -497,18 +498,14 @@ int benchFolder(const Args& a, const PipelineConfig& cfg) {
   // The first images warm up the caches and the allocator; they are labelled again, timed.
   for (int i = 0; i < warmup; ++i) pipeline.process(readImage(images[i]), images[i]);
   Series image{"image", {}};
-  long long faces = 0, failures = 0;
+  batch.onLabelled([&](const LabelledInput& in) { image.ms.push_back(in.ms); });
+  batch.onFailed([&](const FailedInput& f) {
+    std::fprintf(stderr, "failed %s\n", f.error.c_str());
+    image.ms.push_back(f.ms);
+  });
   const auto start = Clock::now();
-  for (const auto& path : images) {
-    const auto t0 = Clock::now();
-    try {
-      faces += static_cast<long long>(session.labelImage(path).result.faces.size());
-    } catch (const std::exception& e) {
-      ++failures;
-      std::fprintf(stderr, "failed %s\n", e.what());
-    }
-    image.ms.push_back(msBetween(t0, Clock::now()));
-  }
+  const RunCounts counts = batch.run(session).counts;
+  const long long faces = counts.faces, failures = counts.failures;
   const double seconds = msBetween(start, Clock::now()) / 1000.0;
   const double rate = images.size() / seconds;
   nlohmann::json json = describeRun(cfg);

@@ -25,6 +25,7 @@
 #include "tool.hpp"
 #include "microfer/capture/frame_source.hpp"
 #include "microfer/capture/image_io.hpp"
+#include "microfer/pipeline/label_run.hpp"
 #include "microfer/pipeline/label_session.hpp"
 #include "microfer/pipeline/pipeline.hpp"
 #include "microfer/output/results_writer.hpp"
@@ -359,16 +360,10 @@ PartResult soakBatch(const PipelineConfig& cfg, long long images, const fs::path
     LabelSession session(pipeline, writer, options);
     RssSampler sampler([&] { return progress(); }, std::chrono::milliseconds(200));
     const auto start = Clock::now();
-    RunCounts counts;
-    for (const auto& file : expandInputs({folder.string()}).files) {
-      try {  // a failed image shows in the accounting below
-        counts.faces += static_cast<long long>(session.labelImage(file).result.faces.size());
-        ++counts.images;
-      } catch (const std::exception& e) {
-        ++counts.failures;
-        spdlog::warn("soak: {}", e.what());
-      }
-    }
+    LabelRun batch(expandInputs({folder.string()}));
+    // A failed image shows in the accounting below.
+    batch.onFailed([](const FailedInput& f) { spdlog::warn("soak: {}", f.error); });
+    const RunCounts counts = batch.run(session).counts;
     writer.finishRun(describeRun(pipeline, std::string("microfer-bench ") + MICROFER_VERSION,
                                  {folder.string()}, counts));
     part.seconds = std::chrono::duration<double>(Clock::now() - start).count();

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -13,6 +14,7 @@
 #include "microfer/detect/face_detector.hpp"
 #include "microfer/capture/frame_source.hpp"
 #include "microfer/capture/image_io.hpp"
+#include "microfer/pipeline/label_run.hpp"
 #include "microfer/pipeline/label_session.hpp"
 #include "microfer/pipeline/pipeline.hpp"
 #include "microfer/output/results_writer.hpp"
@@ -303,6 +305,108 @@ TEST_F(LabelSessionSources, ImagesAreWrittenThenRecordedAndReported) {
   const LabelledFrame l = dryRun.inspectImage(image, "x.png");
   EXPECT_EQ(l.annotated.size(), image.size());
   EXPECT_EQ(test::lines(writer.jsonlPath()).size(), 1u);
+}
+
+// LabelRun, the batch loop of label, the app, bench and soak: a folder with two images, a
+// file that is no image and a video, under each video policy.
+class LabelRunBatch : public LabelSessionSources {
+ protected:
+  void SetUp() override {
+    LabelSessionSources::SetUp();
+    in = dir / "in";
+    fs::create_directories(in);
+    cv::imwrite((in / "a.png").string(), cv::Mat(48, 64, CV_8UC3, cv::Scalar::all(40)));
+    cv::imwrite((in / "b.jpg").string(), cv::Mat(48, 64, CV_8UC3, cv::Scalar::all(90)));
+    std::ofstream(in / "broken.jpg") << "not an image";
+    cv::VideoWriter video((in / "clip.avi").string(), cv::VideoWriter::fourcc('M', 'J', 'P', 'G'),
+                          10, cv::Size(64, 48));
+    ASSERT_TRUE(video.isOpened());
+    for (int i = 0; i < 3; ++i) video.write(cv::Mat(48, 64, CV_8UC3, cv::Scalar::all(20 * i)));
+  }
+  /// Runs the folder under `policy`; `events` gets every callback, in order.
+  LabelRunTotals run(VideoPolicy policy, std::vector<std::string>& events,
+                     std::function<bool()> cancel = {}) {
+    LabelRunOptions options;
+    options.videos = policy;
+    options.skipReason = "a video here";
+    LabelRun batch(expandInputs({in.string()}), options);
+    ResultsWriter writer((dir / "out").string());
+    LabelSession session(*pipeline, writer);
+    const auto name = [](const std::string& p) { return fs::path(p).filename().string(); };
+    batch.onProgress([&](size_t done, size_t total, const std::string& next) {
+      events.push_back(std::to_string(done) + "/" + std::to_string(total) + " " + name(next));
+    });
+    batch.onLabelled([&](const LabelledInput& l) {
+      EXPECT_EQ(batch.inputs().files[l.index], l.path);
+      if (l.isVideo) {
+        events.push_back("video " + name(l.path) + " " + std::to_string(l.video.framesLabelled));
+        EXPECT_EQ(l.labelledPath, l.video.videoPath);
+      } else {
+        events.push_back("image " + name(l.path));
+        EXPECT_EQ(l.original.size(), cv::Size(64, 48)) << l.path;
+        EXPECT_EQ(l.image.result.source, l.path);
+      }
+      EXPECT_TRUE(fs::exists(l.labelledPath)) << l.path << " -> " << l.labelledPath;
+    });
+    batch.onFailed([&](const FailedInput& f) {
+      events.push_back("failed " + name(f.path));
+      EXPECT_EQ(batch.inputs().files[f.index], f.path);
+      EXPECT_NE(f.error.find("broken.jpg"), std::string::npos) << f.error;
+    });
+    if (cancel) batch.cancelWhen(cancel);
+    skipped = batch.inputs().skipped;
+    return batch.run(session);
+  }
+  fs::path in;
+  std::vector<std::pair<std::string, std::string>> skipped;
+};
+
+TEST_F(LabelRunBatch, VideosLabelledFailuresCountedAndNamedInInputOrder) {
+  std::vector<std::string> events;
+  const LabelRunTotals totals = run(VideoPolicy::Label, events);
+  EXPECT_EQ(events, (std::vector<std::string>{"0/4 a.png", "image a.png", "1/4 b.jpg",
+                                              "image b.jpg", "2/4 broken.jpg", "failed broken.jpg",
+                                              "3/4 clip.avi", "video clip.avi 3", "4/4 "}));
+  EXPECT_TRUE(skipped.empty());
+  EXPECT_EQ(totals.inputs, 4);
+  EXPECT_EQ(totals.counts.images, 2);
+  EXPECT_EQ(totals.counts.frames, 3);
+  EXPECT_EQ(totals.counts.failures, 1);
+  EXPECT_FALSE(totals.cancelled);
+  EXPECT_EQ(test::lines(dir / "out" / "results.jsonl").size(), 5u);  // 2 images, 3 frames
+}
+
+TEST_F(LabelRunBatch, VideosSkippedWithTheReasonOrLeftOut) {
+  for (const VideoPolicy policy : {VideoPolicy::Skip, VideoPolicy::ImagesOnly}) {
+    const bool skip = policy == VideoPolicy::Skip;
+    SCOPED_TRACE(skip ? "Skip" : "ImagesOnly");
+    std::vector<std::string> events;
+    const LabelRunTotals totals = run(policy, events);
+    EXPECT_EQ(events,
+              (std::vector<std::string>{"0/3 a.png", "image a.png", "1/3 b.jpg", "image b.jpg",
+                                        "2/3 broken.jpg", "failed broken.jpg", "3/3 "}));
+    if (skip) {
+      ASSERT_EQ(skipped.size(), 1u);
+      EXPECT_EQ(fs::path(skipped[0].first).filename(), "clip.avi");
+      EXPECT_EQ(skipped[0].second, "a video here");
+    } else {
+      EXPECT_TRUE(skipped.empty());
+    }
+    EXPECT_EQ(totals.inputs, 3);
+    EXPECT_EQ(totals.counts.images, 2);
+    EXPECT_EQ(totals.counts.frames, 0);
+    EXPECT_EQ(totals.counts.failures, 1);
+  }
+}
+
+TEST_F(LabelRunBatch, CancelStopsBeforeTheNextInput) {
+  std::vector<std::string> events;
+  const LabelRunTotals totals = run(VideoPolicy::Label, events, [&] { return events.size() >= 2; });
+  EXPECT_EQ(events, (std::vector<std::string>{"0/4 a.png", "image a.png"}));
+  EXPECT_TRUE(totals.cancelled);
+  EXPECT_EQ(totals.inputs, 1);
+  EXPECT_EQ(totals.counts.images, 1);
+  EXPECT_EQ(test::lines(dir / "out" / "results.jsonl").size(), 1u);
 }
 
 // An hour of video at 25 FPS in at most 100 points per track, and the means still exact:

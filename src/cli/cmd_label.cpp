@@ -12,6 +12,7 @@
 #include "microfer/output/annotator.hpp"
 #include "microfer/capture/frame_source.hpp"
 #include "microfer/capture/image_io.hpp"
+#include "microfer/pipeline/label_run.hpp"
 #include "microfer/pipeline/label_session.hpp"
 #include "microfer/pipeline/pipeline.hpp"
 #include "microfer/output/results_writer.hpp"
@@ -81,11 +82,6 @@ shows i/N, rate and ETA while it runs. Ends with a summary line. GIF is not read
 Exit codes: 0 all inputs labelled, 1 some inputs failed (each named on stderr),
 2 usage error, 3 model or set-up error.
 )";
-
-struct Totals {
-  long long inputs = 0;
-  RunCounts run;  ///< what the run record holds
-};
 
 /// Where label's lines go: human lines on stdout, or JSON lines only (--json), or nothing
 /// but errors (--quiet).
@@ -232,7 +228,7 @@ int runLabel(const std::vector<std::string>& argv) {
                    "into %s did not finish\n",
                    resumed.droppedRows, resumed.droppedRecords, outDir.c_str());
   }
-  std::vector<std::string> files, mirrored;
+  ExpandedInputs todo;  // this shard's inputs not done before
   long long alreadyDone = 0;
   for (size_t i = 0; i < inputs.files.size(); ++i) {
     if (!shard.contains(i)) continue;
@@ -240,12 +236,13 @@ int runLabel(const std::vector<std::string>& argv) {
       ++alreadyDone;
       continue;
     }
-    files.push_back(inputs.files[i]);
-    mirrored.push_back(inputs.mirrored[i]);
+    todo.files.push_back(inputs.files[i]);
+    todo.mirrored.push_back(inputs.mirrored[i]);
   }
   if (a.flag("resume") && !output.quiet)
     std::fprintf(stderr, "resume: %lld inputs already done, %zu to label\n", alreadyDone,
-                 files.size());
+                 todo.files.size());
+  LabelRun batch(std::move(todo));  // videos labelled frame by frame
 
   configureRuntime(cfg.classifier.threads);
   Pipeline pipeline(cfg);  // model / detector problems -> exit 3 in main
@@ -259,75 +256,74 @@ int runLabel(const std::vector<std::string>& argv) {
   labelOptions.read = readOpts;
   LabelSession session(pipeline, writer, labelOptions);
 
-  Totals totals;
-  Progress progress("label", files.size(), !output.quiet);
+  Progress progress("label", batch.inputs().files.size(), !output.quiet);
+  // Faces are counted per labelled frame: those of the stream too, and those recorded of a
+  // video that failed part-way.
+  long long faces = 0;
   session.onFrame([&](const FrameResult& r, const cv::Mat&) {
     output.record(progress, r);
-    totals.run.faces += static_cast<long>(r.faces.size());
+    faces += static_cast<long>(r.faces.size());
   });
   // A failed input: named on stderr, and a {"source", "error"} line with --json.
-  auto failed = [&](const std::string& source, const std::exception& e) {
-    ++totals.run.failures;
+  auto failed = [&](const std::string& source, const std::string& error) {
     progress.clearLine();
-    std::fprintf(stderr, "failed %s\n", e.what());
+    std::fprintf(stderr, "failed %s\n", error.c_str());
     if (output.json) {
-      const nlohmann::ordered_json failure = {{"source", source}, {"error", e.what()}};
+      const nlohmann::ordered_json failure = {{"source", source}, {"error", error}};
       std::printf("%s\n", failure.dump().c_str());
       std::fflush(stdout);
     }
   };
-  for (size_t i = 0; i < files.size(); ++i) {
-    const std::string& path = files[i];
-    ++totals.inputs;
-    try {
-      std::error_code ec;
-      if (hasVideoExtension(path) && !fs::is_directory(path, ec)) {
-        const StreamSummary video = session.labelVideo(path, mirrored[i]);
-        progress.clearLine();
-        if (!video.warning.empty()) std::fprintf(stderr, "warning: %s\n", video.warning.c_str());
-        totals.run.frames += video.framesLabelled;
-        output.line(progress, path + ": " + std::to_string(video.framesLabelled) +
-                                  " frames labelled -> " +
-                                  (video.videoPath.empty() ? "records" : video.videoPath) +
-                                  (video.timelinePath.empty() ? "" : ", " + video.timelinePath));
-      } else {
-        std::string written;
-        const FrameResult r = session.labelImage(path, &written, mirrored[i]).result;
-        ++totals.run.images;
-        std::string labels;
-        describe(r, labels);
-        output.line(progress, path + ": " + std::to_string(r.faces.size()) + " face(s)" + labels +
-                                  " -> " + (written.empty() ? "records" : written));
-      }
-    } catch (const std::exception& e) {
-      failed(path, e);
+  batch.onFailed([&](const FailedInput& f) { failed(f.path, f.error); });
+  batch.onLabelled([&](const LabelledInput& in) {
+    if (in.isVideo) {
+      const StreamSummary& video = in.video;
+      progress.clearLine();
+      if (!video.warning.empty()) std::fprintf(stderr, "warning: %s\n", video.warning.c_str());
+      output.line(progress, in.path + ": " + std::to_string(video.framesLabelled) +
+                                " frames labelled -> " +
+                                (video.videoPath.empty() ? "records" : video.videoPath) +
+                                (video.timelinePath.empty() ? "" : ", " + video.timelinePath));
+    } else {
+      const FrameResult& r = in.image.result;
+      std::string labels;
+      describe(r, labels);
+      output.line(progress, in.path + ": " + std::to_string(r.faces.size()) + " face(s)" +
+                                labels + " -> " +
+                                (in.labelledPath.empty() ? "records" : in.labelledPath));
     }
-    progress.update(static_cast<size_t>(totals.inputs));
-  }
+  });
+  // The line appears once the first input is done.
+  batch.onProgress([&](size_t done, size_t, const std::string&) {
+    if (done > 0) progress.update(done);
+  });
+  LabelRunTotals totals = batch.run(session);
   std::vector<std::string> runInputs = a.positional();
   if (!filesFrom.empty()) runInputs.push_back("--files-from " + filesFrom);
   if (!streamUrl.empty()) {
     ++totals.inputs;
     runInputs.push_back(redactStreamLocation(streamUrl));
     try {
-      totals.run.frames += labelStream(session, streamUrl, duration, output, progress);
+      totals.counts.frames += labelStream(session, streamUrl, duration, output, progress);
     } catch (const std::exception& e) {
-      failed(runInputs.back(), e);
+      ++totals.counts.failures;
+      failed(runInputs.back(), e.what());
     }
   }
   progress.clearLine();
+  totals.counts.faces = faces;
   const RunInfo run = describeRun(pipeline, std::string("microfer-cli ") + MICROFER_VERSION,
-                                  runInputs, totals.run);
+                                  runInputs, totals.counts);
   writer.finishRun(run);
   if (!output.quiet)
     std::fprintf(output.json ? stderr : stdout,
                  "summary: %lld inputs, %lld faces, %lld failures, %zu skipped%s; detector %s, "
                  "TTA %s; results in %s\n",
-                 totals.inputs, totals.run.faces, totals.run.failures, inputs.skipped.size(),
+                 totals.inputs, totals.counts.faces, totals.counts.failures, inputs.skipped.size(),
                  a.flag("resume") ? (", " + std::to_string(alreadyDone) + " done before").c_str()
                                   : "",
                  run.detector.c_str(), run.tta.c_str(), fs::absolute(outDir).string().c_str());
-  return totals.run.failures > 0 ? 1 : 0;
+  return totals.counts.failures > 0 ? 1 : 0;
 }
 
 }  // namespace microfer::cli

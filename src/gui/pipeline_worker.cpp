@@ -9,6 +9,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "microfer/capture/image_io.hpp"
+#include "microfer/pipeline/label_run.hpp"
 
 namespace microfer::gui {
 
@@ -226,27 +227,21 @@ void PipelineWorker::processBatch(const QStringList& paths) {
   }
   std::vector<std::string> inputs;
   for (const QString& p : paths) inputs.push_back(toStd(p));
-  std::vector<std::string> images, mirrored;
+  std::unique_ptr<LabelRun> batch;
   try {
-    const ExpandedInputs expanded = expandInputs(inputs);
-    for (const auto& [path, reason] : expanded.skipped)
+    LabelRunOptions options;
+    options.videos = VideoPolicy::Skip;
+    options.skipReason = toStd(tr("a video (use File > Open Video)"));
+    batch = std::make_unique<LabelRun>(expandInputs(inputs), options);
+    for (const auto& [path, reason] : batch->inputs().skipped)
       summary.skipped.push_back({fromStd(path), fromStd(reason)});
-    for (size_t i = 0; i < expanded.files.size(); ++i) {
-      const std::string& f = expanded.files[i];
-      if (hasVideoExtension(f)) {
-        summary.skipped.push_back({fromStd(f), tr("a video (use File > Open Video)")});
-      } else {
-        images.push_back(f);
-        mirrored.push_back(expanded.mirrored[i]);
-      }
-    }
   } catch (const std::exception& e) {
     summary.failures.push_back({paths.join(QStringLiteral(", ")), fromStd(e.what())});
     Q_EMIT batchFinished(summary);
     return;
   }
 
-  summary.total = static_cast<int>(images.size());
+  summary.total = static_cast<int>(batch->inputs().files.size());
   Q_EMIT batchStarted(summary.total);
   // Each batch gets its own folder so its results.csv holds exactly this batch.
   std::unique_ptr<ResultsWriter> writer;
@@ -261,40 +256,33 @@ void PipelineWorker::processBatch(const QStringList& paths) {
   }
 
   LabelSession session(*m_pipeline, *writer, labelOptions());
-  for (size_t i = 0; i < images.size(); ++i) {
-    if (m_cancel.load()) {
-      summary.cancelled = true;
-      break;
+  batch->cancelWhen([this] { return m_cancel.load(); });
+  batch->onProgress([&](size_t done, size_t, const std::string& next) {
+    Q_EMIT batchProgressed(static_cast<int>(done), summary.total, fromStd(next));
+  });
+  // The labelled image and CSV row are written before the image counts as done, so a
+  // cancelled batch's summary and results.csv always agree.
+  batch->onLabelled([&](const LabelledInput& in) {
+    const FrameResult& result = in.image.result;
+    for (const FaceResult& face : result.faces)
+      if (face.prediction.label >= 0 && face.prediction.label < kNumEmotions)
+        ++summary.perExpression[face.prediction.label];
+    m_lastImage = in.original;
+    m_lastAnnotated = in.image.annotated;
+    m_lastSource = fromStd(in.path);
+    if (m_framesInFlight.load() < 1) {
+      m_framesInFlight.fetch_add(1);
+      Q_EMIT frameProcessed(makeView(result, in.image.annotated, in.ms));
     }
-    const QString path = fromStd(images[i]);
-    Q_EMIT batchProgressed(static_cast<int>(i), summary.total, path);
-    try {
-      const auto start = std::chrono::steady_clock::now();
-      cv::Mat image = readImage(images[i]);
-      // The labelled image and CSV row are written before the image counts as done, so a
-      // cancelled batch's summary and results.csv always agree.
-      const LabelledFrame labelled = session.labelImage(image, images[i], nullptr, mirrored[i]);
-      const FrameResult& result = labelled.result;
-      const cv::Mat& annotated = labelled.annotated;
-      ++summary.images;
-      summary.faces += static_cast<int>(result.faces.size());
-      for (const FaceResult& face : result.faces)
-        if (face.prediction.label >= 0 && face.prediction.label < kNumEmotions)
-          ++summary.perExpression[face.prediction.label];
-      m_lastImage = image;
-      m_lastAnnotated = annotated;
-      m_lastSource = path;
-      if (m_framesInFlight.load() < 1) {
-        m_framesInFlight.fetch_add(1);
-        Q_EMIT frameProcessed(makeView(result, annotated, elapsedMs(start)));
-      }
-    } catch (const std::exception& e) {
-      summary.failures.push_back({path, fromStd(e.what())});
-    }
-  }
-  recordRun(*writer, inputs,
-            {summary.images, 0, summary.faces, static_cast<long long>(summary.failures.size())});
-  if (!summary.cancelled) Q_EMIT batchProgressed(summary.total, summary.total, QString());
+  });
+  batch->onFailed([&](const FailedInput& f) {
+    summary.failures.push_back({fromStd(f.path), fromStd(f.error)});
+  });
+  const LabelRunTotals totals = batch->run(session);
+  summary.images = static_cast<int>(totals.counts.images);
+  summary.faces = static_cast<int>(totals.counts.faces);
+  summary.cancelled = totals.cancelled;
+  recordRun(*writer, inputs, totals.counts);
   summary.seconds = clock.elapsed() / 1000.0;
   Q_EMIT batchFinished(summary);
 }
