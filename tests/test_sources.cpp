@@ -17,6 +17,7 @@
 #include "microfer/pipeline/label_run.hpp"
 #include "microfer/pipeline/label_session.hpp"
 #include "microfer/pipeline/pipeline.hpp"
+#include "microfer/pipeline/stream_run.hpp"
 #include "microfer/output/results_writer.hpp"
 #include "microfer/output/timeline.hpp"
 #include "microfer/pipeline/tracker.hpp"
@@ -407,6 +408,146 @@ TEST_F(LabelRunBatch, CancelStopsBeforeTheNextInput) {
   EXPECT_EQ(totals.inputs, 1);
   EXPECT_EQ(totals.counts.images, 1);
   EXPECT_EQ(test::lines(dir / "out" / "results.jsonl").size(), 1u);
+}
+
+// A live stream that sends `burst` frames, one each 10 ms, then drops; it can be reopened
+// `reopenings` times.
+class FlakyStream : public FrameProvider {
+ public:
+  FlakyStream(int burst, int reopenings) : burst_(burst), reopenings_(reopenings) {}
+  std::string name() const override { return "flaky"; }
+  double fps() const override { return 100; }
+  bool isFile() const override { return false; }
+  bool canReconnect() const override { return true; }
+  bool reconnect() override {
+    if (reopenings_ == 0) return false;
+    --reopenings_;
+    left_ = burst_;
+    return true;
+  }
+  bool read(cv::Mat& frame) override {
+    if (left_ == 0) return false;
+    --left_;
+    std::this_thread::sleep_for(10ms);  // a live camera at 100 FPS
+    frame = cv::Mat(8, 8, CV_8UC3, cv::Scalar::all(left_));
+    return true;
+  }
+
+ private:
+  int burst_, reopenings_, left_ = burst_;
+};
+
+// StreamRun, the pull loop of label --stream-url and of the app's camera, stream and video.
+class StreamRunLoop : public LabelSessionSources {
+ protected:
+  /// Steps (10 ms each at most) until the run is over; returns the last step.
+  static StreamRun::Step toTheEnd(StreamRun& run) {
+    StreamRun::Step step = StreamRun::Step::Waiting;
+    while (!StreamRun::over(step)) step = run.step(10ms);
+    return step;
+  }
+  /// The labelled videos in the results folder, finished or not.
+  size_t videos() const {
+    size_t n = 0;
+    for (const auto& e : fs::recursive_directory_iterator(dir / "out"))
+      n += e.path().filename().string().find(".avi") != std::string::npos;
+    return n;
+  }
+};
+
+TEST_F(StreamRunLoop, EveryFrameThenTheEndWithTheSessionsSummary) {
+  constexpr int kFrames = 12;
+  ResultsWriter writer((dir / "out").string());
+  LabelSession session(*pipeline, writer);
+  StreamRunOptions options;
+  options.source = fileMode();
+  options.name = "clip";
+  options.videoName = "stream.avi";
+  StreamRun run(session, std::make_unique<ScriptedVideo>(kFrames, kFrames), options);
+  int notices = 0;
+  run.onNotice([&](const std::string&, bool) { ++notices; });
+  std::vector<long long> labelled;
+  StreamRun::Step step = StreamRun::Step::Waiting;
+  while (!StreamRun::over(step)) {
+    LabelledFrame frame;
+    step = run.step(1000ms, &frame);
+    if (step == StreamRun::Step::Labelled) labelled.push_back(frame.result.frameIndex);
+  }
+  EXPECT_EQ(step, StreamRun::Step::Ended);
+  EXPECT_EQ(labelled.size(), static_cast<size_t>(kFrames));
+  EXPECT_EQ(run.framesLabelled(), kFrames);
+  EXPECT_EQ(notices, 0);
+  const StreamSummary summary = run.finish();
+  EXPECT_EQ(summary.source, "clip");
+  EXPECT_EQ(summary.framesLabelled, kFrames);
+  EXPECT_EQ(fs::path(summary.videoPath).filename(), "stream_labelled.avi");
+  EXPECT_TRUE(fs::exists(summary.videoPath)) << summary.videoPath;
+  EXPECT_EQ(test::lines(writer.jsonlPath()).size(), static_cast<size_t>(kFrames));
+  EXPECT_EQ(run.step(10ms), StreamRun::Step::Stopped);  // nothing more after finish()
+}
+
+TEST_F(StreamRunLoop, AFailingSourceIsLostAndWhatCameBeforeIsKept) {
+  ResultsWriter writer((dir / "out").string());
+  LabelSession session(*pipeline, writer);
+  StreamRunOptions options;
+  options.source = fileMode();  // a camera that never drops a frame, then is unplugged
+  StreamRun run(session, std::make_unique<ScriptedProvider>(3, false), options);
+  EXPECT_EQ(toTheEnd(run), StreamRun::Step::Lost);
+  EXPECT_NE(run.error().find("scripted: camera lost"), std::string::npos) << run.error();
+  EXPECT_EQ(run.framesLabelled(), 3);
+  const StreamSummary summary = run.finish();  // as both front ends end a lost stream
+  EXPECT_EQ(summary.framesLabelled, 3);
+  EXPECT_TRUE(fs::exists(summary.videoPath)) << summary.videoPath;
+}
+
+TEST_F(StreamRunLoop, NoticesAreReportedOncePerChange) {
+  LabelSession session(*pipeline);
+  StreamRunOptions options;
+  options.source.maxReconnects = 2;
+  options.source.reconnectDelay = 200ms;
+  // 20 frames, a drop, 20 frames again, a drop for good.
+  StreamRun run(session, std::make_unique<FlakyStream>(20, 1), options);
+  std::vector<std::string> notices;
+  run.onNotice([&](const std::string& notice, bool framesAgain) {
+    notices.push_back(framesAgain ? "frames again" : notice.empty() ? "gone" : notice);
+  });
+  EXPECT_EQ(toTheEnd(run), StreamRun::Step::Lost);
+  EXPECT_EQ(notices, (std::vector<std::string>{
+                         "no frames from flaky: reconnecting (attempt 1 of 2)", "frames again",
+                         "no frames from flaky: reconnecting (attempt 1 of 2)",
+                         "no frames from flaky: reconnecting (attempt 2 of 2)", "gone"}));
+  EXPECT_EQ(run.source().reconnects(), 3);
+  EXPECT_GT(run.framesLabelled(), 0);
+}
+
+TEST_F(StreamRunLoop, StoppedOrAbortedLeavesNoLabelledVideo) {
+  ResultsWriter writer((dir / "out").string());
+  LabelSession session(*pipeline, writer);
+  {  // the stop check, then abort()
+    StreamRun run(session, std::make_unique<FlakyStream>(1000, 0));
+    run.stopWhen([&] { return run.framesLabelled() == 3; });
+    EXPECT_EQ(toTheEnd(run), StreamRun::Step::Stopped);
+    EXPECT_EQ(videos(), 1u);  // being written
+    run.abort();
+    EXPECT_EQ(videos(), 0u);
+  }
+  {  // the time limit, then neither finish() nor abort(): the destructor aborts
+    StreamRunOptions options;
+    options.seconds = 0.2;
+    StreamRun run(session, std::make_unique<FlakyStream>(1000, 0), options);
+    EXPECT_EQ(toTheEnd(run), StreamRun::Step::Stopped);
+    EXPECT_GT(run.framesLabelled(), 0);
+  }
+  EXPECT_EQ(videos(), 0u);
+  {  // labelling fails: the error comes out of step(), the destructor aborts
+    session.onFrame([](const FrameResult& r, const cv::Mat&) {
+      if (r.frameIndex >= 2) throw std::runtime_error("disk full");
+    });
+    StreamRun run(session, std::make_unique<FlakyStream>(1000, 0));
+    EXPECT_THROW(toTheEnd(run), std::runtime_error);
+  }
+  EXPECT_EQ(videos(), 0u);
+  EXPECT_FALSE(session.streaming());
 }
 
 // An hour of video at 25 FPS in at most 100 points per track, and the means still exact:

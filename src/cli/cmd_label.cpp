@@ -15,6 +15,7 @@
 #include "microfer/pipeline/label_run.hpp"
 #include "microfer/pipeline/label_session.hpp"
 #include "microfer/pipeline/pipeline.hpp"
+#include "microfer/pipeline/stream_run.hpp"
 #include "microfer/output/results_writer.hpp"
 
 namespace microfer::cli {
@@ -123,53 +124,42 @@ extern "C" void onInterrupt(int) {
 /// labelled before stay written).
 long long labelStream(LabelSession& session, const std::string& location, double seconds,
                       const Output& output, Progress& progress) {
-  FrameSource::Options live;  // one-frame queue, the newest frame wins
-  FrameSource source(openStreamProvider(location), live);
-  session.beginStream(source.name(), source.fps(), "stream.avi");
+  StreamRunOptions options;  // one-frame queue, the newest frame wins
+  options.videoName = "stream.avi";
+  options.seconds = seconds;
+  StreamRun stream(session, openStreamProvider(location), options);
+  stream.onNotice([&](const std::string& notice, bool framesAgain) {
+    progress.clearLine();
+    // A notice that goes because the stream is lost is followed by the error, not by
+    // "frames again".
+    if (!output.quiet && (!notice.empty() || framesAgain))
+      std::fprintf(stderr, "%s\n",
+                   notice.empty() ? (stream.name() + ": frames again").c_str() : notice.c_str());
+  });
   gInterrupted = 0;
+  stream.stopWhen([] { return gInterrupted != 0; });
   auto* previous = std::signal(SIGINT, onInterrupt);
-  const auto start = std::chrono::steady_clock::now();
-  std::string notice;
-  long long labelled = 0;
+  StreamRun::Step step = StreamRun::Step::Waiting;
   try {
-    while (!gInterrupted &&
-           (seconds <= 0 || std::chrono::steady_clock::now() - start <
-                                std::chrono::duration<double>(seconds))) {
-      Frame frame;
-      const bool got = source.next(frame, std::chrono::milliseconds(200));
-      if (const std::string now = source.notice(); now != notice) {
-        notice = now;
-        progress.clearLine();
-        // A notice that goes because the stream is lost is followed by the error, not by
-        // "frames again".
-        if (!output.quiet && (!notice.empty() || source.state() == FrameSource::State::Running))
-          std::fprintf(stderr, "%s\n",
-                       notice.empty() ? (source.name() + ": frames again").c_str()
-                                      : notice.c_str());
-      }
-      if (!got) {
-        if (source.state() != FrameSource::State::Running) break;
-        continue;
-      }
-      if (session.labelFrame(frame)) ++labelled;
-    }
+    while (!StreamRun::over(step)) step = stream.step(std::chrono::milliseconds(200));
   } catch (...) {
     std::signal(SIGINT, previous);
-    session.abortStream();
+    stream.abort();
     throw;
   }
   std::signal(SIGINT, previous);
-  source.stop();
-  const StreamSummary summary = session.endStream();
-  output.line(progress, source.name() + ": " + std::to_string(labelled) + " frames labelled (" +
+  const StreamSummary summary = stream.finish();
+  const FrameSource& source = stream.source();
+  const long long labelled = stream.framesLabelled();
+  output.line(progress, stream.name() + ": " + std::to_string(labelled) + " frames labelled (" +
                             std::to_string(source.framesDropped()) + " skipped while busy, " +
                             std::to_string(source.reconnects()) + " reconnections) -> " +
                             (summary.videoPath.empty() ? std::string("no video")
                                                        : summary.videoPath) +
                             (summary.timelinePath.empty() ? "" : ", " + summary.timelinePath));
-  if (source.state() == FrameSource::State::Failed) throw InputError(source.error());
+  if (source.state() == FrameSource::State::Failed) throw InputError(stream.error());
   if (labelled == 0 && !gInterrupted)
-    throw InputError("stream '" + source.name() + "' ended without a frame");
+    throw InputError("stream '" + stream.name() + "' ended without a frame");
   return labelled;
 }
 

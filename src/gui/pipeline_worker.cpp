@@ -341,7 +341,7 @@ void PipelineWorker::startStream(const QString& location) {
 }
 
 void PipelineWorker::startSource(std::unique_ptr<FrameProvider> provider, bool live) {
-  if (m_source) finishStream(QString());
+  if (m_stream) finishStream(QString());
   const QString name = fromStd(provider->name());
   if (!ensurePipeline()) {
     StreamEnd end;
@@ -350,63 +350,62 @@ void PipelineWorker::startSource(std::unique_ptr<FrameProvider> provider, bool l
     Q_EMIT streamFinished(end);
     return;
   }
-  FrameSource::Options options;
+  StreamRunOptions options;
   if (live) {
-    options.queueSize = 1;  // the newest frame wins; latency never grows
-    options.dropOldest = true;
+    options.source.queueSize = 1;  // the newest frame wins; latency never grows
+    options.source.dropOldest = true;
   } else {
-    options.queueSize = 4;  // a file: every frame is labelled, none is dropped
-    options.dropOldest = false;
+    options.source.queueSize = 4;  // a file: every frame is labelled, none is dropped
+    options.source.dropOldest = false;
   }
   const bool camera = name.startsWith(QLatin1String("camera:"));
   const QString stem = live ? (camera ? QStringLiteral("camera") : QStringLiteral("stream"))
                             : QFileInfo(name).completeBaseName();
   m_streamOutDir = newRunFolder(stem.isEmpty() ? QStringLiteral("video") : stem);
   m_streamWriter = std::make_unique<ResultsWriter>(toStd(m_streamOutDir));
-  m_source = std::make_unique<FrameSource>(std::move(provider), options);
   m_streamName = live ? name : QFileInfo(name).absoluteFilePath();
   m_live = live;
-  m_notice.clear();
   m_streamFrames = 0;
   m_streamFaces = 0;
   m_paused = false;
   m_streamSession = std::make_unique<LabelSession>(*m_pipeline, *m_streamWriter, streamOptions());
-  m_streamSession->beginStream(toStd(m_streamName), m_source->fps(), streamOutName());
+  options.name = toStd(m_streamName);
+  options.videoName = streamOutName();
+  m_stream = std::make_unique<StreamRun>(*m_streamSession, std::move(provider), options);
+  m_stream->onNotice(
+      [this](const std::string& notice, bool) { Q_EMIT streamNotice(fromStd(notice)); });
   m_streamTimer->start();
   Q_EMIT streamStarted(m_streamName, m_streamOutDir);
 }
 
 void PipelineWorker::pullFrame() {
-  if (!m_source || m_paused) return;
-  Frame frame;
-  // A short wait keeps this event loop free for stop / pause / snapshot requests.
-  const bool got = m_source->next(frame, std::chrono::milliseconds(30));
-  if (const QString notice = fromStd(m_source->notice()); notice != m_notice) {
-    m_notice = notice;
-    Q_EMIT streamNotice(notice);
-  }
-  if (!got) {
-    const FrameSource::State state = m_source->state();
-    if (state == FrameSource::State::Failed)
-      finishStream(fromStd(m_source->error()));
-    else if (state == FrameSource::State::Finished)
-      // A video that opens but yields no frame is an error the user must see, as in the CLI.
-      finishStream(m_streamFrames == 0 ? tr("video '%1' has no readable frames").arg(m_streamName)
-                                       : QString());
-    return;
-  }
+  if (!m_stream || m_paused) return;
   try {
     // The settings may have changed since the last frame (smoothing, attention, recording).
     m_streamSession->options() = streamOptions();
     LabelledFrame labelled;
-    m_streamSession->labelFrame(frame, &labelled);
+    // A short wait keeps this event loop free for stop / pause / snapshot requests.
+    switch (m_stream->step(std::chrono::milliseconds(30), &labelled)) {
+      case StreamRun::Step::Lost:
+        finishStream(fromStd(m_stream->error()));
+        return;
+      case StreamRun::Step::Ended:
+        // A video that opens but yields no frame is an error the user must see, as in the CLI.
+        finishStream(m_streamFrames == 0 ? tr("video '%1' has no readable frames").arg(m_streamName)
+                                         : QString());
+        return;
+      case StreamRun::Step::Labelled:
+        break;
+      default:
+        return;
+    }
     const FrameResult& result = labelled.result;
     const cv::Mat& annotated = labelled.annotated;
     const double ms = labelled.ms;
     if (m_settings.saveFrames) {
       const QString frameName = QStringLiteral("%1_frame%2.jpg")
                                     .arg(QFileInfo(fromStd(streamOutName())).completeBaseName())
-                                    .arg(frame.index, 6, 10, QLatin1Char('0'));
+                                    .arg(result.frameIndex, 6, 10, QLatin1Char('0'));
       m_streamWriter->writeLabelledImage(toStd(frameName), annotated);
     }
     m_lastAnnotated = annotated;
@@ -428,35 +427,33 @@ void PipelineWorker::pullFrame() {
 
 void PipelineWorker::finishStream(const QString& error) {
   m_streamTimer->stop();
-  if (!m_source) return;
+  if (!m_stream) return;
   StreamEnd end;
   end.source = m_streamName;
   end.error = error;
   end.framesProcessed = m_streamFrames;
-  m_source->stop();
-  end.framesDropped = m_source->framesDropped();
   end.outDir = m_streamOutDir;
-  if (m_streamSession) {
-    end.videoPath = fromStd(m_streamSession->videoPath());
-    try {
-      end.timelinePath = fromStd(m_streamSession->endStream().timelinePath);
-    } catch (const std::exception& e) {
-      if (end.error.isEmpty()) end.error = fromStd(e.what());
-    }
+  end.videoPath = fromStd(m_streamSession->videoPath());
+  try {
+    // Kept, even after an error: the frames labelled so far are the user's results.
+    end.timelinePath = fromStd(m_stream->finish().timelinePath);
+  } catch (const std::exception& e) {
+    if (end.error.isEmpty()) end.error = fromStd(e.what());
   }
+  end.framesDropped = m_stream->source().framesDropped();
   if (m_streamWriter)
     recordRun(*m_streamWriter, {toStd(m_streamName)},
               {0, m_streamFrames, m_streamFaces, error.isEmpty() ? 0 : 1});
+  m_stream.reset();
   m_streamSession.reset();
   m_streamWriter.reset();
-  m_source.reset();
   m_paused = false;
   Q_EMIT streamFinished(end);
 }
 
 void PipelineWorker::setPaused(bool paused) {
   m_paused = paused;
-  if (!m_source) return;
+  if (!m_stream) return;
   if (paused)
     m_streamTimer->stop();
   else
@@ -500,7 +497,7 @@ void PipelineWorker::setAttention(bool on) {
   if (!m_pipeline) return;
   m_pipeline->setWithAttention(on);
   // A still image is re-drawn at once; streams pick it up on their next frame.
-  if (m_source || m_lastImage.empty()) return;
+  if (m_stream || m_lastImage.empty()) return;
   try {
     const auto start = std::chrono::steady_clock::now();
     LabelSession session(*m_pipeline, labelOptions());
@@ -514,7 +511,7 @@ void PipelineWorker::setAttention(bool on) {
 
 void PipelineWorker::shutdown() {
   m_cancel.store(true);
-  if (m_source) finishStream(QString());
+  if (m_stream) finishStream(QString());
   m_imageWriter.reset();
   m_pipeline.reset();
 }

@@ -19,6 +19,7 @@
 #include "microfer/capture/frame_source.hpp"
 #include "microfer/pipeline/label_session.hpp"
 #include "microfer/pipeline/pipeline.hpp"
+#include "microfer/pipeline/stream_run.hpp"
 #include "microfer/output/results_writer.hpp"
 
 namespace microfer::gui {
@@ -112,14 +113,15 @@ class PipelineWorker : public QObject {
   std::unique_ptr<ResultsWriter> m_imageWriter;
 
   // Live / video stream state; only touched on the worker thread.
-  std::unique_ptr<FrameSource> m_source;
   std::unique_ptr<ResultsWriter> m_streamWriter;
   /// The stream's labelling (tracker, labelled video); after m_streamWriter, so that it goes first.
   std::unique_ptr<LabelSession> m_streamSession;
+  /// The source and its pull loop (one step per timer tick); after m_streamSession, so that
+  /// it goes first.
+  std::unique_ptr<StreamRun> m_stream;
   QTimer* m_streamTimer = nullptr;
   QString m_streamName;
   bool m_live = false;  ///< a camera or network stream (recorded only while Record is on)
-  QString m_notice;     ///< the live source's last notice (FrameSource::notice)
   QString m_streamOutDir;
   qint64 m_streamFrames = 0;
   qint64 m_streamFaces = 0;
