@@ -332,10 +332,6 @@ std::pair<double, double> evaluate(MicroAttentionResNet& model, const PackTensor
   return {plain.item<double>() / n, flip.item<double>() / n};
 }
 
-void setLr(torch::optim::SGD& opt, double lr) {
-  for (auto& g : opt.param_groups()) static_cast<torch::optim::SGDOptions&>(g.options()).lr(lr);
-}
-
 }  // namespace
 
 namespace {
@@ -404,7 +400,7 @@ DeviceTrainResult trainOnDevice(const CropPack& trainPack, const CropPack* valPa
                                   cfg.stdDev);
       const auto y = tr.labels.index_select(0, idx);
       lr = scheduledLr(long(epoch) * batches + b, totalSteps, cfg.warmupEpochs * batches, cfg.lr);
-      setLr(opt, lr);
+      setLearningRate(opt, lr);
       opt.zero_grad();
       const auto logits = model->forward(x);
       const auto loss = F::cross_entropy(

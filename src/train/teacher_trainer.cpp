@@ -136,8 +136,7 @@ TrainResult fineTuneFaceApiTeacher(const Dataset& trainSet, const Dataset* val,
       const TrainingBatch batch =
           makeTrainingBatch(trainSet, order, first, bs, size, rng, cfg, weightTable, true);
       const double lr = lrAt(long(epoch) * batchesPerEpoch + b);
-      for (auto& g : opt.param_groups())
-        static_cast<torch::optim::SGDOptions&>(g.options()).lr(lr);
+      setLearningRate(opt, lr);
       opt.zero_grad();
       const torch::Tensor logits =
           net->forward(faceApiInputFromBatch(batch.x.to(device), cfg.mean, cfg.stdDev));

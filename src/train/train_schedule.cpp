@@ -1,6 +1,7 @@
 #include "microfer/train/train_schedule.hpp"
 
 #include <nlohmann/json.hpp>
+#include <torch/optim/sgd.h>
 #include <sstream>
 
 #include <algorithm>
@@ -74,6 +75,11 @@ EpochMetrics epochMetricsFromJson(const nlohmann::json& j) {
   m.seconds = j.at("seconds");
   m.imagesPerSecond = j.at("images_per_second");
   return m;
+}
+
+void setLearningRate(torch::optim::SGD& optimiser, double lr) {
+  for (auto& g : optimiser.param_groups())
+    static_cast<torch::optim::SGDOptions&>(g.options()).lr(lr);
 }
 
 }  // namespace microfer

@@ -125,10 +125,6 @@ torch::Tensor distilled(const torch::Tensor& hard, const torch::Tensor& logits,
   return hard * (1.0 - cfg.distillWeight) + kl * cfg.distillWeight;
 }
 
-void setLr(torch::optim::SGD& opt, double lr) {
-  for (auto& g : opt.param_groups()) static_cast<torch::optim::SGDOptions&>(g.options()).lr(lr);
-}
-
 }  // namespace
 
 namespace {
@@ -484,7 +480,7 @@ TrainResult train(const Dataset& trainSet, const Dataset* val, const TrainConfig
       y = y.to(device);
       dataSeconds += std::chrono::duration<double>(Clock::now() - tData).count();
       const double lr = lrAt(long(epoch) * batchesPerEpoch + b);
-      setLr(opt, lr);
+      setLearningRate(opt, lr);
       opt.zero_grad();
       torch::Tensor logits = model->forward(x);
       namespace F = torch::nn::functional;

@@ -7,6 +7,10 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+namespace torch::optim {
+class SGD;
+}
+
 namespace microfer {
 
 enum class ClassBalance {
@@ -22,6 +26,9 @@ std::vector<float> balanceWeights(const std::vector<int>& counts, ClassBalance b
 /// Learning rate at optimisation step `step` (0-based): linear warm-up over `warmupSteps`,
 /// then cosine decay from `peak` to 0 at `totalSteps`.
 double scheduledLr(long step, long totalSteps, double warmupSteps, double peak);
+
+/// Sets the learning rate of every parameter group of `optimiser` (each step of a schedule).
+void setLearningRate(torch::optim::SGD& optimiser, double lr);
 
 /// Length of a schedule fitted into a time budget: `done` epochs have run in `usedSeconds`,
 /// the next ones are expected to take `secondsPerEpoch`; 10 % of what is left is kept back
