@@ -18,6 +18,6 @@ case "$arm" in
   *) echo "unknown arm '$arm'" >&2; exit 2 ;;
 esac
 fer=../shared/data/fer2013
-exec build/src/microfer-cli train --data "$fer/train" --val "$fer/test" --val-prefix PublicTest_ \
+exec build/src/lab/microfer-train train --data "$fer/train" --val "$fer/test" --val-prefix PublicTest_ \
   --epochs 8 --low-res 36,6 --batch 256 --lr 0.1 --balance sqrt --seed "$seed" --attention-wiring "$arm" \
   --out "runs/attn-$arm-s$seed" --name "microfer-resnet10-attn-$arm" "$@"

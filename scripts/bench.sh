@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-runs/bench}
-cli=build/src/microfer-cli
+trainer=build/src/lab/microfer-train
 bench=build/bench/microfer-bench
 mkdir -p "$out"
 [ -d "$out/frames" ] || "$bench" --make-frames "$out/frames" --frames 100 >/dev/null
@@ -44,5 +44,5 @@ run slow-video-mtcnn-adaptive --video "$out/clip.avi" --detector mtcnn --tta fli
 run slow-video5-mtcnn --video "$out/clip5.avi" --detector mtcnn --tta flip
 run slow-video5-mtcnn-adaptive --video "$out/clip5.avi" --detector mtcnn --tta flip --adaptive
 grep -h "^classify" "$out/haar-off.txt" "$out/haar-full.txt" | sed 's/^/off vs full: /'
-"$cli" train --data ../shared/data/fer2013/train --epochs 1 --max-batches 40 --out "$out/train" 2>&1 |
-  grep -o "[0-9]* img/s" | tail -1 | sed 's/^/training (microfer-cli train, 40 batches): /'
+"$trainer" train --data ../shared/data/fer2013/train --epochs 1 --max-batches 40 --out "$out/train" 2>&1 |
+  grep -o "[0-9]* img/s" | tail -1 | sed 's/^/training (microfer-train train, 40 batches): /'

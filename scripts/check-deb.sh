@@ -29,7 +29,7 @@ if [ "$mode" = docs ]; then
 
   # Manual pages: one per program that the build installs into bin/.
   programs=$(sed -n 's/.*install(TARGETS \([a-z-]*\) RUNTIME.*/\1/p' src/CMakeLists.txt \
-               src/gui/CMakeLists.txt src/device/CMakeLists.txt)
+               src/gui/CMakeLists.txt src/device/CMakeLists.txt src/lab/CMakeLists.txt)
   [ -n "$programs" ] || fail "no install(TARGETS ... RUNTIME) found in src/"
   mandir="$build/packaging/man"
   ls "$mandir"/*.1.gz >/dev/null 2>&1 ||

@@ -6,7 +6,9 @@ source files and fails when a layer reaches what it must not:
   header (include/microfer/train: datasets, augmentation, trainers, cross-validation,
   baselines, plots);
 - the desktop app (src/gui) never reaches LibTorch (a model file's header is read through
-  microfer/classify/model_info.hpp, which has no LibTorch).
+  microfer/classify/model_info.hpp, which has no LibTorch);
+- the user's tool, microfer-cli (src/cli), never reaches a file of the research tool,
+  microfer-train (src/lab: its commands); it may use microfer_train (eval does).
 Given the two libraries' archives (CTest passes them: check-layers.py INFER.a TRAIN.a), it also
 checks the link: no symbol that microfer_infer needs is defined by microfer_train.
 Prints each offending path of includes, or symbol."""
@@ -37,8 +39,9 @@ def resolve(name, here):
     return None  # a system or library header: a leaf
 
 
-def offences(source, forbidden):
-    """Include chains from `source` to a header for which forbidden(name) holds."""
+def offences(source, forbidden, forbidden_file=lambda path: False):
+    """Include chains from `source` to a header for which forbidden(name) holds, or that is
+    a file of this tree for which forbidden_file(path) holds."""
     found, seen = [], set()
     stack = [(os.path.join(ROOT, source), [source])]
     while stack:
@@ -49,10 +52,10 @@ def offences(source, forbidden):
         with open(path, encoding="utf-8") as f:
             text = f.read()
         for name in INCLUDE.findall(text):
-            if forbidden(name):
+            nxt = resolve(name, path)
+            if forbidden(name) or (nxt and forbidden_file(nxt)):
                 found.append(" -> ".join(chain + [name]))
                 continue
-            nxt = resolve(name, path)
             if nxt:
                 stack.append((nxt, chain + [os.path.relpath(nxt, ROOT)]))
     return found
@@ -102,10 +105,17 @@ def main():
             problems += [f"the desktop app reaches LibTorch: {c}"
                          for c in offences(os.path.join("src", "gui", name),
                                            lambda n: n.startswith(TORCH))]
+    lab = os.path.join(ROOT, "src", "lab") + os.sep
+    cli = os.path.join(ROOT, "src", "cli")
+    for name in sorted(os.listdir(cli)):
+        if name.endswith((".cpp", ".hpp")):
+            problems += [f"microfer-cli reaches the research tool's commands: {c}"
+                         for c in offences(os.path.join("src", "cli", name), lambda n: False,
+                                           lambda p: os.path.abspath(p).startswith(lab))]
     for p in problems:
         print(p)
     print(f"check-layers: {'FAILED' if problems else 'passed'} "
-          f"({len(INFERENCE)} inference sources, the desktop app's sources"
+          f"({len(INFERENCE)} inference sources, the desktop app's and microfer-cli's sources"
           f"{LINKED if len(sys.argv) == 3 else ''})")
     return 1 if problems else 0
 

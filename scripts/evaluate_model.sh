@@ -2,7 +2,7 @@
 # Reproduces the figures of models/MODEL_CARD.md for one model: FER2013 PublicTest
 # (validation) and PrivateTest (final test) with each TTA mode, PrivateTest also without the
 # 288 crops whose file has a byte-identical twin in train/, the lfw-expressions validation
-# and test persons (crops made by `microfer-cli crops`, data/lfw-expressions-split.csv), all
+# and test persons (crops made by `microfer-train crops`, data/lfw-expressions-split.csv), all
 # of CK+48 (a cross-dataset figure only for a model that never saw CK+), the confusion
 # matrices, and the full pipeline (detector + aligner + classifier) on PrivateTest crops
 # padded and upscaled to 192x192 (MTCNN also at 24 px of padding with lower score
@@ -17,6 +17,7 @@ pipeline=${3:-}
 shared=../shared/data
 data=$shared/fer2013/test
 cli=build/src/microfer-cli
+trainer=build/src/lab/microfer-train  # crops
 . scripts/lib/lfw-crops.sh
 lfw=$lfw_cache
 export OMP_WAIT_POLICY=PASSIVE
@@ -34,7 +35,7 @@ for tta in off flip full; do
     --exclude-twins "$shared/fer2013/train" > "$out/eval-private-no-twins-$tta.txt"
   summary "private without train twins, $tta" "$out/eval-private-no-twins-$tta.txt"
 done
-lfw_crops "$cli" "$shared" > "$out/lfw-crops.txt"
+lfw_crops "$trainer" "$shared" > "$out/lfw-crops.txt"
 head -1 "$out/lfw-crops.txt"
 for part in val test; do
   for tta in flip full; do

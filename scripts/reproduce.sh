@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Trains the model of a recipe (recipes/NAME.args: the options of `microfer-cli train`, one a
+# Trains the model of a recipe (recipes/NAME.args: the options of `microfer-train train`, one a
 # line) into a run folder outside the source tree, and continues a half-done run: where the
 # folder holds a checkpoint, the run resumes from it (also after the folder was copied from
 # another machine: checkpoints hold no absolute path).
@@ -9,7 +9,7 @@
 #   extra train options may follow after --, e.g. -- --threads 2
 #
 # Needs build/ (scripts/setup.sh) and ../shared/data. Makes the lfw-expressions crop cache
-# (RUNS/cache/lfw-expressions, `microfer-cli crops`) on its first run. Prints the run folder;
+# (RUNS/cache/lfw-expressions, `microfer-train crops`) on its first run. Prints the run folder;
 # its last.mfm is the recipe's model (before calibration: see models/MODEL_CARD.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,8 +20,8 @@ if [ $# -gt 0 ] && [ "$1" != -- ]; then runs=$1; shift; fi
 [ "${1:-}" = -- ] && shift
 file=recipes/$recipe.args
 [ -f "$file" ] || { echo "reproduce: no recipe '$recipe' (recipes/*.args)" >&2; exit 2; }
-cli=build/src/microfer-cli
-[ -x "$cli" ] || { echo "reproduce: build/ is missing: run scripts/setup.sh first" >&2; exit 1; }
+trainer=build/src/lab/microfer-train
+[ -x "$trainer" ] || { echo "reproduce: build/ is missing: run scripts/setup.sh first" >&2; exit 1; }
 shared=$(cd .. && pwd)/shared/data
 [ -d "$shared" ] || { echo "reproduce: ../shared/data is missing: the recipes train on it" >&2; exit 1; }
 MICROFER_RUNS=$runs . scripts/lib/lfw-crops.sh
@@ -30,7 +30,7 @@ out=$runs/$recipe
 mkdir -p "$out" "$runs/cache"
 export OMP_WAIT_POLICY=PASSIVE
 if grep -q '${CROPS}' "$file"; then
-  lfw_crops "$cli" "$shared" > "$runs/cache/crops.log"
+  lfw_crops "$trainer" "$shared" > "$runs/cache/crops.log"
 fi
 args=()
 while IFS= read -r line; do
@@ -48,7 +48,7 @@ if [ -f "$out/checkpoint.json" ]; then
   resume=(--resume)
 fi
 echo "reproduce: training $recipe into $out"
-"$cli" train "${args[@]}" --out "$out" "${resume[@]}" "$@"
+"$trainer" train "${args[@]}" --out "$out" "${resume[@]}" "$@"
 # A face-teacher recipe (--net face-api) writes teacher-*.pt, the others last.mfm.
 if grep -q '^--net face-api' "$file"; then
   echo "reproduce: done: $out/teacher-best.pt"

@@ -17,13 +17,14 @@ votes=()
 for a in "$@"; do [ "$a" = --ferplus ] && votes=(--ferplus ../shared/data/ferplus/ferplus.csv); done
 [ "$tag" = --ferplus ] && tag=$model
 cli=build/src/microfer-cli
+trainer=build/src/lab/microfer-train  # crops
 shared=../shared/data
 . scripts/lib/lfw-crops.sh
 lfw=$lfw_cache
 export OMP_WAIT_POLICY=PASSIVE
 # Cut with the shipped model's crop geometry (as scripts/evaluate_model.sh): every model
 # shipped so far has it; a model with another geometry would be scored on crops not its own.
-lfw_crops "$cli" "$shared" > /dev/null   # cached after the first run
+lfw_crops "$trainer" "$shared" > /dev/null   # cached after the first run
 pub=$("$cli" eval --data "$shared/fer2013/test" --split public --tta flip --model "$model" --quiet "${votes[@]}" |
   sed -n 's/^accuracy=\([0-9.]*\) .*/\1/p')
 lfwval=$("$cli" eval --data "$lfw" --split val --split-list data/lfw-expressions-split.csv \

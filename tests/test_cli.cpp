@@ -563,7 +563,7 @@ TEST_F(CliTest, UsageAndSetupErrorsHaveTheirExitCodes) {
   // A teacher list per --data source: one entry each, no empty model name, not with --teacher.
   for (const char* bad : {"--data a,b --source-teachers x", "--data a --source-teachers x+",
                           "--data a --source-teachers x --teacher y", "--csv c --source-teachers x"}) {
-    EXPECT_EQ(run(std::string("train ") + bad, dir), 2) << bad;
+    EXPECT_EQ(run(std::string("train ") + bad, dir, MICROFER_TRAIN), 2) << bad;
     EXPECT_NE(slurp(dir / "stderr.txt").find("--source-teachers"), std::string::npos) << bad;
   }
   // An option given twice with two values: the last is used, and a warning says so (the same
@@ -597,7 +597,7 @@ TEST_F(CliTest, PackWritesTheCropsOfAFolderAndCurvesPlotsAMetricsFile) {
   const fs::path pack = dir / "train.mfc";
   ASSERT_EQ(run("pack --data \"" + data.string() + "\" --split train --size 32 --out \"" +
                     pack.string() + "\"",
-                dir),
+                dir, MICROFER_TRAIN),
             0)
       << slurp(dir / "stderr.txt");
   const CropPack p = readCropPack(pack.string());
@@ -608,21 +608,23 @@ TEST_F(CliTest, PackWritesTheCropsOfAFolderAndCurvesPlotsAMetricsFile) {
   EXPECT_EQ(counts[4], 3);  // sad
   // Pixels are the images', resized: the first happy image has a white disc in the middle.
   EXPECT_EQ(p.pixels[16 * 32 + 16], 255);
-  EXPECT_EQ(run("pack --data \"" + data.string() + "\" --split sideways --out x.mfc", dir), 2);
+  EXPECT_EQ(run("pack --data \"" + data.string() + "\" --split sideways --out x.mfc", dir,
+                MICROFER_TRAIN),
+            2);
 
   const fs::path metrics = dir / "metrics.csv", png = dir / "curves.png";
   std::ofstream(metrics) << "epoch,train_loss,train_accuracy,val_accuracy,val_flip_accuracy,lr,"
                             "seconds,images_per_second\n1,1.9,0.3,0.35,0.36,0.1,2,100\n"
                             "2,1.5,0.5,0.45,0.47,0.05,2,100\n";
   ASSERT_EQ(run("curves --metrics \"" + metrics.string() + "\" --out \"" + png.string() + "\"",
-                dir),
+                dir, MICROFER_TRAIN),
             0)
       << slurp(dir / "stderr.txt");
   const cv::Mat plot = cv::imread(png.string());
   EXPECT_FALSE(plot.empty());
   std::ofstream(metrics, std::ios::app) << "3,oops,0.5,0.45,0.47,0.05,2,100\n";
   EXPECT_NE(run("curves --metrics \"" + metrics.string() + "\" --out \"" + png.string() + "\"",
-                dir),
+                dir, MICROFER_TRAIN),
             0);
   EXPECT_NE(slurp(dir / "stderr.txt").find("metrics.csv':4: not a number"), std::string::npos)
       << slurp(dir / "stderr.txt");
@@ -643,7 +645,7 @@ TEST_F(CliTest, CropsCacheFacesOfAPhotoSetAndTrainingRefusesTheTestPart) {
               cv::Mat(160, 160, CV_8UC3, cv::Scalar(120, 120, 120)));
   const std::string args = "crops --photos \"" + photos.string() + "\" --out \"" +
                            cache.string() + "\" --model " + model;
-  ASSERT_EQ(run(args, dir), 0) << slurp(dir / "stderr.txt");
+  ASSERT_EQ(run(args, dir, MICROFER_TRAIN), 0) << slurp(dir / "stderr.txt");
   EXPECT_NE(slurp(dir / "stdout.txt").find("face found in 1 of 2 photos (50.00%)"),
             std::string::npos)
       << slurp(dir / "stdout.txt");
@@ -654,10 +656,10 @@ TEST_F(CliTest, CropsCacheFacesOfAPhotoSetAndTrainingRefusesTheTestPart) {
   EXPECT_EQ(crop.type(), CV_8UC1);
   EXPECT_FALSE(fs::exists(cache / "sad" / "Nobody_0001.png"));
   EXPECT_EQ(lines(cache / "crops.csv").size(), 3u);  // header + every photo
-  ASSERT_EQ(run(args, dir), 0);
+  ASSERT_EQ(run(args, dir, MICROFER_TRAIN), 0);
   EXPECT_NE(slurp(dir / "stdout.txt").find("[cached]"), std::string::npos)
       << "the same settings reuse the cache";
-  ASSERT_EQ(run(args + " --pad 0.3", dir), 0);
+  ASSERT_EQ(run(args + " --pad 0.3", dir, MICROFER_TRAIN), 0);
   EXPECT_EQ(slurp(dir / "stdout.txt").find("[cached]"), std::string::npos)
       << "other settings recompute it";
 
@@ -681,12 +683,14 @@ TEST_F(CliTest, CropsCacheFacesOfAPhotoSetAndTrainingRefusesTheTestPart) {
     EXPECT_EQ(run("train --data \"" + fer.string() + "\" --val \"" + fer.string() +
                       "\" --val-prefix " + prefix + " --epochs 1 --out \"" + (dir / "t").string() +
                       "\"",
-                  dir),
+                  dir, MICROFER_TRAIN),
               2)
         << prefix;
     EXPECT_NE(slurp(dir / "stderr.txt").find("PrivateTest_"), std::string::npos);
   }
-  EXPECT_EQ(run("train --data \"" + fer.string() + "\" --weights 1,2 --epochs 1", dir), 2)
+  EXPECT_EQ(run("train --data \"" + fer.string() + "\" --weights 1,2 --epochs 1", dir,
+                MICROFER_TRAIN),
+            2)
       << "one weight per --data folder";
 }
 
@@ -704,7 +708,7 @@ TEST_F(CliTest, TrainWiresTheAttentionUnitAsToldOrAsItsStartModel) {
   const auto train = [&](const std::string& name, const std::string& extra) {
     return run("train --data \"" + data.string() + "\" --epochs 1 --width 4 --batch 8 "
                "--threads 1 --out \"" + (dir / name).string() + "\" " + extra,
-               dir);
+               dir, MICROFER_TRAIN);
   };
   const auto wiring = [&](const std::string& name) {
     return attentionWiringName(readModelInfo((dir / name / "last.mfm").string()).network);
@@ -803,9 +807,19 @@ TEST_F(CliTest, VersionShortHelpAndLogsOnStderr) {
   const std::string v = slurp(dir / "stdout.txt");
   for (const char* part : {"microfer-cli ", "model: ", "FNV-1a 64 ", "LibTorch ", "OpenCV "})
     EXPECT_NE(v.find(part), std::string::npos) << part << " missing from: " << v;
-  for (const char* cmd : {"label", "eval", "train", "crops", "calibrate", "info"}) {
+  for (const char* cmd : {"label", "merge", "eval", "info"}) {
     EXPECT_EQ(run(std::string(cmd) + " -h", dir), 0) << cmd;
     EXPECT_NE(slurp(dir / "stdout.txt").find(cmd), std::string::npos) << cmd;
+  }
+  // microfer-train, the research tool: the same set-up, --version and help on its commands.
+  ASSERT_EQ(run("--version", dir, MICROFER_TRAIN), 0);
+  EXPECT_EQ(slurp(dir / "stdout.txt").rfind("microfer-train ", 0), 0u) << slurp(dir / "stdout.txt");
+  for (const char* cmd : {"train", "cv", "loso", "baseline", "export", "pack", "crops", "calibrate",
+                          "average", "curves", "geometry"}) {
+    EXPECT_EQ(run(std::string(cmd) + " -h", dir, MICROFER_TRAIN), 0) << cmd;
+    EXPECT_NE(slurp(dir / "stdout.txt").find(std::string("microfer-train ") + cmd),
+              std::string::npos)
+        << cmd << ": " << slurp(dir / "stdout.txt");
   }
   // microfer-bench: the same set-up, --version and help on its commands.
   ASSERT_EQ(run("--version", dir, MICROFER_BENCH), 0);
@@ -968,10 +982,10 @@ TEST_F(CliTest, AverageWritesTheWeightedMeanOfModelsOfOneArchitecture) {
   const std::string v6 = test::sourceDir() + "/models/microfer-resnet10-v7.mfm";
   const std::string both = "average --model \"" + v5 + "," + v6 + "\"";
   const fs::path same = dir / "same ü.mfm", mid = dir / "mid.mfm";
-  ASSERT_EQ(run(both + " --weights 0,1 --out \"" + same.string() + "\"", dir), 0)
+  ASSERT_EQ(run(both + " --weights 0,1 --out \"" + same.string() + "\"", dir, MICROFER_TRAIN), 0)
       << slurp(dir / "stderr.txt");
   EXPECT_NE(slurp(dir / "stdout.txt").find("calibrate"), std::string::npos);
-  ASSERT_EQ(run(both + " --out \"" + mid.string() + "\" --name m", dir), 0)
+  ASSERT_EQ(run(both + " --out \"" + mid.string() + "\" --name m", dir, MICROFER_TRAIN), 0)
       << slurp(dir / "stderr.txt");
   ModelInfo i5, i6, is, im;
   MicroAttentionResNet n5 = loadModel(v5, i5), n6 = loadModel(v6, i6);
@@ -991,16 +1005,17 @@ TEST_F(CliTest, AverageWritesTheWeightedMeanOfModelsOfOneArchitecture) {
   EXPECT_NE(i6.temperature, 1.f);  // the member was calibrated; the average is not
   EXPECT_NE(im.notes.find("0.5000 x " + v5), std::string::npos) << im.notes;
   EXPECT_NE(im.notes.find("0.5000 x " + v6), std::string::npos) << im.notes;
-  EXPECT_NE(im.notes.find("averaged by: microfer-cli average"), std::string::npos) << im.notes;
+  EXPECT_NE(im.notes.find("averaged by: microfer-train average"), std::string::npos) << im.notes;
   EXPECT_EQ(im.crop.leftEyeX, i6.crop.leftEyeX);
 
   const std::string out = " --out \"" + (dir / "x.mfm").string() + "\"";
-  EXPECT_EQ(run(both + " --weights 1" + out, dir), 2);
-  EXPECT_EQ(run(both + " --weights 1,-1" + out, dir), 2);
-  EXPECT_EQ(run(both + " --weights 0,0" + out, dir), 2);
-  EXPECT_EQ(run(both, dir), 2);
-  EXPECT_EQ(run("average --model \"" + v6 + "\"" + out, dir), 2);  // one model is no average
-  EXPECT_EQ(run("average --model \"" + v6 + "," + model + "\"" + out, dir), 2);  // width 32, 8
+  EXPECT_EQ(run(both + " --weights 1" + out, dir, MICROFER_TRAIN), 2);
+  EXPECT_EQ(run(both + " --weights 1,-1" + out, dir, MICROFER_TRAIN), 2);
+  EXPECT_EQ(run(both + " --weights 0,0" + out, dir, MICROFER_TRAIN), 2);
+  EXPECT_EQ(run(both, dir, MICROFER_TRAIN), 2);
+  // One model is no average; v7 and the shipped model differ in width (32, 8).
+  EXPECT_EQ(run("average --model \"" + v6 + "\"" + out, dir, MICROFER_TRAIN), 2);
+  EXPECT_EQ(run("average --model \"" + v6 + "," + model + "\"" + out, dir, MICROFER_TRAIN), 2);
   EXPECT_NE(slurp(dir / "stderr.txt").find("cannot average"), std::string::npos)
       << slurp(dir / "stderr.txt");
   EXPECT_FALSE(fs::exists(dir / "x.mfm"));
@@ -1014,7 +1029,7 @@ TEST_F(CliTest, CrossValidationSummaryIsMeanAndStdOfItsFolds) {
   copyRealCrops(test::sharedDir() + "/data/ckplus48", data, 12);
   ASSERT_EQ(run("cv --data \"" + data.string() + "\" --folds 3 --epochs 1 --width 4 --batch 16 "
                 "--threads 1 --out \"" + (dir / "cv").string() + "\"",
-                dir),
+                dir, MICROFER_TRAIN),
             0)
       << slurp(dir / "stderr.txt");
   const auto out = lines(dir / "stdout.txt");
@@ -1041,7 +1056,7 @@ TEST_F(CliTest, CrossValidationSummaryIsMeanAndStdOfItsFolds) {
   EXPECT_EQ(foldWiring("cv"), "prototxt");
   ASSERT_EQ(run("cv --data \"" + data.string() + "\" --folds 2 --epochs 1 --width 4 --batch 16 "
                 "--threads 1 --attention-wiring microfer --out \"" + (dir / "cvm").string() + "\"",
-                dir),
+                dir, MICROFER_TRAIN),
             0)
       << slurp(dir / "stderr.txt");
   EXPECT_EQ(foldWiring("cvm"), "microfer");
@@ -1066,7 +1081,7 @@ TEST_F(CliTest, CrossValidationReadsFerPlusVotes) {
   ASSERT_EQ(run("cv --data \"" + data.string() + "\" --folds 2 --epochs 1 --width 4 --batch 16 "
                 "--threads 1 --ferplus \"" + (dir / "votes.csv").string() + "\" --out \"" +
                 (dir / "cv").string() + "\"",
-                dir),
+                dir, MICROFER_TRAIN),
             0)
       << slurp(dir / "stderr.txt");
   const std::string out = slurp(dir / "stdout.txt");
@@ -1085,7 +1100,7 @@ TEST_F(CliTest, CrossValidationReadsFerPlusVotes) {
                                      "x/y/z.png,Training,x.png,0,10,0,0,0,0,0,0,0,0,1.0\n";
   EXPECT_EQ(run("cv --data \"" + data.string() + "\" --folds 2 --epochs 1 --width 4 --ferplus \"" +
                     (dir / "none.csv").string() + "\" --out \"" + (dir / "cv2").string() + "\"",
-                dir),
+                dir, MICROFER_TRAIN),
             2);
 }
 
@@ -1098,7 +1113,7 @@ TEST_F(CliTest, BaselineTrainsAndReportsEveryTestImage) {
   const int n = copyRealCrops(test::sharedDir() + "/data/fer2013/test", testDir, 4, "PrivateTest_");
   ASSERT_EQ(run("baseline --features lbp --train \"" + train.string() + "\" --test \"" +
                     testDir.string() + "\" --split private",
-                dir),
+                dir, MICROFER_TRAIN),
             0)
       << slurp(dir / "stderr.txt");
   const std::string out = slurp(dir / "stdout.txt");
@@ -1127,7 +1142,8 @@ std::string optionParagraph(const std::string& help, const std::string& option) 
 
 // One description of each pipeline option: every command that takes it prints the same
 // paragraph, with the core's defaults; a command refuses the options it does not take; bench
-// and soak moved out of the product CLI and say where to.
+// and soak (to microfer-bench) and the research commands (to microfer-train) moved out of the
+// product CLI and say where to.
 TEST(CliOptions, EachPipelineOptionHasOneDescriptionWithTheCoresDefaults) {
   const fs::path dir = test::tempDir("cli-options");
   struct Help {
@@ -1135,7 +1151,7 @@ TEST(CliOptions, EachPipelineOptionHasOneDescriptionWithTheCoresDefaults) {
     const char* command;
   };
   const Help helps[] = {{MICROFER_CLI, "label"}, {MICROFER_CLI, "eval"},
-                        {MICROFER_CLI, "crops"}, {MICROFER_BENCH, "bench"}};
+                        {MICROFER_TRAIN, "crops"}, {MICROFER_BENCH, "bench"}};
   std::map<std::string, std::string> first;  // option -> its paragraph in label's help
   for (const auto& h : helps) {
     ASSERT_EQ(run(std::string(h.command) + " --help", dir, h.program), 0) << h.command;
@@ -1164,7 +1180,7 @@ TEST(CliOptions, EachPipelineOptionHasOneDescriptionWithTheCoresDefaults) {
             std::string::npos)
       << label;
   // crops detects and aligns only: no TTA.
-  EXPECT_EQ(run("crops --photos a --out b --tta flip", dir), 2);
+  EXPECT_EQ(run("crops --photos a --out b --tta flip", dir, MICROFER_TRAIN), 2);
   EXPECT_NE(slurp(dir / "stderr.txt").find("unknown option --tta"), std::string::npos);
   // An unknown first word points to the tool's own help; -v is --verbose, not an input.
   EXPECT_EQ(run("frobnicate", dir), 2);
@@ -1173,6 +1189,10 @@ TEST(CliOptions, EachPipelineOptionHasOneDescriptionWithTheCoresDefaults) {
       << slurp(dir / "stderr.txt");
   EXPECT_EQ(run("clip.avi", dir, MICROFER_BENCH), 2);
   EXPECT_NE(slurp(dir / "stderr.txt").find("(try: microfer-bench --help)"), std::string::npos);
+  EXPECT_EQ(run("label", dir, MICROFER_TRAIN), 2);
+  EXPECT_NE(slurp(dir / "stderr.txt").find("unknown command 'label' (try: microfer-train --help)"),
+            std::string::npos)
+      << slurp(dir / "stderr.txt");
   EXPECT_EQ(run("label -v", dir), 2);
   EXPECT_NE(slurp(dir / "stderr.txt").find("give at least one image"), std::string::npos)
       << slurp(dir / "stderr.txt");
@@ -1181,6 +1201,15 @@ TEST(CliOptions, EachPipelineOptionHasOneDescriptionWithTheCoresDefaults) {
     EXPECT_NE(slurp(dir / "stderr.txt").find(std::string("microfer-bench ") + moved),
               std::string::npos)
         << slurp(dir / "stderr.txt");
+  }
+  // The research commands moved to microfer-train: one line names their new home.
+  for (const std::string moved : {"train", "cv", "loso", "baseline", "export", "pack", "crops",
+                                  "calibrate", "average", "curves", "geometry"}) {
+    EXPECT_EQ(run(moved + " --help", dir), 2) << moved;
+    EXPECT_EQ(slurp(dir / "stderr.txt"), "microfer-cli: '" + moved +
+                                             "' is a command of microfer-train now (see: "
+                                             "microfer-train " + moved + " --help)\n")
+        << moved;
   }
 }
 

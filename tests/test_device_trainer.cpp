@@ -233,7 +233,7 @@ TEST(DeviceTrainer, LearnsRepeatsAndExportsAModelFile) {
 
   // The shipping step: portable weights -> model file, outputs unchanged.
   const auto model = a / "model.mfm";
-  const std::string cmd = std::string(MICROFER_CLI) + " export --weights " +
+  const std::string cmd = std::string(MICROFER_TRAIN) + " export --weights " +
                           (a / "best.mfw").string() + " --out " + model.string() +
                           " >/dev/null";
   ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;

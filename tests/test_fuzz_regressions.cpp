@@ -187,7 +187,7 @@ std::string loadError(const fs::path& path) {
 TEST(FuzzRegressions, Format1FileIsRefusedWithoutLibTorchReadingIt) {
   const std::string error = loadError(regression("model_file", "libtorch-importer-segv.mfm"));
   EXPECT_NE(error.find("format 1"), std::string::npos) << error;
-  EXPECT_NE(error.find("microfer-cli export --model"), std::string::npos) << error;
+  EXPECT_NE(error.find("microfer-train export --model"), std::string::npos) << error;
 }
 
 // fuzz_model_file_fixup: "size": 1222...226 (a 104-digit number) in the crop section was

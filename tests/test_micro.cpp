@@ -400,8 +400,9 @@ TEST(Training, NewClassifierKeepsEveryOtherWeightOfTheInitModel) {
   }
 }
 
-int runCli(const std::string& args, const fs::path& dir) {
-  const std::string cmd = std::string(MICROFER_CLI) + " " + args + " >" +
+// Runs microfer-train with `args`; stdout and stderr go to files in `dir`.
+int runTool(const std::string& args, const fs::path& dir) {
+  const std::string cmd = std::string(MICROFER_TRAIN) + " " + args + " >" +
                           (dir / "stdout.txt").string() + " 2>" + (dir / "stderr.txt").string();
   const int status = std::system(cmd.c_str());
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -417,7 +418,7 @@ TEST(Loso, CliPrintsPerSubjectAccuracyAndMegcMetricsAndWritesCsv) {
   const std::string common = "loso --casme '" + fx.root.string() + "' --labels '" +
                              fx.sheet.string() + "' --epochs 1 --batch 8 --threads 1 --out '" +
                              (fx.dir / "runs").string() + "'";
-  ASSERT_EQ(runCli(common + " --width 4", fx.dir), 0) << slurp(fx.dir / "stderr.txt");
+  ASSERT_EQ(runTool(common + " --width 4", fx.dir), 0) << slurp(fx.dir / "stderr.txt");
   const std::string out = slurp(fx.dir / "stdout.txt");
   EXPECT_NE(out.find("samples 20 (happiness=4 disgust=4 repression=4 surprise=4 others=4) from "
                      "4 subjects; 1 rows of other emotions dropped, 1 rows skipped"),
@@ -442,15 +443,15 @@ TEST(Loso, CliPrintsPerSubjectAccuracyAndMegcMetricsAndWritesCsv) {
 
   // Transfer from a 7-class model: its width is used, the classifier is new.
   const std::string init = test::writeRandomModel(fx.dir, 4);
-  ASSERT_EQ(
-      runCli(common + " --init '" + init + "' --csv '" + (fx.dir / "t.csv").string() + "'", fx.dir),
-      0)
+  ASSERT_EQ(runTool(common + " --init '" + init + "' --csv '" + (fx.dir / "t.csv").string() + "'",
+                    fx.dir),
+            0)
       << slurp(fx.dir / "stderr.txt");
   EXPECT_NE(slurp(fx.dir / "stdout.txt").find("subjects=4 n=20 transfer"), std::string::npos);
   EXPECT_TRUE(fs::exists(fx.dir / "t.csv"));
 
-  EXPECT_EQ(runCli(common + " --input both", fx.dir), 2);
-  EXPECT_EQ(runCli("loso --casme '" + fx.root.string() + "' --labels '" +
+  EXPECT_EQ(runTool(common + " --input both", fx.dir), 2);
+  EXPECT_EQ(runTool("loso --casme '" + fx.root.string() + "' --labels '" +
                        (fx.dir / "missing.csv").string() + "'",
                    fx.dir),
             3);

@@ -128,7 +128,7 @@ TEST(Network, WideningKeepsTheLogitsAndTrainsTheNewChannels) {
   EXPECT_THROW(widenInto(*ne, *nf), std::invalid_argument);
 }
 
-// `microfer-cli average`: every tensor of the result is the weighted mean of the members'
+// `microfer-train average`: every tensor of the result is the weighted mean of the members'
 // (parameters and batch-norm statistics; batch counters from the first member), weights
 // divided by their sum; a weight 1,0 gives the first network's logits exactly; other
 // architectures, counts and weights are refused.
@@ -521,13 +521,13 @@ TEST_F(ModelFileTest, Format1IsRefusedOnLoadAndConvertedByExport) {
     loadModel(old, got);
     FAIL() << "a format-1 file loaded";
   } catch (const ModelFileError& e) {
-    EXPECT_NE(std::string(e.what()).find("microfer-cli export --model"), std::string::npos)
+    EXPECT_NE(std::string(e.what()).find("microfer-train export --model"), std::string::npos)
         << e.what();
   }
   ModelInfo oldInfo;
   MicroAttentionResNet fromOld = loadFormat1Model(old, oldInfo);
   const std::string converted = (dir / "converted.mfm").string();
-  const std::string cmd = std::string(MICROFER_CLI) + " export --model " + old +
+  const std::string cmd = std::string(MICROFER_TRAIN) + " export --model " + old +
                           " --keep-crop --out " + converted + " >/dev/null";
   ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
   ModelInfo newInfo;

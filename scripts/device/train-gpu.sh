@@ -2,7 +2,7 @@
 # Trains candidate models side by side on a CUDA machine that has PyTorch's LibTorch and a
 # C++ compiler but no OpenCV (the GPU machine this workplace lends now and then).
 #   scripts/device/train-gpu.sh PACKS OUT SECONDS [CANDIDATES]
-# PACKS holds train.mfc.xz and public.mfc.xz (microfer-cli pack, then xz); no test data
+# PACKS holds train.mfc.xz and public.mfc.xz (microfer-train pack, then xz); no test data
 # travels, so nothing there can be tuned on PrivateTest. Every run validates on PublicTest
 # and keeps its best epoch. OUT receives, for each line "RUN options" of CANDIDATES
 # (default candidates.txt beside this script), RUN/best.mfw, RUN/last.mfw, RUN/metrics.csv

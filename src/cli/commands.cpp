@@ -5,28 +5,30 @@
 #include "tool.hpp"
 
 namespace microfer::cli {
+namespace {
+/// Says where a command that left the product CLI lives now; exit code 2.
+int moved(const std::string& command, const char* program) {
+  std::fprintf(stderr, "microfer-cli: '%s' is a command of %s now (see: %s %s --help)\n",
+               command.c_str(), program, program, command.c_str());
+  return 2;
+}
+
+bool isResearchCommand(const std::string& command) {
+  for (const char* c : {"train", "cv", "loso", "baseline", "export", "pack", "crops", "calibrate",
+                        "average", "curves", "geometry"})
+    if (command == c) return true;
+  return false;
+}
+}  // namespace
 
 int runCommand(const std::string& command, const std::vector<std::string>& args) {
   if (command == "label") return runLabel(args);
   if (command == "merge") return runMerge(args);
-  if (command == "train") return runTrain(args);
   if (command == "eval") return runEval(args);
   if (command == "info") return runInfo(args);
-  if (command == "geometry") return runGeometry(args);
-  if (command == "export") return runExport(args);
-  if (command == "pack") return runPack(args);
-  if (command == "crops") return runCrops(args);
-  if (command == "calibrate") return runCalibrate(args);
-  if (command == "average") return runAverage(args);
-  if (command == "curves") return runCurves(args);
-  if (command == "cv") return runCrossValidation(args);
-  if (command == "loso") return runLoso(args);
-  if (command == "baseline") return runBaseline(args);
-  if (command == "bench" || command == "soak") {  // moved out of the product CLI
-    std::fprintf(stderr, "microfer-cli: '%s' is a command of microfer-bench now (see: "
-                 "microfer-bench %s --help)\n", command.c_str(), command.c_str());
-    return 2;
-  }
+  // Moved out of the product CLI: named, not silently unknown.
+  if (command == "bench" || command == "soak") return moved(command, "microfer-bench");
+  if (isResearchCommand(command)) return moved(command, "microfer-train");
   throw UnknownCommand("unknown command '" + command + "'");
 }
 

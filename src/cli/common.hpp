@@ -1,5 +1,6 @@
-// Options and helpers shared by several microfer-cli commands (those shared with
-// microfer-bench are in src/tool/tool.hpp).
+// Options and helpers shared by the commands of microfer-cli and microfer-train (library
+// microfer_cli_common, on microfer_train; those shared with microfer-bench too are in
+// src/tool/tool.hpp).
 #pragma once
 
 #include <filesystem>
@@ -11,11 +12,6 @@
 #include "microfer/train/dataset.hpp"
 #include "microfer/train/ferplus.hpp"
 #include "microfer/pipeline/pipeline.hpp"
-
-namespace microfer {
-struct TrainConfig;
-struct NetworkConfig;
-}
 
 namespace microfer::cli {
 
@@ -55,19 +51,5 @@ std::vector<std::string> readPathList(const std::string& file);
 /// Prints "cv_accuracy_mean=... cv_accuracy_std=... folds=K <tag>" (population std) for the
 /// per-fold accuracies of a cross-validation.
 void printCrossValidationSummary(const std::vector<double>& foldAccuracies, const std::string& tag);
-
-/// The micro-attention unit's wiring of a training run (train, cv, loso): --attention-wiring
-/// prototxt|microfer if given, else the --init model's, else the prototxt's (rule i of
-/// docs/model-decisions.txt); a network without the unit keeps MicroFER's field values.
-/// UsageError for an unknown name or --attention-wiring without the unit. Defined in
-/// cmd_train.cpp.
-void chooseAttentionWiring(const Args& a, NetworkConfig& network);
-
-/// The training of one cross-validation fold (cv, loso) from --width --epochs (30) --batch (32)
-/// --lr (0.01, or 0.003 with --init) --seed (1) --init --attention-wiring. With --init, the
-/// architecture is the init model's, and its classifier layer is replaced when its classes
-/// differ from `classNames`.
-/// Defined in cmd_cv.cpp (which includes LibTorch; this header does not).
-TrainConfig foldTrainConfig(const Args& a, const std::vector<std::string>& classNames);
 
 }  // namespace microfer::cli

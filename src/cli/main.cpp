@@ -1,4 +1,5 @@
-// microfer-cli: label images, folders and videos; train; evaluate; benchmark.
+// microfer-cli: label images, folders and videos; join sharded results; evaluate a model on
+// one's own labelled crops. Research commands are in microfer-train (src/lab).
 #include <string>
 #include <vector>
 
@@ -15,20 +16,11 @@ Commands:
                   results.csv and results.jsonl (see: microfer-cli label --help)
   merge OUT DIR...  join the results folders of a job's parts (label --shard,
                     a Slurm array, GNU parallel) into one
-  train           train the micro-attention network (see: microfer-cli train --help)
   eval            accuracy of a model on a labelled folder of face crops
-  cv              subject-independent k-fold cross-validation (CK+)
-  loso            leave-one-subject-out on micro-expressions (CASME II layout)
-  baseline        LBP / Gabor + SVM baselines
   info            show the installed model and detectors
-  export          ship a trained model (.mfm) or device-trained weights (.mfw)
-  pack            pack labelled crops into one file for microfer-train-device
-  crops           cut training crops out of a photo set with the detector + aligner (cached)
-  calibrate       fit the temperature and the "uncertain" threshold on validation data
-  average         one model whose weights are a weighted mean of several (one lineage)
-  curves          plot a training run's metrics.csv
 
 Common options: --verbose (detailed log), --help / -h (every command), --version
+Training, cross-validation, baselines, export and calibration are in microfer-train.
 Speed and endurance runs (bench, soak) are in microfer-bench.
 Exit codes: 0 all fine, 1 some inputs failed, 2 usage error, 3 model or set-up error.
 )";

@@ -20,9 +20,9 @@ namespace {
 
 const char* kUsage =
     "microfer-train-device --train TRAIN.mfc [--val VAL.mfc] --out DIR [options]\n"
-    "Trains the micro-attention ResNet on crop packs (microfer-cli pack) with augmentation on\n"
+    "Trains the micro-attention ResNet on crop packs (microfer-train pack) with augmentation on\n"
     "the device; writes DIR/best.mfw (best --val accuracy), DIR/last.mfw, DIR/metrics.csv.\n"
-    "Turn a .mfw into a model file with: microfer-cli export --weights DIR/best.mfw --out M.mfm\n"
+    "Turn a .mfw into a model file with: microfer-train export --weights DIR/best.mfw --out M.mfm\n"
     "  --epochs N (120) --batch N (128) --lr X (0.05) --wd X (5e-4) --smoothing X (0.1)\n"
     "  --warmup EPOCHS (1) --balance none|sqrt|inverse (sqrt) --seed N (1)\n"
     "  --width N (32) --blocks A,B,C,D (1,1,1,1) --no-attention --dropout X (0.2)\n"
@@ -37,8 +37,9 @@ const char* kUsage =
 
 int main(int argc, char** argv) {
   using namespace microfer;
-  // The options parser of microfer-cli (src/tool/args.hpp): an unknown or misspelt option is
-  // refused, and one given twice takes its last value with a warning naming both.
+  // The options parser of microfer-cli and microfer-train (src/tool/args.hpp): an unknown or
+  // misspelt option is refused, and one given twice takes its last value with a warning naming
+  // both.
   const std::vector<std::string> argList(argv + 1, argv + argc);
   std::optional<cli::Args> parsed;
   try {

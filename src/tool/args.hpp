@@ -1,7 +1,8 @@
-// A small command-line parser for MicroFER's programs (microfer-cli, microfer-bench,
-// microfer-train-device): "--name value", "--name=value", "--flag", positionals. Header only
-// and free of every library but the standard one, so that microfer-train-device's standalone
-// build (LibTorch alone, src/device/CMakeLists.txt) shares it.
+// A small command-line parser for MicroFER's programs (microfer-cli, microfer-train,
+// microfer-bench, microfer-train-device): "--name value", "--name=value", "--flag",
+// positionals. Header only and free of every library but the standard one, so that
+// microfer-train-device's standalone build (LibTorch alone, src/device/CMakeLists.txt)
+// shares it.
 #pragma once
 
 #include <cstdio>
@@ -22,7 +23,7 @@ struct UnknownCommand : UsageError {
   using UsageError::UsageError;
 };
 
-/// Where Args announces an option given twice. toolMain (microfer-cli, microfer-bench) routes
+/// Where Args announces an option given twice. toolMain (microfer-cli, -train, -bench) routes
 /// it to the program's log; unset, it is written to stderr as "warning: MESSAGE".
 inline std::function<void(const std::string&)>& argsWarningSink() {
   static std::function<void(const std::string&)> sink;

@@ -1,7 +1,7 @@
-// What microfer-cli and microfer-bench share: the process set-up and exit codes of a command-
-// line tool, the one description of the pipeline options (parser, --help and PipelineConfig
-// from the same table), the progress line and the version text. Library microfer_tool, on
-// microfer_infer only.
+// What microfer-cli, microfer-train and microfer-bench share: the process set-up and exit
+// codes of a command-line tool, the one description of the pipeline options (parser, --help
+// and PipelineConfig from the same table), the progress line and the version text. Library
+// microfer_tool, on microfer_infer only.
 #pragma once
 
 #include <cstddef>

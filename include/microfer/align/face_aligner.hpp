@@ -9,7 +9,7 @@ namespace microfer {
 
 /// Where the eyes land in the canonical crop. The defaults reproduce the framing of the
 /// FER2013 crops the model is trained on (whole face, forehead to chin, 48 x 48 gray).
-/// Measured by `microfer-cli geometry --data ../shared/data/fer2013/train --max 200`
+/// Measured by `microfer-train geometry --data ../shared/data/fer2013/train --max 200`
 /// (1,400 training crops, padded and upscaled x3): MTCNN puts the eye centres at
 /// 31.7 % and 68.7 % of the width and 37.4 % of the height; a Haar box is 45.8 px of 48,
 /// centred. See docs/TRAINING.md, "Crop geometry".

@@ -9,7 +9,7 @@
 //            (tensor_codec.hpp), read without LibTorch's serialization
 //   u64      FNV-1a 64 checksum over header bytes followed by payload bytes
 // Format 1 (until 2026-12) had a LibTorch archive as its payload: loadModel() refuses it
-// with the command that converts it (microfer-cli export, through loadFormat1Model()).
+// with the command that converts it (microfer-train export, through loadFormat1Model()).
 #pragma once
 
 #include <string>
@@ -27,7 +27,7 @@ void saveModel(const std::string& path, MicroAttentionResNet& model, const Model
 /// mismatch, foreign file, format 1, architecture mismatch).
 MicroAttentionResNet loadModel(const std::string& path, ModelInfo& info);
 
-/// Reads a format-1 file (weights in a LibTorch archive), for `microfer-cli export` to
+/// Reads a format-1 file (weights in a LibTorch archive), for `microfer-train export` to
 /// convert it; a format-2 file is read as loadModel() does. LibTorch's archive reader parses
 /// the payload: only for files the user trusts (their own old models), never on load.
 MicroAttentionResNet loadFormat1Model(const std::string& path, ModelInfo& info);

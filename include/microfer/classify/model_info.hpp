@@ -28,7 +28,7 @@ struct ModelInfo {
   std::vector<std::string> classNames;  ///< in output order
   CropGeometry crop;
   std::string notes;  ///< free text: training data, protocol, measured accuracy
-  /// Calibration (`microfer-cli calibrate`, fitted on validation parts): each view's
+  /// Calibration (`microfer-train calibrate`, fitted on validation parts): each view's
   /// probabilities are softmax(logits / temperature); 1 = as trained.
   float temperature = 1.f;
   /// A face whose top probability (after calibration) is below this is shown as

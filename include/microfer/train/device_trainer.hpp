@@ -3,9 +3,9 @@
 // starved by per-image OpenCV work. Needs LibTorch only (no OpenCV, spdlog or JSON library),
 // so it also builds on machines that have nothing but LibTorch (src/device/CMakeLists.txt).
 //
-// Data comes as a crop pack (`microfer-cli pack` writes one from an image folder or
+// Data comes as a crop pack (`microfer-train pack` writes one from an image folder or
 // fer2013.csv); the trained weights go to a portable weights file (.mfw) that
-// `microfer-cli export --weights` turns into a model file (.mfm) on the machine that
+// `microfer-train export --weights` turns into a model file (.mfm) on the machine that
 // ships it, whatever LibTorch version wrote it.
 #pragma once
 

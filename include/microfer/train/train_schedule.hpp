@@ -45,7 +45,7 @@ struct EpochMetrics {
   double lr = 0, seconds = 0, imagesPerSecond = 0;
 };
 
-/// The metrics.csv both trainers write (one schema; `microfer-cli curves` reads it):
+/// The metrics.csv both trainers write (one schema; `microfer-train curves` reads it):
 /// epoch,train_loss,train_accuracy,val_loss,val_accuracy,val_flip_accuracy,lr,seconds,
 /// images_per_second — a header line, then one line per epoch.
 std::string metricsCsv(const std::vector<EpochMetrics>& history);

@@ -1,6 +1,6 @@
 // Training-time operations on trained networks' weights: widening a network into a wider one
 // (`train --init` with a larger --width) and averaging networks of one lineage
-// (`microfer-cli average`). Inference never needs them: they live in microfer_train.
+// (`microfer-train average`). Inference never needs them: they live in microfer_train.
 #pragma once
 
 #include <vector>
@@ -20,7 +20,7 @@ void widenInto(MicroAttentionResNetImpl& narrow, MicroAttentionResNetImpl& wide)
 
 /// Writes into `out` the weighted mean of trained networks of one architecture, tensor by
 /// tensor: every parameter and every floating-point batch-norm statistic (the integer batch
-/// counters are the first member's). `microfer-cli average`: a model interpolated between one
+/// counters are the first member's). `microfer-train average`: a model interpolated between one
 /// network and another fine-tuned from it (weight-space ensembling, Wortsman et al., "Robust
 /// fine-tuning of zero-shot models", CVPR 2022) costs one network per face, where an ensemble
 /// costs one per member. Only members that share an ancestry make sense (fine-tuned from one

@@ -180,7 +180,7 @@ ExpressionClassifier::ExpressionClassifier(const ClassifierConfig& config)
     throw ModelFileError(
         "no trained model is installed: expected models/microfer-resnet10.mfm in the source "
         "tree or the install's share/microfer/models/ (or set MICROFER_MODEL / --model); "
-        "train one with 'microfer-cli train'");
+        "train one with 'microfer-train train'");
   if (config.threads > 0) torch::set_num_threads(config.threads);
   impl_->net = loadModel(impl_->path, impl_->info);
   impl_->net->packForInference();  // this network is never trained

@@ -255,7 +255,7 @@ MicroAttentionResNet loadModel(const std::string& path, ModelInfo& info) {
   if (raw.version == kLibTorchArchiveVersion)
     throw ModelFileError("model file '" + path +
                          "': format 1 (weights in a LibTorch archive), which this MicroFER no "
-                         "longer reads; convert it once with: microfer-cli export --model '" +
+                         "longer reads; convert it once with: microfer-train export --model '" +
                          path + "' --keep-crop --out NEW.mfm");
   info = parseHeader(path, raw.header);
   MicroAttentionResNet model = buildNetwork(path, info);

@@ -9,9 +9,9 @@
 namespace microfer::cli {
 
 namespace {
-const char* kCropsHelp = R"(microfer-cli crops — training crops from a photo set
+const char* kCropsHelp = R"(microfer-train crops — training crops from a photo set
 
-Usage: microfer-cli crops --photos DIR --out DIR [options]
+Usage: microfer-train crops --photos DIR --out DIR [options]
 
 Runs the detector and the aligner (the geometry of the model the crops are for) on every
 photo of DIR/<class>/ and writes the largest face of each as OUT/<class>/<name>.png, with

@@ -18,13 +18,13 @@
 namespace microfer::cli {
 
 namespace {
-const char* kTrainHelp = R"(microfer-cli train — train the micro-attention ResNet on face crops
+const char* kTrainHelp = R"(microfer-train train — train the micro-attention ResNet on face crops
 
-Usage: microfer-cli train (--data DIR | --csv FILE) [options]
+Usage: microfer-train train (--data DIR | --csv FILE) [options]
 
 Data:
   --data DIR[,DIR...] folder per class (FER2013 image folders, CK+48, a crop cache made by
-                      `microfer-cli crops`); several folders = several sources. DIR:PART
+                      `microfer-train crops`); several folders = several sources. DIR:PART
                       keeps only the persons that --split-list puts in PART (train)
   --weights W[,W...]  per-source sampling weights, one per --data folder (default 1 each):
                       each epoch draws every image of a source W times on average
@@ -266,7 +266,7 @@ int runTrain(const std::vector<std::string>& argv) {
                  a.get("blocks", "1,1,1,1"), describeAttention(cfg.network),
                  probe->parameterCount());
   }
-  cfg.notes = "trained by: microfer-cli train " + [&] {
+  cfg.notes = "trained by: microfer-train train " + [&] {
     std::string s;
     for (const auto& x : argv) s += x + " ";
     return s;

@@ -18,9 +18,9 @@ namespace microfer::cli {
 
 namespace {
 const char* kLosoHelp =
-    R"(microfer-cli loso — leave-one-subject-out evaluation on micro-expressions (CASME II)
+    R"(microfer-train loso — leave-one-subject-out evaluation on micro-expressions (CASME II)
 
-Usage: microfer-cli loso --casme ROOT --labels SHEET.csv [options]
+Usage: microfer-train loso --casme ROOT --labels SHEET.csv [options]
 
 Data (MicroFER ships no micro-expression data; CASME II is licensed by its authors):
   --casme ROOT        frames as ROOT/sub01/EP02_01f/img46.jpg; the Cropped release's

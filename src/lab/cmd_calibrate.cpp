@@ -11,9 +11,9 @@
 namespace microfer::cli {
 
 namespace {
-const char* kCalibrateHelp = R"(microfer-cli calibrate — fit the model's temperature and "uncertain" threshold
+const char* kCalibrateHelp = R"(microfer-train calibrate — fit the model's temperature and "uncertain" threshold
 
-Usage: microfer-cli calibrate --model IN.mfm --val DIR[,DIR...] --out OUT.mfm [options]
+Usage: microfer-train calibrate --model IN.mfm --val DIR[,DIR...] --out OUT.mfm [options]
 
 Runs the model (with the TTA it will be used with) over validation crops, fits the
 temperature T that minimises the negative log-likelihood (softmax(logits / T) per view),
@@ -102,7 +102,7 @@ int runCalibrate(const std::vector<std::string>& argv) {
               n > flagged ? 100.0 * keptRight / (n - flagged) : 0.0);
   info.temperature = t;
   info.uncertainBelow = threshold;
-  info.notes += "\ncalibrated by: microfer-cli calibrate " + [&] {
+  info.notes += "\ncalibrated by: microfer-train calibrate " + [&] {
     std::string s;
     for (const auto& x : argv) s += x + " ";
     return s;

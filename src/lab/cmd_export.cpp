@@ -14,7 +14,7 @@ int runExport(const std::vector<std::string>& argv) {
   const Args a(argv, {"help", "verbose", "keep-crop"}, {"model", "weights", "out", "notes", "name"});
   if (a.flag("help") || a.has("model") == a.has("weights") || !a.has("out")) {
     std::puts(
-        "microfer-cli export (--model TRAINED.mfm | --weights TRAINED.mfw) --out models/NAME.mfm\n"
+        "microfer-train export (--model TRAINED.mfm | --weights TRAINED.mfw) --out models/NAME.mfm\n"
         "  [--notes FILE] [--name NAME] [--keep-crop]\n"
         "Writes the model with the aligner's current crop geometry (unless --keep-crop) and\n"
         "the text of --notes stored in the file. --weights takes the portable weights that\n"

@@ -9,14 +9,14 @@
 
 namespace microfer::cli {
 
-// Draws the training curves of a metrics.csv: the one microfer-cli train writes (it also
+// Draws the training curves of a metrics.csv: the one microfer-train train writes (it also
 // draws them itself) or the one of microfer-train-device, which runs where there is no
 // OpenCV to draw with.
 int runCurves(const std::vector<std::string>& argv) {
   const Args a(argv, {"help", "verbose"}, {"metrics", "out", "title"});
   if (a.flag("help") || !a.has("metrics") || !a.has("out")) {
     std::puts(
-        "microfer-cli curves --metrics RUN/metrics.csv --out curves.png [--title TEXT]\n"
+        "microfer-train curves --metrics RUN/metrics.csv --out curves.png [--title TEXT]\n"
         "Plots train accuracy, validation accuracy (and flip-TTA validation accuracy where the\n"
         "file has it) and train loss per epoch.");
     return a.flag("help") ? 0 : 2;

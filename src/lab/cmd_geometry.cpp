@@ -16,7 +16,7 @@ int runGeometry(const std::vector<std::string>& argv) {
   const Args a(argv, {"help", "verbose"}, {"data", "detector", "max", "split"});
   if (a.flag("help") || !a.has("data")) {
     std::puts(
-        "microfer-cli geometry --data DIR [--detector mtcnn|haar] [--max N] [--split public]\n"
+        "microfer-train geometry --data DIR [--detector mtcnn|haar] [--max N] [--split public]\n"
         "Pads each 48x48 crop to 64x64, upscales it x3, detects the face and reports where\n"
         "the eyes (MTCNN, Haar eyes) and the box centre/size fall in crop coordinates.");
     return a.flag("help") ? 0 : 2;

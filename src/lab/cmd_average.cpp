@@ -10,19 +10,19 @@
 namespace microfer::cli {
 
 namespace {
-const char* kAverageHelp = R"(microfer-cli average — one model whose weights are a weighted mean of several
+const char* kAverageHelp = R"(microfer-train average — one model whose weights are a weighted mean of several
 
-Usage: microfer-cli average --model A.mfm,B.mfm[,...] --out OUT.mfm [--weights WA,WB,...]
-                            [--name NAME]
+Usage: microfer-train average --model A.mfm,B.mfm[,...] --out OUT.mfm [--weights WA,WB,...]
+                              [--name NAME]
 
 Every weight and batch-norm statistic of OUT is the weighted mean of the members' (weights
 default to equal; they are divided by their sum). Such a model costs one network per face,
-where `eval --model A,B` (an ensemble) costs one per member. It makes sense only for models
-that share an ancestry: one fine-tuned from the other (an interpolation between them, as
+where an ensemble (`microfer-cli eval --model A,B`) costs one per member. It makes sense only
+for models that share an ancestry: one fine-tuned from the other (an interpolation between them, as
 weight-space ensembling does), or several fine-tuned from one start; models trained apart
 from scratch average into noise. The members must have one architecture, input
 normalisation, class list and crop geometry (else: exit 2). OUT is not calibrated
-(temperature 1, no "uncertain" threshold): run `microfer-cli calibrate` on it before use.
+(temperature 1, no "uncertain" threshold): run `microfer-train calibrate` on it before use.
 )";
 }  // namespace
 
@@ -81,18 +81,18 @@ int runAverage(const std::vector<std::string>& argv) {
   info.name = a.get("name", "microfer-resnet10-average");
   info.temperature = 1.f;
   info.uncertainBelow = 0.f;
-  std::string notes = "weight average (microfer-cli average) of:";
+  std::string notes = "weight average (microfer-train average) of:";
   for (size_t i = 0; i < paths.size(); ++i) {
     char share[32];
     std::snprintf(share, sizeof share, " %.4f x ", weights[i] / total);
     notes += share + paths[i] + " (" + infos[i].name + ")" + (i + 1 < paths.size() ? "," : "");
   }
   // The temperature field (1) says it is not calibrated; calibrate appends its own line.
-  info.notes = notes + "\naveraged by: microfer-cli average";
+  info.notes = notes + "\naveraged by: microfer-train average";
   for (const auto& x : argv) info.notes += " " + x;
   saveModel(a.get("out"), out, info);
   std::printf("wrote %s (%s): %s\n", a.get("out").c_str(), info.name.c_str(), notes.c_str());
-  std::printf("not calibrated: run microfer-cli calibrate on it before use\n");
+  std::printf("not calibrated: run microfer-train calibrate on it before use\n");
   return 0;
 }
 

@@ -14,7 +14,7 @@ int runPack(const std::vector<std::string>& argv) {
   const Args a(argv, {"help", "verbose"}, {"data", "csv", "split", "out", "size"});
   if (a.flag("help") || (!a.has("data") && !a.has("csv")) || !a.has("out")) {
     std::puts(
-        "microfer-cli pack (--data DIR | --csv fer2013.csv) --out FILE.mfc\n"
+        "microfer-train pack (--data DIR | --csv fer2013.csv) --out FILE.mfc\n"
         "  [--split train|public|private|all] (all) [--size PIXELS] (48)\n"
         "Writes the crops (gray, size x size) and labels as a crop pack for\n"
         "microfer-train-device. --split keeps FER2013's Training_/PublicTest_/PrivateTest_\n"

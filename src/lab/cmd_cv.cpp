@@ -13,9 +13,9 @@
 namespace microfer::cli {
 
 namespace {
-const char* kCvHelp = R"(microfer-cli cv — subject-independent k-fold cross-validation (CK+)
+const char* kCvHelp = R"(microfer-train cv — subject-independent k-fold cross-validation (CK+)
 
-Usage: microfer-cli cv --data DIR [options]
+Usage: microfer-train cv --data DIR [options]
 
   --data DIR        folder per class whose file names start with the subject (CK+48:
                     S###_...); contempt is not one of the 7 classes and is skipped

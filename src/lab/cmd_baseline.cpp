@@ -16,10 +16,10 @@ namespace microfer::cli {
 
 namespace {
 const char* kBaselineHelp =
-    R"(microfer-cli baseline — hand-crafted features + SVM (the seed project's baseline)
+    R"(microfer-train baseline — hand-crafted features + SVM (the seed project's baseline)
 
-Usage: microfer-cli baseline --features lbp|gabor --train DIR --test DIR [--split private]
-       microfer-cli baseline --features lbp|gabor --cv DIR [--folds 10]
+Usage: microfer-train baseline --features lbp|gabor --train DIR --test DIR [--split private]
+       microfer-train baseline --features lbp|gabor --cv DIR [--folds 10]
 
   --features lbp|gabor  uniform-LBP grid histograms, or a Gabor filter bank (default lbp)
   --train DIR --test DIR  folder per class; --split picks FER2013's PublicTest_/PrivateTest_
