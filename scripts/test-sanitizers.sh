@@ -7,7 +7,7 @@
 #               Left out: the training runs whose seconds go to LibTorch's uninstrumented
 #               arithmetic (ASAN_SKIP below); the trainer's own code still runs under
 #               ASan in Training.ResumeReachesTheSameState,
-#               PerSourceBalanceOfOneSourceIsThePooledLoss and the CLI's train tests.
+#               PerSourceBalanceOfOneSourceIsThePooledLoss and the train tests of microfer-train.
 #   build-tsan  ThreadSanitizer (-DMICROFER_SANITIZE_THREAD=ON): the capture thread and queue,
 #               tracker, results writer, damaged-video and soak tests (test_capture). Not test_gui: Qt's event
 #               queue is uninstrumented, so every queued signal would look like a race.
@@ -29,9 +29,11 @@ export OMP_WAIT_POLICY=PASSIVE QT_QPA_PLATFORM=offscreen
 # OpenCV's gPhoto2 camera probe leaks in code that LeakSanitizer cannot name (see lsan.supp).
 export OPENCV_VIDEOIO_PRIORITY_GPHOTO2=0
 # -O1 keeps the instrumented build and the tests fast enough for CI; -g1 gives line numbers
-# in the reports.
+# in the reports. A unity build (four source files a compiler run) parses the LibTorch
+# headers once per batch instead of once per file: the ASan build in 11:51 instead of 15:38
+# (2 cores). The sanitizer folders are built from scratch, so batches cost no rebuild time.
 flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1 -DNDEBUG"
-       -DMICROFER_BUILD_BENCH=OFF)
+       -DMICROFER_BUILD_BENCH=OFF -DCMAKE_UNITY_BUILD=ON -DCMAKE_UNITY_BUILD_BATCH_SIZE=4)
 
 stamp() { echo "== $(date +%T) $*"; }
 
