@@ -1166,6 +1166,14 @@ TEST_F(Gui, HeadlessScreenshot) {
                                            QString::fromStdString(shot.string())});
   ASSERT_TRUE(gui.waitForFinished(60000));
   EXPECT_EQ(gui.exitCode(), 2);
+  // So is a negative thread count, in the core's words (as microfer-cli says it).
+  gui.start(QStringLiteral(MICROFER_GUI), {QString::fromStdString(image), QStringLiteral("--threads"),
+                                           QStringLiteral("-2"), QStringLiteral("--screenshot"),
+                                           QString::fromStdString(shot.string())});
+  ASSERT_TRUE(gui.waitForFinished(60000));
+  EXPECT_EQ(gui.exitCode(), 2);
+  EXPECT_NE(gui.readAllStandardError().toStdString().find("must be 0 (every core) or more"),
+            std::string::npos);
 }
 
 TEST_F(Gui, ResultsGoUnderPicturesAndTheCameraIsNotRecordedByDefault) {

@@ -151,19 +151,22 @@ int main(int argc, char** argv) {
   } catch (const std::invalid_argument& e) {
     return badOption(QStringLiteral("tta"), e);
   }
+  // The numbers are checked by the core's validate(), as microfer-cli's are (same bounds,
+  // same words).
+  microfer::PipelineConfig check;
   if (parser.isSet(minFaceOpt)) {
     bool ok = false;
     settings.minFaceSize = parser.value(minFaceOpt).toInt(&ok);
-    microfer::PipelineConfig check;
-    check.detector.minFaceSize = settings.minFaceSize;
     if (!ok) return fail(kExitUsage, QStringLiteral("--min-face expects an integer"));
-    if (const std::string problem = microfer::validate(check); !problem.empty())
-      return fail(kExitUsage, QString::fromStdString(problem));
+    check.detector.minFaceSize = settings.minFaceSize;
   }
-  if (parser.isSet(attentionOpt)) settings.attention = true;
   bool threadsOk = false;
   const int threads = parser.value(threadsOpt).toInt(&threadsOk);
   if (!threadsOk) return fail(kExitUsage, QStringLiteral("--threads expects an integer"));
+  check.classifier.threads = threads;
+  if (const std::string problem = microfer::validate(check); !problem.empty())
+    return fail(kExitUsage, QString::fromStdString(problem));
+  if (parser.isSet(attentionOpt)) settings.attention = true;
   microfer::configureRuntime(threads);
 
   const QString screenshot = parser.value(shotOpt);
